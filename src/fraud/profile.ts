@@ -1,0 +1,250 @@
+// Card and merchant profiles: creation and the deterministic, bounded updates the engine runs inside its commit.
+// Updates mutate the profile in place and return it (no allocation on the hot path); same inputs, same result.
+import type { Txn } from '../model/txn.js';
+import {
+  CARD_MCCS,
+  CARD_RING,
+  DAY_BUCKETS,
+  FLAG_CNP,
+  FLAG_DECLINED,
+  FLAG_FOREIGN,
+  type CardProfile,
+  type FraudRuleParams,
+  type MerchantProfile,
+} from './types.js';
+import { defaultRules } from './rules.js';
+
+/** Past this many spends the amount statistics become an exponentially weighted average (adapts to new habits). */
+export const AMOUNT_CAP = 200;
+/** Event counters stop here (they only feed "how much history" features). */
+export const COUNT_CAP = 1_000_000;
+/** Per-hour smoothing of the merchant baseline. */
+export const MERCHANT_ALPHA = 0.05;
+
+const HOUR_BIN_MAX = 255;
+
+export function emptyCardProfile(): CardProfile {
+  return {
+    v: 1,
+    n: 0,
+    head: 0,
+    ts: new Array<number>(CARD_RING).fill(0),
+    amt: new Array<number>(CARD_RING).fill(0),
+    mer: new Array<number>(CARD_RING).fill(0),
+    flg: new Array<number>(CARD_RING).fill(0),
+    hId: new Array<number>(DAY_BUCKETS).fill(0),
+    hCnt: new Array<number>(DAY_BUCKETS).fill(0),
+    hAmt: new Array<number>(DAY_BUCKETS).fill(0),
+    amtN: 0,
+    amtMean: 0,
+    amtM2: 0,
+    hours: new Array<number>(24).fill(0),
+    mccs: [],
+    lastUsed: 0,
+    lastSeen: 0,
+  };
+}
+
+export function emptyMerchantProfile(): MerchantProfile {
+  return { v: 1, hourId: 0, cnt: 0, amt: 0, small: 0, declines: 0, baseCnt: 0, n: 0 };
+}
+
+/** Kinds that are new uses of the card; refunds, completions and reversals are follow-ups and are not scored. */
+export function isScoredKind(kind: Txn['kind']): boolean {
+  return kind === 'purchase' || kind === 'cash' || kind === 'preauth' || kind === 'incremental' || kind === 'balance';
+}
+
+/** 32-bit FNV-1a of a string (merchant ids): a number, so the ring stays plain numbers. */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Merchant key of a txn: its merchant id, else its terminal id, else 0 (unknown). */
+export function merchantKey(txn: Txn): number {
+  const id = txn.merchantId ?? txn.terminalId;
+  return id ? fnv1a(id) : 0;
+}
+
+/** The amount in the card's currency: DE 4 when it is already, else DE 6 when it is, else DE 4 unconverted. */
+export function cardAmount(txn: Txn, cardCurrency: string | undefined): number {
+  if (cardCurrency === undefined || txn.currency === cardCurrency) return txn.amount;
+  if (txn.billingCurrency === cardCurrency && txn.billingAmount !== undefined) return txn.billingAmount;
+  return txn.amount;
+}
+
+/** Local hour 0–23 from DE 12-style ISO 8601 `localTime` ("2026-03-01T21:05:00"), else the UTC hour of `now`. */
+export function localHour(txn: Txn, nowMs: number): number {
+  const t = txn.localTime;
+  if (t !== undefined && t.length >= 13) {
+    const a = t.charCodeAt(11) - 48;
+    const b = t.charCodeAt(12) - 48;
+    if (a >= 0 && a <= 2 && b >= 0 && b <= 9) {
+      const h = a * 10 + b;
+      if (h < 24) return h;
+    }
+  }
+  return Math.floor(nowMs / 3_600_000) % 24;
+}
+
+/** Card not present: e-commerce / keyed (DE 22 starting 81 or 01) or flagged by the edge. */
+export function isCardNotPresent(txn: Txn): boolean {
+  if (txn.cardPresent === false) return true;
+  const pem = txn.posEntryMode;
+  if (pem === undefined) return txn.cardPresent === undefined && txn.cvv2 !== undefined;
+  return pem.startsWith('81') || pem.startsWith('01') || pem.startsWith('10');
+}
+
+// Alpha-2 → numeric for the countries the switch commonly sees, so "ID" and "360" compare equal.
+const ALPHA2_NUMERIC: Record<string, string> = {
+  ID: '360', US: '840', SG: '702', MY: '458', TH: '764', PH: '608', VN: '704', AU: '036', GB: '826', DE: '276',
+  FR: '250', NL: '528', JP: '392', CN: '156', HK: '344', IN: '356', AE: '784', NG: '566', RU: '643', BR: '076',
+  KR: '410', CA: '124', IT: '380', ES: '724', TR: '792', SA: '682', RO: '642', UA: '804', MX: '484', ZA: '710',
+};
+/** Numeric country → its currency (ISO 4217 numeric), for the country/currency mismatch check. */
+export const COUNTRY_CURRENCY: Record<string, string> = {
+  '360': '360', '840': '840', '702': '702', '458': '458', '764': '764', '608': '608', '704': '704', '036': '036',
+  '826': '826', '276': '978', '250': '978', '528': '978', '380': '978', '724': '978', '392': '392', '156': '156',
+  '344': '344', '356': '356', '784': '784', '566': '566', '643': '643', '076': '986', '410': '410', '124': '124',
+  '792': '949', '682': '682', '642': '946', '804': '980', '484': '484', '710': '710',
+};
+
+/** Country code as ISO 3166 numeric when known ("ID" → "360"), else as given. */
+export function normCountry(c: string): string {
+  return c.length === 2 ? (ALPHA2_NUMERIC[c.toUpperCase()] ?? c.toUpperCase()) : c;
+}
+
+/** True when the merchant is in another country than the card's home (unknown either side: false). */
+export function isForeign(txn: Txn, cardCountry: string | undefined): boolean {
+  const m = txn.merchantCountry;
+  if (m === undefined || cardCountry === undefined) return false;
+  return m === cardCountry ? false : normCountry(m) !== normCountry(cardCountry);
+}
+
+/**
+ * Folds one decided transaction into the card's profile (mutates `p`, returns it).
+ * Every scored kind enters the velocity ring and the 24 h buckets; only approved spends move the amount
+ * statistics, the hour-of-day habit, the MCC list and lastUsed. `card` gives the home country and currency
+ * (without it DE 4 is taken as-is and nothing counts as foreign).
+ */
+export function updateCardProfile(
+  p: CardProfile,
+  txn: Txn,
+  approved: boolean,
+  now: number,
+  card?: { country?: string; currency: string },
+): CardProfile {
+  if (!isScoredKind(txn.kind)) return p;
+  const sec = Math.floor(now / 1000);
+  const amount = Math.max(0, cardAmount(txn, card?.currency));
+
+  const slot = p.head;
+  p.ts[slot] = sec;
+  p.amt[slot] = amount;
+  p.mer[slot] = merchantKey(txn);
+  p.flg[slot] =
+    (approved ? 0 : FLAG_DECLINED) | (card && isForeign(txn, card.country) ? FLAG_FOREIGN : 0) | (isCardNotPresent(txn) ? FLAG_CNP : 0);
+  p.head = (slot + 1) % CARD_RING;
+
+  const hour = Math.floor(sec / 3600);
+  const b = hour % DAY_BUCKETS;
+  if (p.hId[b] !== hour) {
+    p.hId[b] = hour;
+    p.hCnt[b] = 0;
+    p.hAmt[b] = 0;
+  }
+  p.hCnt[b] += 1;
+  p.hAmt[b] += amount;
+
+  if (p.n < COUNT_CAP) p.n += 1;
+  if (sec > p.lastSeen) p.lastSeen = sec;
+  if (!approved || txn.kind === 'balance') return p;
+
+  // Welford on ln(1+amount); once capped, M2 is decayed so the variance tracks recent habits too.
+  const x = Math.log1p(amount);
+  if (p.amtN < AMOUNT_CAP) {
+    p.amtN += 1;
+    const d = x - p.amtMean;
+    p.amtMean += d / p.amtN;
+    p.amtM2 += d * (x - p.amtMean);
+  } else {
+    const d = x - p.amtMean;
+    p.amtMean += d / AMOUNT_CAP;
+    p.amtM2 = p.amtM2 * (1 - 1 / AMOUNT_CAP) + d * (x - p.amtMean);
+  }
+
+  const h = localHour(txn, now);
+  p.hours[h] += 1;
+  if (p.hours[h] >= HOUR_BIN_MAX) for (let i = 0; i < 24; i++) p.hours[i] = p.hours[i] >> 1;
+
+  const mcc = txn.mcc === undefined ? -1 : Number.parseInt(txn.mcc, 10);
+  if (mcc >= 0) {
+    const m = p.mccs;
+    let at = m.indexOf(mcc);
+    if (at < 0) {
+      if (m.length < CARD_MCCS) m.push(mcc);
+      at = m.length - 1;
+    }
+    for (let i = at; i > 0; i--) m[i] = m[i - 1];
+    m[0] = mcc;
+  }
+  if (sec > p.lastUsed) p.lastUsed = sec;
+  return p;
+}
+
+/** Merchant baseline as of `hour` without mutating (the finished hour and any empty ones folded in). */
+export function merchantBaseAt(m: MerchantProfile, hour: number): number {
+  if (m.hourId === hour || m.hourId === 0 || hour < m.hourId) return m.baseCnt;
+  let base = m.baseCnt + MERCHANT_ALPHA * (m.cnt - m.baseCnt);
+  const empty = Math.min(hour - m.hourId - 1, 10_000);
+  if (empty > 0) base *= Math.pow(1 - MERCHANT_ALPHA, empty);
+  return base;
+}
+
+/** Rolls the merchant's hour forward to `hour`, folding finished hours (empty ones too) into the baseline. */
+function rollMerchantHour(m: MerchantProfile, hour: number): void {
+  if (m.hourId === hour) return;
+  if (m.hourId !== 0 && hour > m.hourId) {
+    m.baseCnt += MERCHANT_ALPHA * (m.cnt - m.baseCnt);
+    const empty = Math.min(hour - m.hourId - 1, 10_000);
+    if (empty > 0) m.baseCnt *= Math.pow(1 - MERCHANT_ALPHA, empty);
+  }
+  if (hour > m.hourId || m.hourId === 0) {
+    m.hourId = hour;
+    m.cnt = 0;
+    m.amt = 0;
+    m.small = 0;
+    m.declines = 0;
+  }
+}
+
+/** True when the amount is at or below the configured small-auth limit for its currency (card-testing signal). */
+export function isSmallAmount(amount: number, currency: string | undefined, rules: FraudRuleParams): boolean {
+  const limit = currency === undefined ? undefined : rules.smallAmount[currency];
+  return amount <= (limit ?? rules.smallAmountDefault);
+}
+
+/** Folds one decided transaction into the merchant's profile (mutates `m`, returns it). */
+export function updateMerchantProfile(
+  m: MerchantProfile,
+  txn: Txn,
+  approved: boolean,
+  now: number,
+  rules: FraudRuleParams = defaultRules,
+): MerchantProfile {
+  const small = isSmallAmount(txn.amount, txn.currency, rules);
+  if (!isScoredKind(txn.kind)) return m;
+  const hour = Math.floor(now / 3_600_000);
+  rollMerchantHour(m, hour);
+  // An event older than the current hour (clock skew across workers) counts in the current hour.
+  m.cnt += 1;
+  m.amt += Math.max(0, txn.amount);
+  if (small) m.small += 1;
+  if (!approved) m.declines += 1;
+  if (m.n < COUNT_CAP) m.n += 1;
+  return m;
+}
