@@ -1,0 +1,458 @@
+// The one engine: encode/decode any compiled spec. Decode walks a byte cursor; every declared length is checked
+// against the field maximum and the bytes left before anything is allocated. Encode writes into one growable
+// scratch buffer and returns a copy. Not re-entrant by design: both are synchronous and share module scratch.
+import { CodecError } from './errors.js';
+import { ASCII_TO_EBCDIC, EBCDIC_TO_ASCII, HEX_VAL } from './charsets.js';
+import {
+  type CompiledField,
+  type CompiledSpec,
+  C_A,
+  C_AN,
+  E_ASCII,
+  E_BCD,
+  E_BINARY,
+  E_EBCDIC,
+  E_HEX,
+  MAX_FIELD,
+  S_BERTLV,
+  S_FIXED,
+  S_NONE,
+  S_TLV,
+  T_B,
+  T_N,
+  T_TEXT,
+  T_XN,
+  T_Z,
+} from './spec.js';
+import { decodePrivateTlv, decodeTlv, encodePrivateTlv, tlvEncodedLength, writeHex, writeTlv } from './tlv.js';
+
+/** A field value in the canonical JSON form: a string, or sub-fields as a nested object of strings. */
+export type FieldValue = string | Record<string, string>;
+export interface IsoMessage {
+  mti: string;
+  fields: Record<string, FieldValue>;
+}
+
+/** Largest message the encoder will build (and the scratch buffer will grow to). */
+export const MAX_MESSAGE_BYTES = 65536;
+
+// ---------------------------------------------------------------- decode
+
+const scratch = Buffer.allocUnsafe(MAX_MESSAGE_BYTES * 2); // decode: digits / translated text before latin1Slice
+const bitmap = new Uint8Array(24);
+
+function err(field: number | null, offset: number, reason: CodecError['reason'], msg: string): never {
+  throw new CodecError(field, offset, reason, msg);
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Decodes one message occupying all of bytes. Throws CodecError (and nothing else) on bad input. */
+export function decodeWith(spec: CompiledSpec, bytes: Uint8Array): IsoMessage {
+  if (!(bytes instanceof Uint8Array)) err(null, 0, 'bad-value', 'decode needs a Buffer or Uint8Array');
+  const buf = asBuffer(bytes);
+  const end = buf.length;
+  let o = 0;
+  // MTI
+  let mti: string;
+  if (spec.mtiEnc === E_BCD) {
+    if (end < 2) err(0, 0, 'truncated', 'MTI needs 2 bytes');
+    o = readBcdDigits(buf, 0, 4, false, false, 0);
+    mti = scratch.toString('latin1', 0, 4);
+  } else {
+    if (end < 4) err(0, 0, 'truncated', 'MTI needs 4 bytes');
+    for (let i = 0; i < 4; i++) {
+      const c = spec.mtiEnc === E_EBCDIC ? EBCDIC_TO_ASCII[buf[i]] : buf[i];
+      if (c < 48 || c > 57) err(0, i, 'bad-mti', 'MTI must be four digits');
+      scratch[i] = c;
+    }
+    mti = scratch.toString('latin1', 0, 4);
+    o = 4;
+  }
+  // Bitmaps: primary, secondary if bit 1, tertiary if bit 65.
+  o = readBitmap(spec, buf, o, 0);
+  let maxField = 64;
+  if (bitmap[0] & 0x80) {
+    o = readBitmap(spec, buf, o, 8);
+    maxField = 128;
+    if (bitmap[8] & 0x80) {
+      o = readBitmap(spec, buf, o, 16);
+      maxField = 192;
+    }
+  }
+  const fields: Record<string, FieldValue> = {};
+  const defs = spec.fields;
+  for (let byte = 0; byte < maxField >> 3; byte++) {
+    const bits = bitmap[byte];
+    if (bits === 0) continue;
+    for (let bit = 0; bit < 8; bit++) {
+      if ((bits & (0x80 >> bit)) === 0) continue;
+      const num = byte * 8 + bit + 1;
+      if (num === 1 || num === 65 || num === 129) continue; // bitmap indicators, never data
+      const f = defs[num];
+      if (f === null) err(num, o, 'bad-bitmap', 'bitmap names a field this spec does not define');
+      o = decodeField(f, buf, o, end, fields);
+    }
+  }
+  if (o !== end) err(null, o, 'trailing-bytes', `${end - o} bytes left after the last field`);
+  return { mti, fields };
+}
+
+function readBitmap(spec: CompiledSpec, buf: Buffer, o: number, at: number): number {
+  const which = at === 0 ? 'primary' : at === 8 ? 'secondary' : 'tertiary';
+  if (spec.bitmapHex) {
+    if (o + 16 > buf.length) err(1, o, 'truncated', `${which} bitmap needs 16 hex characters`);
+    for (let i = 0; i < 8; i++) {
+      const hi = HEX_VAL[buf[o + 2 * i]], lo = HEX_VAL[buf[o + 2 * i + 1]];
+      if (hi < 0 || lo < 0) err(1, o + 2 * i, 'bad-bitmap', `${which} bitmap is not hex`);
+      bitmap[at + i] = (hi << 4) | lo;
+    }
+    return o + 16;
+  }
+  if (o + 8 > buf.length) err(1, o, 'truncated', `${which} bitmap needs 8 bytes`);
+  for (let i = 0; i < 8; i++) bitmap[at + i] = buf[o + i];
+  return o + 8;
+}
+
+/** Reads `digits` BCD digits at o into scratch[dst..]; returns the offset after them. */
+function readBcdDigits(buf: Buffer, o: number, digits: number, padLeft: boolean, track2: boolean, field: number): number {
+  const nbytes = (digits + 1) >> 1;
+  const odd = digits & 1;
+  let d = 0;
+  for (let i = 0; i < nbytes; i++) {
+    const b = buf[o + i];
+    for (let h = 0; h < 2; h++) {
+      const nib = h === 0 ? b >> 4 : b & 0x0f;
+      const isPad = odd === 1 && ((padLeft && i === 0 && h === 0) || (!padLeft && i === nbytes - 1 && h === 1));
+      if (isPad) {
+        if (nib !== 0) err(field, o + i, 'bad-digit', 'BCD pad nibble must be 0');
+        continue;
+      }
+      if (nib <= 9) scratch[d++] = 48 + nib;
+      else if (track2 && nib === 0x0d) scratch[d++] = 61; // '='
+      else err(field, o + i, 'bad-digit', `BCD nibble ${nib.toString(16).toUpperCase()} is not a digit`);
+    }
+  }
+  return o + nbytes;
+}
+
+function readPrefix(f: CompiledField, buf: Buffer, o: number, end: number): number {
+  const n = f.prefixBytes;
+  if (o + n > end) err(f.num, o, 'truncated', 'length prefix runs past the end');
+  let len = 0;
+  const enc = f.prefixEnc;
+  if (enc === E_BINARY) {
+    for (let i = 0; i < n; i++) len = (len << 8) | buf[o + i];
+  } else if (enc === E_BCD) {
+    for (let i = 0; i < n; i++) {
+      const hi = buf[o + i] >> 4, lo = buf[o + i] & 0x0f;
+      if (hi > 9 || lo > 9) err(f.num, o + i, 'bad-length', 'BCD length prefix is not digits');
+      len = len * 100 + hi * 10 + lo;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const c = enc === E_EBCDIC ? EBCDIC_TO_ASCII[buf[o + i]] : buf[o + i];
+      if (c < 48 || c > 57) err(f.num, o + i, 'bad-length', 'length prefix is not digits');
+      len = len * 10 + (c - 48);
+    }
+  }
+  if (len > f.length) err(f.num, o, 'length-exceeds-max', `declared length ${len} exceeds max ${f.length}`);
+  return len;
+}
+
+function dataBytes(f: CompiledField, len: number): number {
+  if (f.enc === E_BCD) return f.type === T_XN ? 1 + (len >> 1) : (len + 1) >> 1; // xn: sign byte + (len-1) digits
+  if (f.enc === E_HEX) return len * 2;
+  return len;
+}
+
+function decodeField(f: CompiledField, buf: Buffer, o: number, end: number, out: Record<string, FieldValue>): number {
+  const num = f.num;
+  let len = f.length;
+  if (f.prefixDigits !== 0) {
+    len = readPrefix(f, buf, o, end);
+    o += f.prefixBytes;
+  }
+  const nbytes = dataBytes(f, len);
+  if (o + nbytes > end) err(num, o, 'truncated', `needs ${nbytes} bytes, ${end - o} left`);
+  const type = f.type;
+  if (type === T_B) {
+    if (f.sub === S_BERTLV) {
+      if (f.enc === E_BINARY) out[num] = decodeTlv(buf, o, o + nbytes, num);
+      else {
+        for (let i = 0; i < len; i++) {
+          const hi = HEX_VAL[buf[o + 2 * i]], lo = HEX_VAL[buf[o + 2 * i + 1]];
+          if (hi < 0 || lo < 0) err(num, o + 2 * i, 'bad-hex', 'binary field is not hex');
+          scratch[i] = (hi << 4) | lo;
+        }
+        out[num] = decodeTlv(Buffer.from(scratch.subarray(0, len)), 0, len, num);
+      }
+    } else if (f.enc === E_BINARY) out[num] = buf.toString('hex', o, o + nbytes).toUpperCase();
+    else {
+      for (let i = 0; i < nbytes; i++) if (HEX_VAL[buf[o + i]] < 0) err(num, o + i, 'bad-hex', 'binary field is not hex');
+      out[num] = buf.toString('latin1', o, o + nbytes).toUpperCase();
+    }
+    return o + nbytes;
+  }
+  let text: string;
+  if (type === T_TEXT) {
+    const cls = f.charClass;
+    const ebc = f.enc === E_EBCDIC;
+    for (let i = 0; i < nbytes; i++) {
+      const c = ebc ? EBCDIC_TO_ASCII[buf[o + i]] : buf[o + i];
+      if (!textCharOk(c, cls)) err(num, o + i, 'bad-char', `byte 0x${buf[o + i].toString(16).padStart(2, '0')} not allowed in this field`);
+      scratch[i] = c;
+    }
+    text = scratch.toString('latin1', 0, nbytes);
+  } else if (f.enc === E_BCD) {
+    let digitsAt = 0;
+    if (type === T_XN) {
+      const s = buf[o];
+      if (s !== 67 && s !== 68) err(num, o, 'bad-char', "amount sign must be 'C' or 'D'");
+      scratch[0] = s;
+      digitsAt = 1;
+    }
+    // readBcdDigits writes from scratch[0]; for xn shift by decoding then prefixing
+    if (digitsAt === 0) {
+      readBcdDigits(buf, o, len, f.padLeft, type === T_Z, num);
+      text = scratch.toString('latin1', 0, len);
+    } else {
+      const sign = scratch[0];
+      readBcdDigits(buf, o + 1, len - 1, true, false, num);
+      text = (sign === 67 ? 'C' : 'D') + scratch.toString('latin1', 0, len - 1);
+    }
+  } else {
+    const ebc = f.enc === E_EBCDIC;
+    for (let i = 0; i < nbytes; i++) {
+      const c = ebc ? EBCDIC_TO_ASCII[buf[o + i]] : buf[o + i];
+      const ok = (c >= 48 && c <= 57) || (type === T_Z && c === 61) || (type === T_XN && i === 0 && (c === 67 || c === 68));
+      if (!ok) {
+        if (type === T_XN && i === 0) err(num, o, 'bad-char', "amount sign must be 'C' or 'D'");
+        err(num, o + i, 'bad-digit', `byte 0x${buf[o + i].toString(16).padStart(2, '0')} is not a digit`);
+      }
+      scratch[i] = c;
+    }
+    text = scratch.toString('latin1', 0, nbytes);
+  }
+  const sub = f.sub;
+  if (sub === S_NONE) out[num] = text;
+  else if (sub === S_FIXED) {
+    const obj: Record<string, string> = {};
+    const sfs = f.subfields!;
+    let p = 0;
+    for (let i = 0; i < sfs.length; i++) {
+      const sf = sfs[i];
+      obj[sf.id] = text.slice(p, p + sf.length);
+      p += sf.length;
+    }
+    out[num] = obj;
+  } else if (sub === S_TLV) out[num] = decodePrivateTlv(text, f.tlvTagLength, f.tlvLengthDigits, num, o);
+  return o + nbytes;
+}
+
+function textCharOk(c: number, cls: number): boolean {
+  if (c < 0x20 || c > 0x7e) return false;
+  if (cls === C_A) return c === 32 || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  if (cls === C_AN) return c === 32 || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  return true;
+}
+
+// ---------------------------------------------------------------- encode
+
+let out = Buffer.allocUnsafe(4096);
+
+function ensure(o: number, n: number): void {
+  if (o + n <= out.length) return;
+  if (o + n > MAX_MESSAGE_BYTES) err(null, o, 'length-exceeds-max', `message larger than ${MAX_MESSAGE_BYTES} bytes`);
+  let size = out.length * 2;
+  while (size < o + n) size *= 2;
+  const next = Buffer.allocUnsafe(Math.min(size, MAX_MESSAGE_BYTES));
+  out.copy(next, 0, 0, o);
+  out = next;
+}
+
+const ebits = new Uint8Array(24);
+
+/** Encodes a message in its canonical JSON form. Throws CodecError on a value the spec cannot carry. */
+export function encodeWith(spec: CompiledSpec, msg: IsoMessage): Buffer {
+  if (!msg || typeof msg !== 'object' || typeof msg.fields !== 'object' || msg.fields === null) err(null, 0, 'bad-value', 'message must be {mti, fields}');
+  const mti = msg.mti;
+  if (typeof mti !== 'string' || mti.length !== 4) err(0, 0, 'bad-mti', 'MTI must be four digits');
+  for (let i = 0; i < 4; i++) {
+    const c = mti.charCodeAt(i);
+    if (c < 48 || c > 57) err(0, 0, 'bad-mti', 'MTI must be four digits');
+  }
+  const fields = msg.fields;
+  ebits.fill(0);
+  let maxField = 0;
+  for (const key in fields) {
+    const num = +key;
+    if (!(num >= 2 && num <= MAX_FIELD) || String(num) !== key) err(null, 0, 'unknown-field', `field key ${JSON.stringify(key)} is not a field number 2..${MAX_FIELD}`);
+    if (fields[key] === undefined) continue;
+    if (spec.fields[num] === null) err(num, 0, 'unknown-field', 'this spec does not define the field');
+    if (num === 65 || num === 129) err(num, 0, 'unknown-field', 'fields 65 and 129 are bitmap indicators');
+    ebits[(num - 1) >> 3] |= 0x80 >> ((num - 1) & 7);
+    if (num > maxField) maxField = num;
+  }
+  if (maxField > 64) ebits[0] |= 0x80;
+  if (maxField > 128) ebits[8] |= 0x80;
+  const nmaps = maxField > 128 ? 3 : maxField > 64 ? 2 : 1;
+  let o = 0;
+  ensure(0, 4 + 16 * nmaps);
+  if (spec.mtiEnc === E_BCD) {
+    out[0] = ((mti.charCodeAt(0) - 48) << 4) | (mti.charCodeAt(1) - 48);
+    out[1] = ((mti.charCodeAt(2) - 48) << 4) | (mti.charCodeAt(3) - 48);
+    o = 2;
+  } else {
+    for (let i = 0; i < 4; i++) out[i] = spec.mtiEnc === E_EBCDIC ? 0xf0 + mti.charCodeAt(i) - 48 : mti.charCodeAt(i);
+    o = 4;
+  }
+  for (let i = 0; i < nmaps * 8; i++) {
+    if (spec.bitmapHex) {
+      out[o++] = HEXCH[ebits[i] >> 4];
+      out[o++] = HEXCH[ebits[i] & 15];
+    } else out[o++] = ebits[i];
+  }
+  for (const key in fields) {
+    const v = fields[key];
+    if (v === undefined) continue;
+    o = encodeField(spec.fields[+key]!, v, o);
+  }
+  const result = Buffer.allocUnsafe(o);
+  out.copy(result, 0, 0, o);
+  return result;
+}
+
+const HEXCH = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 65, 66, 67, 68, 69, 70];
+
+function writePrefix(f: CompiledField, len: number, o: number): number {
+  const n = f.prefixBytes;
+  const enc = f.prefixEnc;
+  if (enc === E_BINARY) {
+    for (let i = n - 1; i >= 0; i--) {
+      out[o + i] = len & 0xff;
+      len >>= 8;
+    }
+  } else if (enc === E_BCD) {
+    for (let i = n - 1; i >= 0; i--) {
+      out[o + i] = ((Math.floor(len / 10) % 10) << 4) | len % 10;
+      len = Math.floor(len / 100);
+    }
+  } else {
+    const base = enc === E_EBCDIC ? 0xf0 : 48;
+    for (let i = n - 1; i >= 0; i--) {
+      out[o + i] = base + (len % 10);
+      len = Math.floor(len / 10);
+    }
+  }
+  return o + n;
+}
+
+function encodeField(f: CompiledField, v: FieldValue, o: number): number {
+  const num = f.num;
+  let s: string;
+  if (typeof v === 'string') s = v;
+  else if (typeof v === 'object' && v !== null && !Array.isArray(v) && f.sub !== S_NONE) {
+    if (f.sub === S_BERTLV) return encodeTlvField(f, v, o);
+    s = f.sub === S_FIXED ? joinFixed(f, v) : encodePrivateTlv(v, f.tlvTagLength, f.tlvLengthDigits, num);
+  } else err(num, o, 'bad-value', f.sub === S_NONE ? 'value must be a string' : 'value must be a string or an object of sub-fields');
+  const type = f.type;
+  let len = type === T_B ? s.length >> 1 : s.length;
+  if (type === T_B && (s.length & 1) === 1) err(num, o, 'bad-hex', 'binary value must be an even number of hex digits');
+  if (len > f.length) err(num, o, 'length-exceeds-max', `length ${len} exceeds max ${f.length}`);
+  const fixed = f.prefixDigits === 0;
+  let pad = 0;
+  if (fixed && len < f.length) {
+    if (type === T_B || type === T_XN || type === T_Z) err(num, o, 'bad-length', `must be exactly ${f.length} long, got ${len}`);
+    pad = f.length - len; // n: leading zeros; text: trailing spaces
+    len = f.length;
+  }
+  const nbytes = dataBytes(f, len);
+  ensure(o, f.prefixBytes + nbytes);
+  if (!fixed) o = writePrefix(f, len, o);
+  if (type === T_B) {
+    if (f.enc === E_BINARY) return writeHex(s, out, o, num);
+    for (let i = 0; i < s.length; i++) {
+      let c = s.charCodeAt(i);
+      if (c > 0x7f || HEX_VAL[c] < 0) err(num, o, 'bad-hex', 'binary value is not hex');
+      if (c >= 97) c -= 32; // upper-case on the wire
+      out[o++] = c;
+    }
+    return o;
+  }
+  if (type === T_TEXT) {
+    const cls = f.charClass;
+    const ebc = f.enc === E_EBCDIC;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7e || !textCharOk(c, cls)) err(num, o, 'bad-char', `character ${JSON.stringify(s[i])} not allowed in this field`);
+      out[o++] = ebc ? ASCII_TO_EBCDIC[c] : c;
+    }
+    for (let i = 0; i < pad; i++) out[o++] = ebc ? 0x40 : 32;
+    return o;
+  }
+  // numerics: n, z, xn
+  let start = 0;
+  if (type === T_XN) {
+    const sign = s.charCodeAt(0);
+    if (sign !== 67 && sign !== 68) err(num, o, 'bad-char', "amount must start with 'C' or 'D'");
+    out[o++] = f.enc === E_EBCDIC ? ASCII_TO_EBCDIC[sign] : sign;
+    start = 1;
+  }
+  for (let i = start; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (type === T_Z && (c === 61 || c === 68)))) err(num, o, 'bad-digit', `character ${JSON.stringify(s[i])} is not a digit`);
+  }
+  if (f.enc === E_BCD) {
+    const digits = len - start; // includes leading zero padding
+    const nb = (digits + 1) >> 1;
+    const padLeft = type === T_XN ? true : f.padLeft;
+    for (let i = 0; i < nb; i++) out[o + i] = 0; // pad nibbles and leading zeros stay 0
+    let nib = ((digits & 1) === 1 && padLeft ? 1 : 0) + pad;
+    for (let i = start; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      const d = c <= 57 ? c - 48 : 0x0d; // '=' or 'D' → D nibble (track 2)
+      out[o + (nib >> 1)] |= (nib & 1) === 0 ? d << 4 : d;
+      nib++;
+    }
+    return o + nb;
+  }
+  const zero = f.enc === E_EBCDIC ? 0xf0 : 48;
+  for (let i = 0; i < pad; i++) out[o++] = zero;
+  for (let i = start; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c === 68 && type === T_Z) c = 61; // track 2 'D' separator normalised to '='
+    out[o++] = f.enc === E_EBCDIC ? ASCII_TO_EBCDIC[c] : c;
+  }
+  return o;
+}
+
+function joinFixed(f: CompiledField, v: Record<string, string>): string {
+  const parts: string[] = [];
+  for (const sf of f.subfields!) {
+    const x = v[sf.id];
+    if (typeof x !== 'string') err(f.num, 0, 'bad-value', `sub-field ${sf.id} must be a string`);
+    if (x.length > sf.length) err(f.num, 0, 'length-exceeds-max', `sub-field ${sf.id} longer than ${sf.length}`);
+    parts.push(x.length === sf.length ? x : sf.type === 'n' ? x.padStart(sf.length, '0') : x.padEnd(sf.length, ' '));
+  }
+  for (const k in v) if (!f.subfields!.some((sf) => sf.id === k)) err(f.num, 0, 'bad-value', `unknown sub-field ${JSON.stringify(k)}`);
+  return parts.join('');
+}
+
+function encodeTlvField(f: CompiledField, v: Record<string, string>, o: number): number {
+  const len = tlvEncodedLength(v, f.num);
+  if (len > f.length) err(f.num, o, 'length-exceeds-max', `TLV length ${len} exceeds max ${f.length}`);
+  if (f.prefixDigits === 0 && len !== f.length) err(f.num, o, 'bad-length', `must be exactly ${f.length} bytes`);
+  ensure(o, f.prefixBytes + len * 2);
+  if (f.prefixDigits !== 0) o = writePrefix(f, len, o);
+  if (f.enc === E_BINARY) return writeTlv(v, out, o, f.num);
+  const tmp = Buffer.allocUnsafe(len);
+  writeTlv(v, tmp, 0, f.num);
+  for (let i = 0; i < len; i++) {
+    out[o++] = HEXCH[tmp[i] >> 4];
+    out[o++] = HEXCH[tmp[i] & 15];
+  }
+  return o;
+}

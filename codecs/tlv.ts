@@ -1,0 +1,225 @@
+// BER-TLV (EMV, DE 55) and private tag-length-value (DE 48 / 62 / 127 style) sub-fields.
+// BER-TLV values are upper-case hex. Decoding is strict (minimal lengths, no duplicate tags, no padding bytes)
+// so that encode(decode(b)) gives b back byte for byte.
+import { CodecError } from './errors.js';
+import { HEX, HEX_VAL } from './charsets.js';
+
+/** Tags of a decoded TLV object in wire order, kept off the enumerable keys (JS orders "82", "95" first). */
+export const TLV_ORDER: unique symbol = Symbol('tlvOrder');
+export type TlvObject = Record<string, string> & { [TLV_ORDER]?: string[] };
+
+/** Limits: a DE 55 holds at most 255 bytes in every dialect here; cap tags so a hostile field cannot explode. */
+export const MAX_TLV_TAGS = 128;
+
+/** Common EMV tags (EMV Book 3 Annex A) → names. */
+export const EMV_TAGS: Readonly<Record<string, string>> = {
+  '4F': 'Application Identifier (AID) - card',
+  '50': 'Application Label',
+  '57': 'Track 2 Equivalent Data',
+  '5A': 'Application PAN',
+  '5F20': 'Cardholder Name',
+  '5F24': 'Application Expiration Date',
+  '5F25': 'Application Effective Date',
+  '5F28': 'Issuer Country Code',
+  '5F2A': 'Transaction Currency Code',
+  '5F34': 'PAN Sequence Number',
+  '71': 'Issuer Script Template 1',
+  '72': 'Issuer Script Template 2',
+  '82': 'Application Interchange Profile',
+  '84': 'Dedicated File (DF) Name',
+  '8A': 'Authorisation Response Code',
+  '91': 'Issuer Authentication Data',
+  '95': 'Terminal Verification Results',
+  '9A': 'Transaction Date',
+  '9B': 'Transaction Status Information',
+  '9C': 'Transaction Type',
+  '9F02': 'Amount, Authorised (Numeric)',
+  '9F03': 'Amount, Other (Numeric)',
+  '9F06': 'Application Identifier (AID) - terminal',
+  '9F07': 'Application Usage Control',
+  '9F09': 'Application Version Number - terminal',
+  '9F10': 'Issuer Application Data',
+  '9F1A': 'Terminal Country Code',
+  '9F1E': 'Interface Device (IFD) Serial Number',
+  '9F26': 'Application Cryptogram',
+  '9F27': 'Cryptogram Information Data',
+  '9F33': 'Terminal Capabilities',
+  '9F34': 'Cardholder Verification Method (CVM) Results',
+  '9F35': 'Terminal Type',
+  '9F36': 'Application Transaction Counter (ATC)',
+  '9F37': 'Unpredictable Number',
+  '9F41': 'Transaction Sequence Counter',
+  '9F53': 'Transaction Category Code',
+  '9F6E': 'Form Factor Indicator / Third Party Data',
+};
+
+/** Tags whose values are secret or card data: never printed (cryptograms, track data, PAN). */
+export const EMV_SENSITIVE_TAGS: ReadonlySet<string> = new Set(['9F26', '57', '5A', '5F20', '56', '9F6B', '9F10', '91', '9F4B']);
+
+function tlvErr(field: number | null, offset: number, msg: string): never {
+  throw new CodecError(field, offset, 'bad-tlv', msg);
+}
+
+/** Decodes BER-TLV in bytes[start, end) into { TAG: HEXVALUE }. `field` only labels errors. */
+export function decodeTlv(bytes: Uint8Array, start = 0, end = bytes.length, field: number | null = 55): TlvObject {
+  const out: TlvObject = {};
+  const order: string[] = [];
+  let o = start;
+  while (o < end) {
+    const tagStart = o;
+    const b0 = bytes[o++];
+    if (b0 === 0x00 || b0 === 0xff) tlvErr(field, tagStart, 'padding byte where a tag should start');
+    let tag = HEX[b0];
+    if ((b0 & 0x1f) === 0x1f) {
+      for (let n = 1; ; n++) {
+        if (o >= end) tlvErr(field, tagStart, 'truncated tag');
+        if (n > 3) tlvErr(field, tagStart, 'tag longer than 4 bytes');
+        const b = bytes[o++];
+        tag += HEX[b];
+        if ((b & 0x80) === 0) break;
+      }
+    }
+    if (o >= end) tlvErr(field, o, `tag ${tag}: missing length`);
+    let len = bytes[o++];
+    if (len & 0x80) {
+      const n = len & 0x7f;
+      if (n < 1 || n > 2) tlvErr(field, o - 1, `tag ${tag}: unsupported length form 0x${HEX[len]}`);
+      if (o + n > end) tlvErr(field, o, `tag ${tag}: truncated length`);
+      len = n === 1 ? bytes[o] : (bytes[o] << 8) | bytes[o + 1];
+      if (len < (n === 1 ? 0x80 : 0x100)) tlvErr(field, o - 1, `tag ${tag}: non-minimal length`);
+      o += n;
+    }
+    if (o + len > end) tlvErr(field, o, `tag ${tag}: length ${len} runs past the field end`);
+    if (Object.prototype.hasOwnProperty.call(out, tag)) tlvErr(field, tagStart, `duplicate tag ${tag}`);
+    if (order.length >= MAX_TLV_TAGS) tlvErr(field, tagStart, `more than ${MAX_TLV_TAGS} tags`);
+    out[tag] = hexUpper(bytes, o, o + len);
+    order.push(tag);
+    o += len;
+  }
+  Object.defineProperty(out, TLV_ORDER, { value: order, enumerable: false });
+  return out;
+}
+
+function hexUpper(bytes: Uint8Array, s: number, e: number): string {
+  if (e - s === 1) return HEX[bytes[s]];
+  if (e - s === 2) return HEX[bytes[s]] + HEX[bytes[s + 1]];
+  const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return b.toString('hex', s, e).toUpperCase();
+}
+
+/** Tags in wire order when the object came from decodeTlv (and was not reshaped), else key order. */
+export function tlvTags(obj: Record<string, string>): string[] {
+  const order = (obj as TlvObject)[TLV_ORDER];
+  if (order && order.length === Object.keys(obj).length && order.every((t) => Object.prototype.hasOwnProperty.call(obj, t))) return order;
+  return Object.keys(obj);
+}
+
+/** Size in bytes of the BER-TLV encoding of obj; validates tags and values. */
+export function tlvEncodedLength(obj: Record<string, string>, field: number | null = 55): number {
+  let total = 0;
+  for (const tag of tlvTags(obj)) {
+    const v = obj[tag];
+    checkTag(tag, field);
+    if (typeof v !== 'string' || v.length % 2 !== 0) throw new CodecError(field, 0, 'bad-value', `tag ${tag}: value must be an even-length hex string`);
+    const len = v.length >> 1;
+    if (len > 0xffff) throw new CodecError(field, 0, 'length-exceeds-max', `tag ${tag}: value too long`);
+    total += (tag.length >> 1) + (len < 0x80 ? 1 : len < 0x100 ? 2 : 3) + len;
+  }
+  return total;
+}
+
+function checkTag(tag: string, field: number | null): void {
+  const n = tag.length >> 1;
+  if (tag.length % 2 !== 0 || n < 1 || n > 4) throw new CodecError(field, 0, 'bad-tlv', `bad tag ${JSON.stringify(tag)}`);
+  const bytes = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const hi = HEX_VAL[tag.charCodeAt(2 * i)] , lo = HEX_VAL[tag.charCodeAt(2 * i + 1)];
+    if (hi < 0 || lo < 0 || tag.charCodeAt(2 * i) > 0x7f) throw new CodecError(field, 0, 'bad-tlv', `bad tag ${JSON.stringify(tag)}`);
+    bytes[i] = (hi << 4) | lo;
+  }
+  // The tag's own continuation bits must agree with its length, or decode would read it differently.
+  const multi = (bytes[0] & 0x1f) === 0x1f;
+  if (bytes[0] === 0 || bytes[0] === 0xff || (multi ? n < 2 : n !== 1)) throw new CodecError(field, 0, 'bad-tlv', `tag ${tag}: malformed BER tag`);
+  for (let i = 1; i < n; i++) {
+    const more = (bytes[i] & 0x80) !== 0;
+    if (more !== (i < n - 1)) throw new CodecError(field, 0, 'bad-tlv', `tag ${tag}: malformed BER tag`);
+  }
+}
+
+/** Writes the BER-TLV encoding of obj into out at offset o (caller sized it with tlvEncodedLength); returns the new offset. */
+export function writeTlv(obj: Record<string, string>, out: Uint8Array, o: number, field: number | null = 55): number {
+  for (const tag of tlvTags(obj)) {
+    o = writeHex(tag, out, o, field);
+    const v = obj[tag];
+    const len = v.length >> 1;
+    if (len < 0x80) out[o++] = len;
+    else if (len < 0x100) {
+      out[o++] = 0x81;
+      out[o++] = len;
+    } else {
+      out[o++] = 0x82;
+      out[o++] = len >> 8;
+      out[o++] = len & 0xff;
+    }
+    o = writeHex(v, out, o, field);
+  }
+  return o;
+}
+
+export function writeHex(s: string, out: Uint8Array, o: number, field: number | null): number {
+  for (let i = 0; i < s.length; i += 2) {
+    const hi = HEX_VAL[s.charCodeAt(i) & 0xff], lo = HEX_VAL[s.charCodeAt(i + 1) & 0xff];
+    if (hi < 0 || lo < 0 || s.charCodeAt(i) > 0x7f || s.charCodeAt(i + 1) > 0x7f) throw new CodecError(field, o, 'bad-hex', `not hex: ${JSON.stringify(s.slice(i, i + 2))}`);
+    out[o++] = (hi << 4) | lo;
+  }
+  return o;
+}
+
+/** BER-TLV encoding of obj as a new Buffer. */
+export function encodeTlv(obj: Record<string, string>, field: number | null = 55): Buffer {
+  const out = Buffer.alloc(tlvEncodedLength(obj, field));
+  writeTlv(obj, out, 0, field);
+  return out;
+}
+
+// ---- private TLV over text: TAG (2|3 chars) LEN (2|3 digits) VALUE ----
+
+/** Parses "TTLLvalue…" text into { TT: value }; strict (no duplicates, exact end). */
+export function decodePrivateTlv(text: string, tagLength: number, lengthDigits: number, field: number | null = null, baseOffset = 0): TlvObject {
+  const out: TlvObject = {};
+  const order: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    if (i + tagLength + lengthDigits > text.length) tlvErr(field, baseOffset + i, 'truncated tag or length');
+    const tag = text.slice(i, i + tagLength);
+    let len = 0;
+    for (let k = 0; k < lengthDigits; k++) {
+      const d = text.charCodeAt(i + tagLength + k) - 48;
+      if (d < 0 || d > 9) tlvErr(field, baseOffset + i + tagLength, `tag ${tag}: length is not digits`);
+      len = len * 10 + d;
+    }
+    const vs = i + tagLength + lengthDigits;
+    if (vs + len > text.length) tlvErr(field, baseOffset + vs, `tag ${tag}: length ${len} runs past the field end`);
+    if (Object.prototype.hasOwnProperty.call(out, tag)) tlvErr(field, baseOffset + i, `duplicate tag ${tag}`);
+    if (order.length >= MAX_TLV_TAGS) tlvErr(field, baseOffset + i, `more than ${MAX_TLV_TAGS} tags`);
+    out[tag] = text.slice(vs, vs + len);
+    order.push(tag);
+    i = vs + len;
+  }
+  Object.defineProperty(out, TLV_ORDER, { value: order, enumerable: false });
+  return out;
+}
+
+/** Inverse of decodePrivateTlv. */
+export function encodePrivateTlv(obj: Record<string, string>, tagLength: number, lengthDigits: number, field: number | null = null): string {
+  const parts: string[] = [];
+  const max = 10 ** lengthDigits - 1;
+  for (const tag of tlvTags(obj)) {
+    const v = obj[tag];
+    if (tag.length !== tagLength) throw new CodecError(field, 0, 'bad-tlv', `tag ${JSON.stringify(tag)} must be ${tagLength} characters`);
+    if (typeof v !== 'string') throw new CodecError(field, 0, 'bad-value', `tag ${tag}: value must be a string`);
+    if (v.length > max) throw new CodecError(field, 0, 'length-exceeds-max', `tag ${tag}: value longer than ${max}`);
+    parts.push(tag, String(v.length).padStart(lengthDigits, '0'), v);
+  }
+  return parts.join('');
+}
