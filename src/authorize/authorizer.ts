@@ -1,0 +1,126 @@
+// The main-thread side of the engine: micro-batches transactions into pool tasks, bounds what may wait, and
+// answers 91 at once when saturated. The main thread never runs checks, HSM calls or commits itself.
+import type { Decision, Txn } from '../model/txn.js';
+import { closeState, openState, type State } from '../state/env.js';
+import { createPool, type EnginePool } from '../pool/pool.js';
+import type { Authorizer, AuthorizerOptions, AuthorizerStats } from './index.js';
+
+const DEFAULT_HOLD_TTL_MS = 7 * 24 * 3600_000;
+
+function saturated(txn: Txn, code: string, detail: string): Decision {
+  return { txnId: txn && typeof txn.id === 'string' ? txn.id : '', responseCode: code, approved: false, approvedAmount: 0, reasons: [{ check: 'pool', ok: false, detail }] };
+}
+
+export async function createAuthorizer(opts: AuthorizerOptions): Promise<Authorizer> {
+  const workers = opts.workers ?? 2;
+  const batchSize = opts.batchSize ?? 32;
+  const tasksPerWorker = 4;
+  /** Transactions allowed in flight (running or queued) before new ones get 91. */
+  const maxInFlight = opts.maxQueue ?? 4096;
+  if (!(batchSize >= 1 && batchSize <= 1024)) throw new Error('batchSize must be 1–1024');
+  if (!(maxInFlight >= 1)) throw new Error('maxQueue must be ≥ 1');
+
+  // Create the data dir and its keys here, once, before workers open it.
+  const state: State = openState(opts.dataDir, { create: true });
+  const pool: EnginePool = createPool({
+    workers,
+    tasksPerWorker,
+    maxQueuedTasks: Math.max(1, Math.ceil(maxInFlight / batchSize)),
+    config: { dataDir: opts.dataDir, hsm: opts.hsm, holdTtlMs: opts.holdTtlMs ?? DEFAULT_HOLD_TTL_MS, ...(opts.fraud ? { fraud: opts.fraud } : {}) },
+  });
+
+  const st = { submitted: 0, completed: 0, rejectedSaturated: 0, systemErrors: 0, tasks: 0, taskTxns: 0 };
+  let inFlight = 0;
+  let closed = false;
+  let pending: { txn: Txn; resolve: (d: Decision) => void }[] = [];
+  let scheduled = false;
+
+  async function runBatch(txns: Txn[]): Promise<Decision[]> {
+    st.tasks++;
+    st.taskTxns += txns.length;
+    try {
+      const out = (await pool.run({ op: 'authorize', txns })) as Decision[];
+      if (!Array.isArray(out) || out.length !== txns.length) throw new Error('worker answered a batch of the wrong size');
+      return out;
+    } catch (e) {
+      const msg = (e as Error).message ?? String(e);
+      const full = /queue is at limit|queue.*full/i.test(msg);
+      if (full) st.rejectedSaturated += txns.length;
+      else {
+        st.systemErrors += txns.length;
+        process.stderr.write(`authorizer: pool task failed: ${msg}\n`);
+      }
+      return txns.map((t) => saturated(t, full ? '91' : '96', full ? 'pool queue full' : `worker failed: ${msg}`));
+    }
+  }
+
+  function flush(): void {
+    scheduled = false;
+    while (pending.length > 0) {
+      const chunk = pending.slice(0, batchSize);
+      pending = pending.slice(chunk.length);
+      void runBatch(chunk.map((p) => p.txn)).then((ds) => {
+        for (let i = 0; i < chunk.length; i++) {
+          inFlight--;
+          st.completed++;
+          chunk[i].resolve(ds[i]);
+        }
+      });
+    }
+  }
+
+  function admit(n: number): boolean {
+    if (closed || inFlight + n > maxInFlight) return false;
+    inFlight += n;
+    st.submitted += n;
+    return true;
+  }
+
+  return {
+    authorize(txn: Txn): Promise<Decision> {
+      if (!admit(1)) {
+        st.rejectedSaturated++;
+        return Promise.resolve(saturated(txn, closed ? '96' : '91', closed ? 'authorizer closed' : 'engine saturated'));
+      }
+      return new Promise((resolve) => {
+        pending.push({ txn, resolve });
+        if (pending.length >= batchSize) flush();
+        else if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
+    },
+    async authorizeBatch(txns: Txn[]): Promise<Decision[]> {
+      if (txns.length === 0) return [];
+      if (!admit(txns.length)) {
+        st.rejectedSaturated += txns.length;
+        return txns.map((t) => saturated(t, closed ? '96' : '91', closed ? 'authorizer closed' : 'engine saturated'));
+      }
+      const out: Decision[] = [];
+      const parts: Promise<Decision[]>[] = [];
+      for (let i = 0; i < txns.length; i += batchSize) parts.push(runBatch(txns.slice(i, i + batchSize)));
+      for (const ds of await Promise.all(parts)) out.push(...ds);
+      inFlight -= txns.length;
+      st.completed += txns.length;
+      return out;
+    },
+    async sweepExpiredHolds(now?: Date): Promise<number> {
+      return (await pool.run({ op: 'sweep', now: (now ?? new Date()).getTime() })) as number;
+    },
+    stats(): AuthorizerStats {
+      return {
+        submitted: st.submitted, completed: st.completed, rejectedSaturated: st.rejectedSaturated, systemErrors: st.systemErrors,
+        queueSize: pool.queueSize, workers, meanBatch: st.tasks ? st.taskTxns / st.tasks : 0,
+      };
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      flush();
+      while (inFlight > 0) await new Promise((r) => setTimeout(r, 5));
+      await pool.destroy();
+      await closeState(state);
+    },
+  };
+}

@@ -1,0 +1,353 @@
+// commitDecision: the one LMDB write transaction that turns checks into money movement.
+// Inside the transaction it re-reads the idempotency key, the card, the account, the velocity counters and the
+// hold, decides funds and limits on that fresh state, and writes balance/hold changes, the journal record (masked
+// PAN + PAN hash, never the clear PAN), velocity, PIN tries and the idempotency keys — all or nothing.
+// LMDB admits one write transaction at a time (across threads and processes), so the re-check makes double
+// spending impossible however many workers run. The caller awaits commit and then `flushed` before answering.
+import { emptyCardProfile, emptyMerchantProfile, updateCardProfile, updateMerchantProfile, type FraudConfig } from '../fraud/index.js';
+import type { Decision, DecisionReason, Txn, TxnKind } from '../model/txn.js';
+import { lastJournalSeq, merchantProfileKey, type State } from '../state/env.js';
+import type { AccountRecord, CardRecord, HoldRecord, IdemRecord, JournalRecord } from '../state/records.js';
+import { DEBIT_KINDS, authCodeFor, checkFunds, checkLimits, idemKey, today } from './stages.js';
+
+export interface CommitPlan {
+  txn: Txn;
+  /** Epoch ms of the decision. */
+  now: number;
+  panHash?: string;
+  panMasked?: string;
+  /** Checks that ran before the transaction (format, card, PIN, CVV2, ARQC, fraud). */
+  reasons: DecisionReason[];
+  /** A check before the transaction declined with this code. */
+  declineCode?: string;
+  /** PIN verified by the HSM: 'ok' resets the tries, 'wrong' spends one. */
+  pin?: 'ok' | 'wrong';
+  fraudScore?: number;
+  review?: boolean;
+  /** Set when the transaction was scored: its outcome is folded into the card and merchant profiles. */
+  fraud?: { config: FraudConfig; currency: string; country?: string };
+  holdTtlMs: number;
+}
+
+export interface Committed {
+  decision: Decision;
+  seq: number;
+  /** The request repeated an earlier one: the stored answer was returned and nothing changed. */
+  duplicate: boolean;
+}
+
+/** Called inside the write transaction after the journal record is written (settlement's stream append). */
+export type JournalHook = (s: State, rec: JournalRecord) => void;
+const hooks: JournalHook[] = [];
+export function registerJournalHook(h: JournalHook): void {
+  hooks.push(h);
+}
+
+const ORIGINAL_KINDS: readonly TxnKind[] = ['purchase', 'preauth', 'incremental', 'completion', 'cash', 'refund', 'balance'];
+
+/** Finds the earlier transaction a completion/reversal/incremental refers to. */
+export function findOriginal(s: State, txn: Txn): { key: string; rec: IdemRecord } | undefined {
+  const o = txn.original;
+  if (!o) return undefined;
+  const keys: string[] = [];
+  if (o.txnId) {
+    const k = s.refs.get(`i|${o.txnId}`);
+    if (k) keys.push(k);
+  }
+  const acq = o.acquirerId ?? txn.acquirerId;
+  if (o.stan && o.transmittedAt) for (const kind of ORIGINAL_KINDS) keys.push(idemKey({ acquirerId: acq, stan: o.stan, transmittedAt: o.transmittedAt }, kind));
+  if (o.rrn) {
+    const k = s.refs.get(`n|${acq}|${o.rrn}`);
+    if (k) keys.push(k);
+  }
+  for (const key of keys) {
+    const rec = s.idem.get(key);
+    if (rec) return { key, rec };
+  }
+  return undefined;
+}
+
+interface Outcome {
+  code: string;
+  approvedAmount: number;
+  reasons: DecisionReason[];
+  account?: AccountRecord;
+  card?: CardRecord;
+  ledgerDelta: number;
+  availableDelta: number;
+  hold?: { put?: HoldRecord; removeId?: string };
+  original?: { key: string; rec: IdemRecord };
+  holdId?: string;
+  settled?: { holdId: string; amount: number; released: number };
+  velocity?: boolean;
+}
+
+function decline(code: string, reasons: DecisionReason[], extra: Partial<Outcome> = {}): Outcome {
+  return { code, approvedAmount: 0, reasons, ledgerDelta: 0, availableDelta: 0, ...extra };
+}
+
+/** Amount in the account's currency: the request, or the billing amount (DE 6) when currencies differ. */
+function accountAmount(txn: Txn, acct: AccountRecord): number | undefined {
+  if (txn.currency === acct.currency) return txn.amount;
+  if (txn.billingCurrency === acct.currency && txn.billingAmount !== undefined) return txn.billingAmount;
+  return undefined;
+}
+
+/** Decides on state read inside the write transaction. Reads only; writes happen in apply(). */
+function decide(s: State, p: CommitPlan, card: CardRecord | undefined): Outcome {
+  const txn = p.txn;
+  const reasons = [...p.reasons];
+  if (p.declineCode) {
+    if (p.pin === 'wrong' && card) {
+      const left = Math.max(0, card.pinTriesLeft - 1);
+      return decline(left === 0 ? '75' : '55', reasons, { card: { ...card, pinTriesLeft: left } });
+    }
+    return decline(p.declineCode, reasons);
+  }
+  if (!card) return decline('14', reasons);
+  const cardAfter = p.pin === 'ok' && card.pinTriesLeft !== card.pinTriesMax ? { ...card, pinTriesLeft: card.pinTriesMax } : undefined;
+  const acct = s.accounts.get(card.accountId);
+  if (!acct) {
+    reasons.push({ check: 'account', ok: false, detail: 'account record missing' });
+    return decline('96', reasons);
+  }
+  const amount = accountAmount(txn, acct);
+  if (amount === undefined) {
+    reasons.push({ check: 'currency', ok: false, detail: `no amount in account currency ${acct.currency}` });
+    return decline('30', reasons);
+  }
+  const base = { account: acct, ...(cardAfter ? { card: cardAfter } : {}) };
+
+  if (txn.kind === 'balance') return { code: '00', approvedAmount: 0, reasons, ledgerDelta: 0, availableDelta: 0, ...base };
+
+  if (txn.kind === 'refund') {
+    reasons.push({ check: 'refund', ok: true });
+    return { code: '00', approvedAmount: amount, reasons, ledgerDelta: amount, availableDelta: amount, ...base };
+  }
+
+  if (txn.kind === 'reversal') return decideReversal(s, txn, reasons, base);
+
+  if (txn.kind === 'completion') {
+    const orig = findOriginal(s, txn);
+    const hold = orig?.rec.holdId ? s.holds.get(orig.rec.holdId) : undefined;
+    if (!orig || !hold) {
+      reasons.push({ check: 'original', ok: false, detail: orig ? 'hold no longer open' : 'original not found' });
+      return decline(orig ? '12' : '25', reasons, base);
+    }
+    const extra = Math.max(0, amount - hold.amount);
+    if (extra > 0) {
+      const f = checkFunds(acct, extra, false);
+      reasons.push(f.reason);
+      if (f.code) return decline(f.code, reasons, base);
+    }
+    reasons.push({ check: 'hold', ok: true, detail: `settles ${amount} of ${hold.amount}` });
+    return {
+      code: '00', approvedAmount: amount, reasons, ...base, original: orig,
+      ledgerDelta: -amount, availableDelta: hold.amount - amount,
+      hold: { removeId: hold.id }, settled: { holdId: hold.id, amount, released: hold.amount },
+    };
+  }
+
+  // Debits: purchase, cash, preauth, incremental.
+  let hold: HoldRecord | undefined;
+  let orig: { key: string; rec: IdemRecord } | undefined;
+  if (txn.kind === 'incremental') {
+    orig = findOriginal(s, txn);
+    hold = orig?.rec.holdId ? s.holds.get(orig.rec.holdId) : undefined;
+    if (!orig || !hold) {
+      reasons.push({ check: 'original', ok: false, detail: orig ? 'hold no longer open' : 'original not found' });
+      return decline(orig ? '12' : '25', reasons, base);
+    }
+  }
+  const vel = today(s.velocity.get(card.panHash), new Date(p.now));
+  const lim = checkLimits(card, vel, txn.kind, amount);
+  reasons.push(lim.reason);
+  if (lim.code) return decline(lim.code, reasons, base);
+  const f = checkFunds(acct, amount, txn.partialAllowed === true && txn.kind !== 'incremental');
+  reasons.push(f.reason);
+  if (f.code) return decline(f.code, reasons, base);
+  const got = f.approve;
+  const code = f.partial ? '10' : '00';
+  if (txn.kind === 'purchase' || txn.kind === 'cash') {
+    return { code, approvedAmount: got, reasons, ...base, ledgerDelta: -got, availableDelta: -got, velocity: true };
+  }
+  if (txn.kind === 'incremental') {
+    const h = hold as HoldRecord;
+    return {
+      code, approvedAmount: got, reasons, ...base, original: orig, ledgerDelta: 0, availableDelta: -got, velocity: true,
+      holdId: h.id, hold: { put: { ...h, amount: h.amount + got, authorized: h.authorized + got, expiresAt: Math.max(h.expiresAt, p.now + p.holdTtlMs) } },
+    };
+  }
+  // preauth: the hold id is the journal sequence, filled in by apply().
+  return { code, approvedAmount: got, reasons, ...base, ledgerDelta: 0, availableDelta: -got, velocity: true, holdId: 'new' };
+}
+
+function decideReversal(s: State, txn: Txn, reasons: DecisionReason[], base: { account: AccountRecord; card?: CardRecord }): Outcome {
+  const orig = findOriginal(s, txn);
+  if (!orig) {
+    reasons.push({ check: 'original', ok: false, detail: 'original not found' });
+    return decline('25', reasons, base);
+  }
+  const o = orig.rec;
+  if (o.reversedBySeq !== undefined || !o.approved) {
+    reasons.push({ check: 'original', ok: true, detail: o.approved ? `already reversed by ${o.reversedBySeq}` : 'original was declined: nothing to undo' });
+    return { code: '00', approvedAmount: 0, reasons, ledgerDelta: 0, availableDelta: 0, ...base, original: orig };
+  }
+  const amt = o.approvedAmount;
+  const out: Outcome = { code: '00', approvedAmount: amt, reasons, ledgerDelta: 0, availableDelta: 0, ...base, original: orig };
+  switch (o.kind) {
+    case 'purchase':
+    case 'cash':
+      out.ledgerDelta = amt;
+      out.availableDelta = amt;
+      break;
+    case 'refund':
+      out.ledgerDelta = -amt;
+      out.availableDelta = -amt;
+      break;
+    case 'completion':
+      // The hold it settled is gone: give back what was debited.
+      out.ledgerDelta = o.settledAmount ?? amt;
+      out.availableDelta = o.settledAmount ?? amt;
+      break;
+    case 'preauth':
+    case 'incremental': {
+      const h = o.holdId ? s.holds.get(o.holdId) : undefined;
+      if (!h) {
+        out.approvedAmount = 0;
+        reasons.push({ check: 'hold', ok: true, detail: 'hold already closed' });
+        break;
+      }
+      const release = o.kind === 'preauth' ? h.amount : Math.min(amt, h.amount);
+      out.availableDelta = release;
+      out.approvedAmount = release;
+      out.holdId = h.id;
+      out.hold = release === h.amount ? { removeId: h.id } : { put: { ...h, amount: h.amount - release } };
+      break;
+    }
+    default:
+      out.approvedAmount = 0;
+  }
+  reasons.push({ check: 'reversal', ok: true, detail: `reverses ${o.kind} seq ${o.journalSeq}` });
+  return out;
+}
+
+function decisionFrom(txnId: string, rec: IdemRecord, acct: AccountRecord | undefined, extra: Partial<Decision>): Decision {
+  return {
+    txnId,
+    responseCode: rec.responseCode,
+    approved: rec.approved,
+    approvedAmount: rec.approvedAmount,
+    ...(rec.authCode ? { authCode: rec.authCode } : {}),
+    ...(acct ? { availableBalance: acct.available, ledgerBalance: acct.ledger } : {}),
+    reasons: [],
+    ...extra,
+  };
+}
+
+/** Body of the write transaction. Must not throw after the first write (lmdb-js keeps earlier writes of a batch). */
+export function commitBody(s: State, p: CommitPlan): Committed {
+  const txn = p.txn;
+  const key = idemKey(txn, txn.kind);
+  const prior = s.idem.get(key);
+  if (prior) {
+    const acct = prior.accountId ? s.accounts.get(prior.accountId) : undefined;
+    return { decision: decisionFrom(txn.id, prior, acct, { reasons: [{ check: 'duplicate', ok: true, detail: `same as seq ${prior.journalSeq}` }] }), seq: prior.journalSeq, duplicate: true };
+  }
+  const card = p.panHash ? s.cards.get(p.panHash) : undefined;
+  const out = decide(s, p, card);
+  const approved = out.code === '00' || out.code === '10';
+  if (!approved) {
+    out.approvedAmount = 0;
+    out.ledgerDelta = 0;
+    out.availableDelta = 0;
+    delete out.hold;
+    delete out.velocity;
+    if (out.holdId === 'new') delete out.holdId;
+  }
+
+  // ---- writes from here on; nothing below throws on valid state ----
+  const seq = lastJournalSeq(s) + 1;
+  s.meta.put('journalSeq', seq);
+  const authCode = approved ? authCodeFor(seq) : undefined;
+  let acct = out.account;
+  if (acct && (out.ledgerDelta !== 0 || out.availableDelta !== 0)) {
+    acct = { ...acct, ledger: acct.ledger + out.ledgerDelta, available: acct.available + out.availableDelta };
+    s.accounts.put(acct.id, acct);
+  }
+  if (out.card) s.cards.put(out.card.panHash, out.card);
+  let holdId = out.holdId;
+  if (holdId === 'new' && acct && card) {
+    holdId = `h${seq}`;
+    const h: HoldRecord = {
+      id: holdId, accountId: acct.id, panHash: card.panHash, amount: out.approvedAmount, authorized: out.approvedAmount,
+      currency: acct.currency, expiresAt: p.now + p.holdTtlMs, txnId: txn.id, journalSeq: seq,
+    };
+    s.holds.put(holdId, h);
+  }
+  if (out.hold?.put) s.holds.put(out.hold.put.id, out.hold.put);
+  if (out.hold?.removeId) s.holds.remove(out.hold.removeId);
+  if (out.velocity && card) {
+    const v = today(s.velocity.get(card.panHash), new Date(p.now));
+    s.velocity.put(card.panHash, {
+      day: v.day,
+      count: v.count + (txn.kind === 'incremental' ? 0 : 1),
+      amount: v.amount + out.approvedAmount,
+      cash: v.cash + (txn.kind === 'cash' ? out.approvedAmount : 0),
+    });
+  }
+  if (out.original && txn.kind === 'reversal' && approved && out.original.rec.reversedBySeq === undefined && out.original.rec.approved) {
+    s.idem.put(out.original.key, { ...out.original.rec, reversedBySeq: seq });
+  }
+  if (out.original && txn.kind === 'completion' && approved) {
+    // A reversal of the preauth after its completion must not release anything: the hold is gone.
+    s.idem.put(out.original.key, { ...out.original.rec, holdId: undefined });
+  }
+
+  const rec: JournalRecord = {
+    seq, at: p.now, txnId: txn.id, kind: txn.kind, mti: txn.mti, processingCode: txn.processingCode, channel: txn.channel,
+    acquirerId: txn.acquirerId, stan: txn.stan, rrn: txn.rrn, terminalId: txn.terminalId, merchantId: txn.merchantId, mcc: txn.mcc,
+    panMasked: p.panMasked, panHash: p.panHash, accountId: acct?.id, amount: txn.amount, currency: txn.currency,
+    responseCode: out.code, approved, approvedAmount: out.approvedAmount, authCode,
+    ledgerDelta: out.ledgerDelta, availableDelta: out.availableDelta, ledgerAfter: acct?.ledger, availableAfter: acct?.available,
+    holdId: holdId === 'new' ? undefined : holdId, originalSeq: out.original?.rec.journalSeq, fraudScore: p.fraudScore, reasons: out.reasons,
+  };
+  s.journal.put(seq, rec);
+  const idem: IdemRecord = {
+    journalSeq: seq, kind: txn.kind, txnId: txn.id, responseCode: out.code, approved, approvedAmount: out.approvedAmount,
+    authCode, accountId: acct?.id, holdId: holdId === 'new' ? undefined : holdId, createdAt: p.now,
+    ...(out.settled ? { settledHoldId: out.settled.holdId, settledAmount: out.settled.amount, releasedAmount: out.settled.released } : {}),
+  };
+  s.idem.put(key, idem);
+  s.refs.put(`i|${txn.id}`, key);
+  if (txn.rrn) s.refs.put(`n|${txn.acquirerId}|${txn.rrn}`, key);
+  if (p.fraud && p.panHash) {
+    const cp = updateCardProfile(s.cardProfiles.get(p.panHash) ?? emptyCardProfile(), txn, approved, p.now, {
+      currency: p.fraud.currency, ...(p.fraud.country ? { country: p.fraud.country } : {}),
+    });
+    s.cardProfiles.put(p.panHash, cp);
+    const mk = merchantProfileKey(txn);
+    s.merchantProfiles.put(mk, updateMerchantProfile(s.merchantProfiles.get(mk) ?? emptyMerchantProfile(), txn, approved, p.now, p.fraud.config.rules));
+  }
+  for (const h of hooks) h(s, rec);
+
+  const decision: Decision = {
+    txnId: txn.id, responseCode: out.code, approved, approvedAmount: out.approvedAmount,
+    ...(authCode ? { authCode } : {}),
+    ...(acct ? { availableBalance: acct.available, ledgerBalance: acct.ledger } : {}),
+    ...(p.fraudScore !== undefined ? { fraudScore: p.fraudScore } : {}),
+    ...(p.review ? { review: true } : {}),
+    reasons: out.reasons,
+  };
+  return { decision, seq, duplicate: false };
+}
+
+/**
+ * Queues the write transaction (lmdb-js batches the callbacks queued in one event turn into one LMDB
+ * transaction: group commit) and resolves once it is committed AND flushed to disk.
+ */
+export async function commitDecision(s: State, p: CommitPlan): Promise<Committed> {
+  const result = (await s.root.transaction(() => commitBody(s, p))) as Committed;
+  await s.root.flushed;
+  return result;
+}

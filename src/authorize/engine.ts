@@ -1,0 +1,206 @@
+// One worker's authorization path: checks that need I/O (HSM) or are pure run first, concurrently across a batch;
+// then every plan of the batch is committed in one event turn, so lmdb-js folds them into one LMDB transaction
+// (group commit, one fsync), and the batch is answered after `flushed`.
+import { describeFraudScore, emptyCardProfile, isScoredKind, scoreTxn, type FraudConfig } from '../fraud/index.js';
+import type { HsmApi } from '../hsm/api.js';
+import { HsmUnavailableError } from '../hsm/api.js';
+import type { Decision, DecisionReason, Txn } from '../model/txn.js';
+import { merchantProfileKey, type State } from '../state/env.js';
+import { maskPan, panHash } from '../state/pan.js';
+import type { CardRecord } from '../state/records.js';
+import { commitBody, type CommitPlan, type Committed } from './commit.js';
+import { arcFor, arqcData } from './emv.js';
+import { checkCard, validate } from './stages.js';
+
+
+export interface EngineContext {
+  state: State;
+  /** The HSM client, connected on first use. */
+  hsm: () => Promise<HsmApi>;
+  /** Fraud scoring configuration; absent = scoring off. Scores before the commit, profiles update inside it. */
+  fraud?: FraudConfig;
+  holdTtlMs: number;
+  /** Response code for a failed CVV/CVV2/ARQC check. */
+  cryptoFailCode: string;
+  now?: () => number;
+}
+
+export interface Prepared {
+  plan?: CommitPlan;
+  /** A decision reached without a commit (format error: nothing trustworthy to journal). */
+  immediate?: Decision;
+  /** ARPC inputs when the ARQC verified: regenerated if the final code differs from 00. */
+  arpc?: { value: string; forCode: string; card: CardRecord };
+}
+
+const SETTLING = new Set(['reversal', 'completion']);
+
+function keyOf(s: State, ref: string | undefined): string | undefined {
+  return ref ? s.keys.get(ref)?.key : undefined;
+}
+
+/** Runs format, card, PIN, CVV2, ARQC and fraud checks for one transaction. Never throws. */
+export async function prepare(ctx: EngineContext, txn: Txn, now: number): Promise<Prepared> {
+  const v = validate(txn);
+  if (v.code) {
+    const id = txn && typeof txn.id === 'string' ? txn.id : '';
+    return { immediate: { txnId: id, responseCode: '30', approved: false, approvedAmount: 0, reasons: [v.reason] } };
+  }
+  const s = ctx.state;
+  const pan = txn.pan as string;
+  const hash = panHash(s.dataKeys.hashKey, pan);
+  // The clear PAN stops here: the plan (and so the journal) carries only the hash and the mask.
+  const plan: CommitPlan = { txn: { ...txn, pan: undefined, track2: undefined, pin: undefined, cvv2: undefined }, now, panHash: hash, panMasked: maskPan(pan), reasons: [v.reason], holdTtlMs: ctx.holdTtlMs };
+  delete plan.txn.pan;
+  delete plan.txn.track2;
+  delete plan.txn.pin;
+  delete plan.txn.cvv2;
+  const card = s.cards.get(hash);
+  const declineWith = (code: string, r: DecisionReason): Prepared => {
+    plan.reasons.push(r);
+    plan.declineCode = code;
+    return { plan };
+  };
+  if (!card) return declineWith('14', { check: 'card', ok: false, detail: 'unknown card' });
+  for (const r of checkCard(card, txn, new Date(now))) {
+    plan.reasons.push(r.reason);
+    if (r.code) {
+      plan.declineCode = r.code;
+      return { plan };
+    }
+  }
+  if (SETTLING.has(txn.kind)) return { plan };
+
+  let arpc: Prepared['arpc'];
+  try {
+    if (txn.pin) {
+      const ok = await verifyPin(ctx, card, txn, pan);
+      if (ok === undefined) return declineWith('55', { check: 'pin', ok: false, detail: 'card has no PIN verification data or key' });
+      plan.pin = ok ? 'ok' : 'wrong';
+      if (!ok) return declineWith('55', { check: 'pin', ok: false, detail: 'wrong PIN' });
+      plan.reasons.push({ check: 'pin', ok: true });
+    }
+    if (txn.cvv2) {
+      const cvk = keyOf(s, card.cvkRef);
+      if (!cvk) return declineWith(ctx.cryptoFailCode, { check: 'cvv2', ok: false, detail: 'no CVK for the card' });
+      const hsm = await ctx.hsm();
+      const ok = await hsm.verifyCvv({ cvk, cvv: txn.cvv2, pan, expiry: card.expiry, serviceCode: '000' });
+      if (!ok) return declineWith(ctx.cryptoFailCode, { check: 'cvv2', ok: false, detail: 'CVV2 mismatch' });
+      plan.reasons.push({ check: 'cvv2', ok: true });
+    }
+    if (txn.emv && txn.emv['9F26']) {
+      const mkac = keyOf(s, card.mkacRef);
+      const data = arqcData(txn.emv);
+      if (!mkac || !data) return declineWith(ctx.cryptoFailCode, { check: 'arqc', ok: false, detail: mkac ? 'ARQC data tags missing' : 'no MK-AC for the card' });
+      const hsm = await ctx.hsm();
+      const r = await hsm.verifyArqc({
+        mkac, pan, panSequence: card.panSequence, atc: txn.emv['9F36'] ?? '', unpredictableNumber: txn.emv['9F37'] ?? '', data, arqc: txn.emv['9F26'],
+        arpc: { method: 1, arc: arcFor('00') },
+      });
+      if (!r.ok) return declineWith(ctx.cryptoFailCode, { check: 'arqc', ok: false, detail: 'ARQC did not verify' });
+      plan.reasons.push({ check: 'arqc', ok: true });
+      if (r.arpc) arpc = { value: r.arpc, forCode: '00', card };
+    }
+  } catch (e) {
+    const unavailable = e instanceof HsmUnavailableError;
+    return declineWith(unavailable ? '91' : '96', { check: 'hsm', ok: false, detail: unavailable ? 'HSM unavailable' : `HSM error: ${(e as Error).message}` });
+  }
+
+  if (ctx.fraud && isScoredKind(txn.kind)) {
+    try {
+      const currency = s.accounts.get(card.accountId)?.currency ?? txn.currency;
+      const profile = s.cardProfiles.get(hash) ?? emptyCardProfile();
+      const merchant = s.merchantProfiles.get(merchantProfileKey(txn));
+      const f = scoreTxn(plan.txn, { ...(card.country ? { country: card.country } : {}), currency, profile }, merchant, now, ctx.fraud);
+      plan.fraudScore = f.score;
+      plan.fraud = { config: ctx.fraud, currency, ...(card.country ? { country: card.country } : {}) };
+      if (f.action === 'decline') return { ...declineWith('59', { check: 'fraud', ok: false, detail: describeFraudScore(f) }), arpc };
+      plan.review = f.action === 'review';
+      plan.reasons.push({ check: 'fraud', ok: true, detail: describeFraudScore(f) });
+    } catch (e) {
+      plan.reasons.push({ check: 'fraud', ok: true, detail: `scoring failed, not applied: ${(e as Error).message}` });
+    }
+  }
+  return { plan, arpc };
+}
+
+async function verifyPin(ctx: EngineContext, card: CardRecord, txn: Txn, pan: string): Promise<boolean | undefined> {
+  const s = ctx.state;
+  const pin = txn.pin!;
+  const pv = card.pin;
+  const pvk = keyOf(s, pv?.pvkRef);
+  const inKey = keyOf(s, pin.keyRef);
+  if (!pv || !pvk || !inKey) return undefined;
+  const hsm = await ctx.hsm();
+  let keyType: 'TPK' | 'ZPK' = s.keys.get(pin.keyRef)?.type === 'ZPK' ? 'ZPK' : 'TPK';
+  let key = inKey;
+  let block = pin.block;
+  let format = pin.format as '01' | '05' | '47' | '48';
+  if (pin.ksn) {
+    // DUKPT terminal: translate to the issuer ZPK first, then verify under it.
+    const zpk = keyOf(s, 'zpk.issuer');
+    if (!zpk) return undefined;
+    const t = await hsm.translatePinFromDukpt({ bdk: inKey, ksn: pin.ksn, destZpk: zpk, pinBlock: block, sourceFormat: format, destFormat: '01', pan });
+    keyType = 'ZPK';
+    key = zpk;
+    block = t.pinBlock;
+    format = t.format;
+  }
+  if (pv.method === 'ibm') {
+    return hsm.verifyPinIbm({
+      keyType, key, pvk, pinBlock: block, format, pan, offset: pv.offset,
+      ...(pv.checkLength ? { checkLength: pv.checkLength } : {}),
+      ...(pv.decimalisationTable ? { decimalisationTable: pv.decimalisationTable } : {}),
+      ...(pv.pinValidationData ? { pinValidationData: pv.pinValidationData } : {}),
+    });
+  }
+  return hsm.verifyPinVisa({ keyType, key, pvk, pinBlock: block, format, pan, pvki: pv.pvki, pvv: pv.pvv });
+}
+
+/** Decides a batch: prepares concurrently, commits in one group commit, answers after the flush. */
+export async function authorizeMany(ctx: EngineContext, txns: Txn[]): Promise<Decision[]> {
+  const now = ctx.now ? ctx.now() : Date.now();
+  const prepared = await Promise.all(txns.map((t) => prepare(ctx, t, now)));
+  const s = ctx.state;
+  // All transaction() calls in this synchronous loop join one LMDB write transaction.
+  const commits = prepared.map((p) =>
+    p.plan ? (s.root.transaction(() => commitBody(s, p.plan!)) as Promise<Committed>).then((c) => c, (e: Error) => e) : undefined,
+  );
+  const results = await Promise.all(commits);
+  await s.root.flushed;
+  const out: Decision[] = [];
+  for (let i = 0; i < prepared.length; i++) {
+    const p = prepared[i];
+    const r = results[i];
+    if (p.immediate) {
+      out.push(p.immediate);
+    } else if (r instanceof Error || r === undefined) {
+      out.push({ txnId: txns[i].id, responseCode: '96', approved: false, approvedAmount: 0, reasons: [{ check: 'commit', ok: false, detail: String(r) }] });
+    } else {
+      const d = r.decision;
+      if (p.arpc) d.arpc = p.arpc.value;
+      out.push(d);
+    }
+  }
+  // ARPC was generated for 00; a chip card declined after the commit needs one for its real code.
+  await Promise.all(
+    out.map(async (d, i) => {
+      const a = prepared[i].arpc;
+      if (!a || d.responseCode === a.forCode || !txns[i].emv) return;
+      try {
+        const hsm = await ctx.hsm();
+        const t = txns[i];
+        const emv = t.emv!;
+        const r = await hsm.verifyArqc({
+          mkac: keyOf(s, a.card.mkacRef)!, pan: t.pan!, panSequence: a.card.panSequence, atc: emv['9F36'] ?? '', unpredictableNumber: emv['9F37'] ?? '',
+          data: arqcData(emv)!, arqc: emv['9F26'], arpc: { method: 1, arc: arcFor(d.responseCode) },
+        });
+        if (r.arpc) d.arpc = r.arpc;
+        else delete d.arpc;
+      } catch {
+        delete d.arpc;
+      }
+    }),
+  );
+  return out;
+}

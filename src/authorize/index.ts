@@ -1,0 +1,56 @@
+// The on-us issuer engine's public API: what the TCP switch and the merchant HTTP API call.
+// Authorization runs on a bounded piscina pool (src/pool); state lives in LMDB (src/state).
+// Concurrency model and durability: see ./README.md.
+import type { Decision, Txn } from '../model/txn.js';
+
+/** Fraud settings for the fraud stage (src/fraud, makeFraudConfig); thresholds on the 0–999 score. */
+export interface FraudOptions {
+  /** false turns scoring off (the decision then carries no fraudScore). Default true. */
+  enabled?: boolean;
+  /** Score at or above which the decision is flagged for review (still approved). */
+  reviewThreshold?: number;
+  /** Score at or above which the authorization is declined with 59. */
+  declineThreshold?: number;
+}
+
+export interface AuthorizerOptions {
+  /** Data directory holding the LMDB environment and the PAN key-encryption key file. */
+  dataDir: string;
+  /** HSM (hsm-sim or payShield) address; workers connect lazily on the first PIN/CVV/ARQC check. */
+  hsm: { host: string; port: number };
+  /** Worker threads (default: 2). */
+  workers?: number;
+  /** Tasks allowed to wait for a worker; beyond it authorize() answers 91 at once (default 4096). */
+  maxQueue?: number;
+  /** Transactions handed to a worker per task by authorize() (micro-batching; default 32). */
+  batchSize?: number;
+  fraud?: FraudOptions;
+  /** Hold lifetime for pre-authorizations without an explicit expiry (default 7 days). */
+  holdTtlMs?: number;
+}
+
+export interface AuthorizerStats {
+  submitted: number;
+  completed: number;
+  /** Answered 91 because the pool queue was full. */
+  rejectedSaturated: number;
+  /** Answered 96 because a worker failed. */
+  systemErrors: number;
+  queueSize: number;
+  workers: number;
+  /** Transactions per pool task, averaged. */
+  meanBatch: number;
+}
+
+export interface Authorizer {
+  /** Decides one transaction; resolves only after its journal record and balance change are durable. */
+  authorize(txn: Txn): Promise<Decision>;
+  /** Decides a batch in one pool task (in order); each decision is durable when the promise resolves. */
+  authorizeBatch(txns: Txn[]): Promise<Decision[]>;
+  /** Releases holds whose expiry is at or before `now`; returns how many were released. */
+  sweepExpiredHolds(now?: Date): Promise<number>;
+  stats(): AuthorizerStats;
+  close(): Promise<void>;
+}
+
+export { createAuthorizer } from './authorizer.js';

@@ -1,0 +1,10 @@
+// What every pool worker is started with (piscina workerData): plain data.
+import type { FraudOptions } from '../authorize/index.js';
+
+export interface WorkerConfig {
+  dataDir: string;
+  hsm: { host: string; port: number };
+  holdTtlMs: number;
+  fraud?: FraudOptions;
+  cryptoFailCode?: string;
+}

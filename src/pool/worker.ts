@@ -1,0 +1,42 @@
+// Piscina worker: opens the hot state once per thread and runs authorization batches and hold sweeps.
+// Several tasks run concurrently per worker (concurrentTasksPerWorker), so HSM waits overlap and their commits
+// share group commits.
+import type { Decision, Txn } from '../model/txn.js';
+import { authorizeMany, type EngineContext } from '../authorize/engine.js';
+import { sweepExpiredHolds } from '../authorize/sweep.js';
+import { openState } from '../state/env.js';
+import { connectHsm } from './hsm.js';
+import { makeFraudConfig } from '../fraud/index.js';
+import type { WorkerConfig } from './config.js';
+import { workerData } from 'node:worker_threads';
+
+export type Task = { op: 'authorize'; txns: Txn[] } | { op: 'sweep'; now: number } | { op: 'ping' };
+
+let ctx: Promise<EngineContext> | undefined;
+
+async function init(cfg: WorkerConfig): Promise<EngineContext> {
+  const state = openState(cfg.dataDir);
+  let hsm: ReturnType<typeof connectHsm> | undefined;
+  return {
+    state,
+    hsm: () => (hsm ??= connectHsm(cfg.hsm)),
+    ...(cfg.fraud?.enabled === false
+      ? {}
+      : {
+          fraud: makeFraudConfig({
+            ...(cfg.fraud?.reviewThreshold !== undefined ? { reviewThreshold: cfg.fraud.reviewThreshold } : {}),
+            ...(cfg.fraud?.declineThreshold !== undefined ? { declineThreshold: cfg.fraud.declineThreshold } : {}),
+          }),
+        }),
+    holdTtlMs: cfg.holdTtlMs,
+    cryptoFailCode: cfg.cryptoFailCode ?? '05',
+  };
+}
+
+export default async function run(task: Task): Promise<Decision[] | number> {
+  ctx ??= init(workerData as WorkerConfig);
+  const c = await ctx;
+  if (task.op === 'authorize') return authorizeMany(c, task.txns);
+  if (task.op === 'sweep') return sweepExpiredHolds(c.state, task.now);
+  return 0;
+}

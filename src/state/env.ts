@@ -1,0 +1,94 @@
+// The LMDB environment: one file, named databases, msgpack values. Opened once per thread (each piscina worker
+// opens the same path; LMDB's writer lock serialises write transactions across threads and processes).
+// Durability: default sync settings (overlappingSync on Linux); writers await `flushed` before answering.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { loadDataKeys, type DataKeys } from './keys.js';
+import type { CardProfile, MerchantProfile } from '../fraud/index.js';
+import type {
+  AccountRecord,
+  CardRecord,
+  HoldRecord,
+  IdemRecord,
+  JournalRecord,
+  KeyRecord,
+  MerchantRecord,
+  VelocityRecord,
+} from './records.js';
+
+export interface State {
+  dataDir: string;
+  root: RootDatabase;
+  cards: Database<CardRecord, string>;
+  accounts: Database<AccountRecord, string>;
+  holds: Database<HoldRecord, string>;
+  velocity: Database<VelocityRecord, string>;
+  merchants: Database<MerchantRecord, string>;
+  journal: Database<JournalRecord, number>;
+  idem: Database<IdemRecord, string>;
+  /** Aliases to idem keys: 'i|<txnId>' and 'n|<acquirer>|<rrn>' → the idem key of that transaction. */
+  refs: Database<string, string>;
+  keys: Database<KeyRecord, string>;
+  /** Fraud profiles (src/fraud): per card by PAN hash, per merchant by 'acquirer|merchant'. */
+  cardProfiles: Database<CardProfile, string>;
+  merchantProfiles: Database<MerchantProfile, string>;
+  /** Counters (journal sequence) and the wrapped data keys. */
+  meta: Database<unknown, string>;
+  dataKeys: DataKeys;
+}
+
+export const STATE_FILE = 'gerbang.mdb';
+/** 8 GiB map ceiling: LMDB grows the file on demand; this bounds it. */
+const MAP_SIZE = 8 * 1024 ** 3;
+
+/**
+ * Opens (creating when `create`) the hot state under `dataDir`. Only one caller should create a fresh
+ * data dir (the main thread, before starting workers): data keys are generated on first open.
+ */
+export function openState(dataDir: string, opts: { create?: boolean } = {}): State {
+  mkdirSync(dataDir, { recursive: true });
+  const root = open({
+    path: join(dataDir, STATE_FILE),
+    maxDbs: 24,
+    mapSize: MAP_SIZE,
+    encoding: 'msgpack',
+    // Never noSync/noMetaSync: approvals must survive a crash once answered.
+  });
+  const db = <V, K extends string | number = string>(name: string, keyEncoding?: 'uint32' | 'ordered-binary') =>
+    root.openDB<V, K>({ name, encoding: 'msgpack', ...(keyEncoding ? { keyEncoding } : {}) });
+  const meta = db<unknown>('meta');
+  const dataKeys = loadDataKeys(dataDir, meta, opts.create ?? false);
+  return {
+    dataDir,
+    root,
+    cards: db<CardRecord>('cards'),
+    accounts: db<AccountRecord>('accounts'),
+    holds: db<HoldRecord>('holds'),
+    velocity: db<VelocityRecord>('velocity'),
+    merchants: db<MerchantRecord>('merchants'),
+    journal: db<JournalRecord, number>('journal', 'uint32'),
+    idem: db<IdemRecord>('idem'),
+    refs: db<string>('refs'),
+    keys: db<KeyRecord>('keys'),
+    cardProfiles: db<CardProfile>('fraud.cards'),
+    merchantProfiles: db<MerchantProfile>('fraud.merchants'),
+    meta,
+    dataKeys,
+  };
+}
+
+export async function closeState(s: State): Promise<void> {
+  await s.root.flushed;
+  await s.root.close();
+}
+
+/** Key of a merchant's fraud profile. */
+export function merchantProfileKey(t: { acquirerId: string; merchantId?: string; terminalId?: string }): string {
+  return `${t.acquirerId}|${t.merchantId ?? t.terminalId ?? ''}`;
+}
+
+/** Last journal sequence number committed (0 when empty). Call inside a write transaction for the next one. */
+export function lastJournalSeq(s: State): number {
+  return (s.meta.get('journalSeq') as number | undefined) ?? 0;
+}
