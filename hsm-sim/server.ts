@@ -1,0 +1,152 @@
+// The HSM's TCP edge: 2-byte big-endian length framing, a per-host header echoed back, commands dispatched in order.
+// Handlers are synchronous, so responses leave in request order; all responses produced by one read are written in
+// one write, and a connection stops reading while its socket's write buffer is full (bounded memory).
+import net from 'node:net';
+import { execute, type Ctx } from './commands.js';
+import { LmkKeys } from './keys.js';
+import { loadLmk } from './lmk-file.js';
+import type { LmkSet } from './crypto/index.js';
+
+/** Largest accepted frame (bytes after the length prefix); larger declared lengths close the connection. */
+export const MAX_FRAME = 16 * 1024;
+/** A partial frame older than this closes the connection (a peer that stalls mid-frame). */
+const PARTIAL_FRAME_TIMEOUT_MS = 10_000;
+/** Log lines per second before the rest are only counted. */
+const LOG_LINES_PER_SEC = 20;
+const MAX_CONNECTIONS = 256;
+
+export interface HsmServerOptions {
+  host?: string;
+  port?: number;
+  lmk?: LmkSet;
+  lmkFile?: string;
+  headerLength?: number;
+  /** Allow clear-PIN / clear-key commands with a non-test LMK. */
+  dev?: boolean;
+  /** Where log lines go (default stderr). */
+  log?: (line: string) => void;
+}
+
+export interface HsmStats {
+  port: number;
+  connections: number;
+  requests: number;
+  errors: number;
+  verifyFailures: number;
+  brokenFrames: number;
+  byCommand: Record<string, number>;
+}
+
+export interface HsmServer {
+  port: number;
+  close(): Promise<void>;
+  stats(): HsmStats;
+}
+
+export async function startHsmServer(opts: HsmServerOptions = {}): Promise<HsmServer> {
+  const headerLength = opts.headerLength ?? 4;
+  if (!Number.isInteger(headerLength) || headerLength < 0 || headerLength > 32) throw new Error('header length must be 0..32');
+  const lmk = opts.lmk ?? loadLmk(opts.lmkFile);
+  const ctx: Ctx = { keys: new LmkKeys(lmk), dev: lmk.test || opts.dev === true, firmware: '1.0.0-SIM' };
+  const write = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const stats: HsmStats = { port: 0, connections: 0, requests: 0, errors: 0, verifyFailures: 0, brokenFrames: 0, byCommand: {} };
+  let logWindow = 0;
+  let logCount = 0;
+  let suppressed = 0;
+  const log = (line: string): void => {
+    const now = Math.floor(Date.now() / 1000);
+    if (now !== logWindow) {
+      if (suppressed > 0) write(`hsm: ${suppressed} more log lines suppressed`);
+      logWindow = now;
+      logCount = 0;
+      suppressed = 0;
+    }
+    if (++logCount <= LOG_LINES_PER_SEC) write(line);
+    else suppressed++;
+  };
+
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    if (sockets.size >= MAX_CONNECTIONS) {
+      log('hsm: connection limit reached, refusing');
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    stats.connections++;
+    socket.setNoDelay(true);
+    let buf: Buffer = Buffer.alloc(0);
+    let partialSince = 0;
+    const timer = setInterval(() => {
+      if (buf.length > 0 && Date.now() - partialSince > PARTIAL_FRAME_TIMEOUT_MS) {
+        stats.brokenFrames++;
+        log(`hsm: ${socket.remoteAddress}:${socket.remotePort} stalled mid-frame, closing`);
+        socket.destroy();
+      }
+    }, PARTIAL_FRAME_TIMEOUT_MS / 2);
+    timer.unref();
+    const cleanup = (): void => {
+      clearInterval(timer);
+      sockets.delete(socket);
+    };
+    socket.on('close', cleanup);
+    socket.on('error', () => socket.destroy());
+    socket.on('drain', () => socket.resume());
+
+    socket.on('data', (chunk: Buffer) => {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      const out: Buffer[] = [];
+      let off = 0;
+      while (buf.length - off >= 2) {
+        const len = buf.readUInt16BE(off);
+        if (len > MAX_FRAME || len < headerLength + 2) {
+          stats.brokenFrames++;
+          log(`hsm: frame length ${len} outside ${headerLength + 2}..${MAX_FRAME}, closing connection`);
+          if (out.length) socket.write(Buffer.concat(out));
+          socket.destroy();
+          return;
+        }
+        if (buf.length - off < 2 + len) break;
+        const frame = buf.subarray(off + 2, off + 2 + len);
+        off += 2 + len;
+        const msg = frame.toString('latin1');
+        const header = msg.slice(0, headerLength);
+        const body = msg.slice(headerLength);
+        const r = execute(body, ctx);
+        stats.requests++;
+        const cmd = body.slice(0, 2).replace(/[^\x20-\x7e]/g, '?');
+        stats.byCommand[cmd] = (stats.byCommand[cmd] ?? 0) + 1;
+        if (r.code === '01') stats.verifyFailures++;
+        else if (r.code !== '00') {
+          stats.errors++;
+          log(`hsm: ${cmd} → ${r.code}: ${r.message ?? ''}`);
+        }
+        const payload = Buffer.from(header + r.response, 'latin1');
+        const lenBuf = Buffer.alloc(2);
+        lenBuf.writeUInt16BE(payload.length);
+        out.push(lenBuf, payload);
+      }
+      buf = off === buf.length ? Buffer.alloc(0) : buf.subarray(off);
+      if (buf.length > 0 && off > 0) buf = Buffer.from(buf); // do not pin the whole chunk for a few trailing bytes
+      if (buf.length > 0 && (off > 0 || partialSince === 0)) partialSince = Date.now();
+      if (buf.length === 0) partialSince = 0;
+      if (out.length && !socket.write(out.length === 1 ? out[0] : Buffer.concat(out))) socket.pause();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  stats.port = port;
+  return {
+    port,
+    stats: () => ({ ...stats, byCommand: { ...stats.byCommand } }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
