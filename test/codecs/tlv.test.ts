@@ -1,0 +1,106 @@
+// BER-TLV (EMV Book 3 Annex B: tag bits b5..b1 = 11111 → subsequent bytes while b8 = 1; length 0x81 xx / 0x82 xxxx)
+// and private TLV sub-fields.
+import { describe, expect, it } from 'vitest';
+import {
+  CodecError, EMV_TAGS, TLV_ORDER, decode, decodePrivateTlv, decodeTlv, encode, encodePrivateTlv, encodeTlv, getEmvTag,
+  getEmvTags, loadSpecJson, builtInSpecSource, setEmvTags,
+} from '../../codecs/index.js';
+import { EMV_REQUEST, EMV_REQUEST_BYTES, hex, msg0200 } from './fixtures.js';
+
+const reason = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (e) {
+    return (e as CodecError).reason;
+  }
+  return 'no error';
+};
+
+describe('BER-TLV', () => {
+  it('decodes a terminal DE 55 and keeps wire order', () => {
+    const t = decodeTlv(EMV_REQUEST_BYTES);
+    expect(t).toEqual(EMV_REQUEST);
+    expect(t[TLV_ORDER]).toEqual(Object.keys(EMV_REQUEST).sort((a, b) => EMV_REQUEST_BYTES.indexOf(hex(a)) - EMV_REQUEST_BYTES.indexOf(hex(b))));
+    expect(encodeTlv(t).equals(EMV_REQUEST_BYTES)).toBe(true);
+  });
+  it('without the order, integer-like tags come first (documented): same tags, different order', () => {
+    const plain = JSON.parse(JSON.stringify(decodeTlv(EMV_REQUEST_BYTES)));
+    const b = encodeTlv(plain);
+    expect(b.subarray(0, 4).toString('hex').toUpperCase()).toBe('8202' + '1980');
+    expect(decodeTlv(b)).toEqual(EMV_REQUEST);
+  });
+  it('long-form lengths 0x81 and 0x82, three-byte tags', () => {
+    const v = 'AB'.repeat(200);
+    const b = encodeTlv({ '9F8101': '01', DF01: v });
+    expect(b.subarray(0, 9).toString('hex').toUpperCase()).toBe('9F8101' + '01' + '01' + 'DF01' + '81C8');
+    expect(decodeTlv(b).DF01).toBe(v);
+    const c = encodeTlv({ DF02: '00'.repeat(256) });
+    expect(c.subarray(0, 5).toString('hex').toUpperCase()).toBe('DF02' + '82' + '0100');
+    expect(c.length).toBe(2 + 3 + 256);
+    expect(encodeTlv(decodeTlv(c)).equals(c)).toBe(true);
+  });
+  it('rejects truncation, non-minimal length, duplicates, padding, long tags', () => {
+    expect(reason(() => decodeTlv(hex('9F2608 11223344')))).toBe('bad-tlv');
+    expect(reason(() => decodeTlv(hex('9F')))).toBe('bad-tlv');
+    expect(reason(() => decodeTlv(hex('9F2681 05 1122334455')))).toBe('bad-tlv');
+    expect(reason(() => decodeTlv(hex('9A01 01 9A01 02')))).toBe('bad-tlv');
+    expect(reason(() => decodeTlv(hex('00 9A0101')))).toBe('bad-tlv');
+    expect(reason(() => decodeTlv(hex('9F8181818101 00')))).toBe('bad-tlv');
+    expect(reason(() => decodeTlv(hex('9A83 000001 00')))).toBe('bad-tlv');
+    expect(reason(() => encodeTlv({ '9F': '00' }))).toBe('bad-tlv');
+    expect(reason(() => encodeTlv({ '9A': 'ABC' }))).toBe('bad-value');
+  });
+  it('error offsets point into the message', () => {
+    const m = msg0200();
+    const b = encode('iso87-ascii', m);
+    const at = b.indexOf(EMV_REQUEST_BYTES);
+    b[at + 2] = 0x7f; // 9F26's length byte now runs past the field
+    try {
+      decode('iso87-ascii', b);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(CodecError);
+      expect([(e as CodecError).field, (e as CodecError).reason, (e as CodecError).offset]).toEqual([55, 'bad-tlv', at + 3]);
+    }
+  });
+  it('the EMV dictionary names the common tags', () => {
+    for (const t of ['9F26', '9F27', '9F10', '9F37', '9F36', '95', '9A', '9C', '9F02', '5F2A', '82', '9F1A', '9F33', '9F34', '84']) expect(EMV_TAGS[t]).toBeTruthy();
+  });
+});
+
+describe('DE 55 helpers', () => {
+  it('get and set tags keep wire order and upper-case', () => {
+    const m = decode('iso87-ascii', encode('iso87-ascii', msg0200()));
+    expect(getEmvTag(m, '9f26')).toBe('1122334455667788');
+    setEmvTags(m, { '9F26': undefined, '9f27': '40', '9F6E': 'abcd' });
+    const b = encode('iso87-ascii', m);
+    const tags = getEmvTags(decode('iso87-ascii', b))!;
+    expect(tags['9F26']).toBeUndefined();
+    expect(tags['9F6E']).toBe('ABCD');
+    expect((tags as Record<symbol, string[]>)[TLV_ORDER].slice(0, 2)).toEqual(['9F27', '9F10']);
+  });
+});
+
+describe('private TLV (DE 48 / 62 / 127 style)', () => {
+  it('2-character tags, 3-digit lengths', () => {
+    const t = decodePrivateTlv('01003ABC02000', 2, 3);
+    expect(t).toEqual({ '01': 'ABC', '02': '' });
+    expect(encodePrivateTlv(t, 2, 3)).toBe('01003ABC02000');
+  });
+  it('3-character tags, 2-digit lengths; errors', () => {
+    expect(decodePrivateTlv('CVV03123', 3, 2)).toEqual({ CVV: '123' });
+    expect(reason(() => decodePrivateTlv('CVV09123', 3, 2))).toBe('bad-tlv');
+    expect(reason(() => decodePrivateTlv('CVVx3123', 3, 2))).toBe('bad-tlv');
+    expect(reason(() => decodePrivateTlv('CVV01aCVV01b', 3, 2))).toBe('bad-tlv');
+  });
+  it('as a field layout in a spec derived from a built-in one', () => {
+    const src = builtInSpecSource('iso87-ascii');
+    src.name = 'with-tlv-48';
+    src.fields[48] = { ...src.fields[48], subfields: { kind: 'tlv', tagLength: 2, lengthDigits: 2 } };
+    const s = loadSpecJson(src);
+    const m = { mti: '0100', fields: { '48': { '10': 'HELLO', '20': '42' } } };
+    const b = encode(s, m);
+    expect(b.subarray(20).toString()).toBe('015' + '1005HELLO' + '200242');
+    expect(decode(s, b)).toEqual(m);
+  });
+});
