@@ -203,9 +203,11 @@ function macCommand(f: Fields, ctx: Ctx, verify: boolean): string {
     f.end();
     return macHex;
   }
-  const given = f.hex(macHex.length, 'MAC');
-  f.end();
-  if (given !== macHex) throw new HsmFail('01', 'MAC verification failed');
+  // A MAC may arrive truncated (ISO 8583 fields carry 4 or 8 bytes): compare the leftmost bytes given.
+  const n = f.remaining;
+  if (n < 8 || n > macHex.length || n % 2 !== 0) throw new HsmFail('15', 'MAC must be 8..' + macHex.length + ' hex characters');
+  const given = f.hex(n, 'MAC');
+  if (given !== macHex.slice(0, n)) throw new HsmFail('01', 'MAC verification failed');
   return '';
 }
 
