@@ -168,8 +168,9 @@ export const iso87Ascii: MessageSpec = {
 export const iso87AsciiBinBitmap: MessageSpec = {
   ...iso87Ascii,
   name: 'iso87-ascii-binbitmap',
-  description: 'ISO 8583:1987, ASCII numerics and lengths, 8/16-byte binary bitmap (npm iso_8583 and many hosts)',
+  description: 'ISO 8583:1987, ASCII numerics and lengths, 8/16-byte binary bitmap, DE 52/64/96/128 raw bytes (npm iso_8583 and many hosts)',
   bitmapEncoding: 'binary',
+  binaryEncoding: 'binary',
   fields: iso87Fields(RAW55),
 };
 

@@ -57,10 +57,12 @@ describe('iso87-ascii (jPOS ISO87APackager)', () => {
 });
 
 describe('iso87-ascii-binbitmap', () => {
-  it('is iso87-ascii with an 8-byte binary bitmap', () => {
+  it('is iso87-ascii with an 8-byte binary bitmap and DE 52 as 8 raw bytes (as npm iso_8583 packs it)', () => {
     const ascii = encode('iso87-ascii', msg0200());
     const bin = encode('iso87-ascii-binbitmap', msg0200());
-    expect(bin.equals(cat(asc('0200'), hex('723C448128E09200'), ascii.subarray(20)))).toBe(true);
+    const at52 = ascii.indexOf(asc('7434F67813BAE545'));
+    const expected = cat(asc('0200'), hex('723C448128E09200'), ascii.subarray(20, at52), hex('7434F67813BAE545'), ascii.subarray(at52 + 16));
+    expect(bin.equals(expected)).toBe(true);
     expect(roundTrip('iso87-ascii-binbitmap', bin)).toEqual(msg0200());
   });
   it('0800: 16 binary bitmap bytes', () => {
