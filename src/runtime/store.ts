@@ -1,0 +1,90 @@
+// The switch's own LMDB environment (data/switch.mdb), next to the engine's state file: duplicate-detection
+// records, the store-and-forward queue, stand-in velocity, generated keys and counters. A separate file keeps the
+// switch independent of the engine's database list; same durability settings (default sync).
+// Nothing here holds a clear PAN: values that must carry one (SAF messages) are sealed with AES-256-GCM under
+// the switch data key (data/switch-data.key, 0600), and per-card records are keyed by an HMAC of the PAN.
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+
+export const SWITCH_STORE_FILE = 'switch.mdb';
+export const SWITCH_KEY_FILE = 'switch-data.key';
+const MAP_SIZE = 4 * 1024 ** 3;
+
+export interface SwitchStore {
+  root: RootDatabase;
+  /** Duplicate detection: dup key → stored answer. */
+  dup: Database<unknown, string>;
+  /** Expiry index of `dup`: [at, dup key] → 1. */
+  dupExpiry: Database<number, [number, string]>;
+  /** SAF queue: [issuerId, seq] → sealed entry. */
+  saf: Database<unknown, [string, number]>;
+  /** Stand-in velocity: `${cardHash}|${day}` → {count, amount}. */
+  stip: Database<unknown, string>;
+  /** Keys the HSM generated for the config (LMK-wrapped, never clear) and counters. */
+  meta: Database<unknown, string>;
+  /** Seals / opens text holding a PAN (AES-256-GCM, `aad` bound). */
+  seal(text: string, aad: string): string;
+  unseal(sealed: string, aad: string): string;
+  /** HMAC-SHA-256 of a PAN under the switch key: a stable card id that is not the PAN. */
+  cardHash(pan: string): string;
+  close(): Promise<void>;
+}
+
+function loadOrCreateKey(dataDir: string): Buffer {
+  const file = join(dataDir, SWITCH_KEY_FILE);
+  if (existsSync(file)) {
+    const k = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+    if (k.length !== 64) throw new Error(`${file}: expected 64 bytes of hex key material`);
+    return k;
+  }
+  const k = randomBytes(64);
+  writeFileSync(file, k.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return k;
+}
+
+/** AES-256-GCM: 12-byte IV ‖ 16-byte tag ‖ ciphertext of the UTF-8 text, base64. */
+function seal(key: Buffer, text: string, aad: string): string {
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', key, iv);
+  c.setAAD(Buffer.from(aad, 'utf8'));
+  const ct = Buffer.concat([c.update(text, 'utf8'), c.final()]);
+  return Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64');
+}
+
+function unseal(key: Buffer, sealed: string, aad: string): string {
+  const b = Buffer.from(sealed, 'base64');
+  if (b.length < 28) throw new Error('sealed value too short');
+  const d = createDecipheriv('aes-256-gcm', key, b.subarray(0, 12));
+  d.setAAD(Buffer.from(aad, 'utf8'));
+  d.setAuthTag(b.subarray(12, 28));
+  return Buffer.concat([d.update(b.subarray(28)), d.final()]).toString('utf8');
+}
+
+export function openSwitchStore(dataDir: string): SwitchStore {
+  mkdirSync(dataDir, { recursive: true });
+  const key = loadOrCreateKey(dataDir);
+  const encKey = key.subarray(0, 32);
+  const macKey = key.subarray(32);
+  const root = open({ path: join(dataDir, SWITCH_STORE_FILE), maxDbs: 8, mapSize: MAP_SIZE, encoding: 'msgpack' });
+  let closed = false;
+  return {
+    root,
+    dup: root.openDB<unknown, string>({ name: 'dup', encoding: 'msgpack' }),
+    dupExpiry: root.openDB<number, [number, string]>({ name: 'dup-expiry', encoding: 'msgpack' }),
+    saf: root.openDB<unknown, [string, number]>({ name: 'saf', encoding: 'msgpack' }),
+    stip: root.openDB<unknown, string>({ name: 'stip', encoding: 'msgpack' }),
+    meta: root.openDB<unknown, string>({ name: 'meta', encoding: 'msgpack' }),
+    seal: (text, aad) => seal(encKey, text, aad),
+    unseal: (sealed, aad) => unseal(encKey, sealed, aad),
+    cardHash: (pan) => createHmac('sha256', macKey).update(pan, 'ascii').digest('hex').slice(0, 32),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await root.flushed;
+      await root.close();
+    },
+  };
+}

@@ -1,0 +1,105 @@
+// Duplicate transmission detection. A repeat of the same request — same acquirer (listener + DE 32), DE 7, DE 11,
+// DE 41 and message class (a repeat MTI such as 0201 counts as its 0200) — within the window gets the stored answer
+// and is never authorized twice. A repeat that arrives while the first is still being decided joins it.
+// Stored answers are Decisions (no PAN); the edge rebuilds the response from the repeat's own request.
+import type { SwitchStore } from '../runtime/store.js';
+
+export interface DupParts {
+  listenerId: string;
+  mti: string;
+  acquirerId: string;
+  transmittedAt?: string;
+  stan: string;
+  terminalId?: string;
+}
+
+/** '0201' → '0200', '0421' → '0420': repeats share the key of the first transmission. */
+export function baseMti(mti: string): string {
+  return mti.length === 4 && (mti[3] === '1' || mti[3] === '3') ? mti.slice(0, 3) + String(Number(mti[3]) - 1) : mti;
+}
+
+export function dupKey(p: DupParts): string {
+  return `${p.listenerId}|${p.acquirerId}|${baseMti(p.mti)}|${p.transmittedAt ?? ''}|${p.stan}|${p.terminalId ?? ''}`;
+}
+
+interface Stored<T> {
+  at: number;
+  value: T;
+}
+
+export class DuplicateDetector<T> {
+  private readonly inFlight = new Map<string, Promise<T>>();
+  /** Answers written but maybe not yet committed: LMDB reads see them only after the async commit. */
+  private readonly recent = new Map<string, Stored<T>>();
+  private sweepTimer: NodeJS.Timeout | null = null;
+  duplicates = 0;
+
+  constructor(
+    private readonly store: SwitchStore,
+    readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (!(windowMs > 0)) throw new RangeError('duplicate window must be positive');
+  }
+
+  /** Starts the periodic sweep of expired records (every window/10, at least 1 s, at most 60 s). */
+  startSweeper(): void {
+    const every = Math.min(60_000, Math.max(1000, Math.floor(this.windowMs / 10)));
+    this.sweepTimer = setInterval(() => void this.sweep(), every);
+    this.sweepTimer.unref();
+  }
+
+  /**
+   * Runs `work` once per key inside the window. Returns its value and whether this call was a duplicate.
+   * `work` failing is not remembered (the acquirer may retry a request that got no answer).
+   */
+  async once(key: string, work: () => Promise<T>): Promise<{ value: T; duplicate: boolean }> {
+    const pending = this.inFlight.get(key);
+    if (pending) {
+      this.duplicates++;
+      return { value: await pending, duplicate: true };
+    }
+    const t = this.now();
+    const cached = this.recent.get(key) ?? (this.store.dup.get(key) as Stored<T> | undefined);
+    if (cached && t - cached.at <= this.windowMs) {
+      this.duplicates++;
+      return { value: cached.value, duplicate: true };
+    }
+    const p = work();
+    this.inFlight.set(key, p);
+    try {
+      const value = await p;
+      const rec: Stored<T> = { at: this.now(), value };
+      this.recent.set(key, rec);
+      // Commit asynchronously (batched by lmdb-js); `recent` covers the gap until the commit is visible.
+      void Promise.all([this.store.dup.put(key, rec), this.store.dupExpiry.put([rec.at, key], 1)]).finally(() => {
+        if (this.recent.get(key) === rec) this.recent.delete(key);
+      });
+      return { value, duplicate: false };
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  /** Deletes records older than the window; returns how many. Bounded work per call (50k records). */
+  async sweep(limit = 50_000): Promise<number> {
+    const cutoff = this.now() - this.windowMs;
+    const expired: [number, string][] = [];
+    for (const { key } of this.store.dupExpiry.getRange({ start: [0, ''], end: [cutoff, '\uffff'], limit })) expired.push(key as [number, string]);
+    if (expired.length === 0) return 0;
+    await this.store.root.transaction(() => {
+      for (const k of expired) {
+        const rec = this.store.dup.get(k[1]) as Stored<T> | undefined;
+        // A newer answer under the same key (after an earlier one expired) keeps its record.
+        if (rec && rec.at === k[0]) this.store.dup.remove(k[1]);
+        this.store.dupExpiry.remove(k);
+      }
+    });
+    return expired.length;
+  }
+
+  stop(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
+  }
+}
