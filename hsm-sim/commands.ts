@@ -85,6 +85,8 @@ function translate(src: ClearKey, dst: ClearKey, f: Fields): string {
   const df = f.oneOf(2, FORMATS, 'destination format', '23');
   const acct = accountField(f, [sf, df]);
   f.end();
+  checkFormatKey(sf, src);
+  checkFormatKey(df, dst);
   const pin = openPin(src, block, sf, acct);
   if (pin.length > maxLen) throw new HsmFail('24', 'PIN longer than the maximum PIN length');
   return translated(pin, closePin(dst, pin, df, acct), df);
@@ -109,6 +111,8 @@ function dukptTranslate(f: Fields, ctx: Ctx, withSourceFormat: boolean): string 
   const df = f.oneOf(2, FORMATS, 'destination format', '23');
   const acct = accountField(f, [sf, df]);
   f.end();
+  checkFormatKey(sf, pinKey);
+  checkFormatKey(df, zpk);
   const pin = openPin(pinKey, block, sf, acct);
   return translated(pin, closePin(zpk, pin, df, acct), df);
 }
