@@ -1,0 +1,101 @@
+// Idempotency-Key semantics as merchants know them from the big processors. Scope: merchant + key.
+//   same key, same request (method, path, body hash) → the first response again (Idempotent-Replayed: true)
+//   same key, different request                      → 422 idempotency_key_reused
+//   same key while the first is still running       → 409 idempotency_request_in_progress
+// Finished responses are stored in LMDB with an expiry (TTL configurable); the in-flight set is memory-only
+// (a crash mid-request leaves no stale lock) and bounded.
+import { createHash } from 'node:crypto';
+import type { Database } from 'lmdb';
+import type { IdemEntry } from './store.js';
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+export const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/** In-flight requests with a key at once; beyond it the edge answers 503 rather than grow memory. */
+export const MAX_IN_FLIGHT = 65_536;
+/** Expired records removed per sweep call (the sweep runs on a timer, never unbounded). */
+const SWEEP_BATCH = 1_000;
+
+export function requestHash(method: string, path: string, body: string | Buffer): string {
+  return createHash('sha256').update(method).update('\0').update(path).update('\0').update(body).digest('hex');
+}
+
+export type IdemBegin =
+  | { kind: 'new' }
+  | { kind: 'replay'; status: number; body: string }
+  | { kind: 'reused' }
+  | { kind: 'in_progress' }
+  | { kind: 'saturated' };
+
+interface InFlight {
+  hash: string;
+  done?: { status: number; body: string };
+}
+
+export class IdempotencyStore {
+  private readonly inFlight = new Map<string, InFlight>();
+  constructor(
+    private readonly db: Database<IdemEntry, string>,
+    readonly ttlMs: number,
+  ) {
+    if (!(ttlMs > 0)) throw new Error('idempotency TTL must be positive');
+  }
+
+  private scope(merchantId: string, key: string): string {
+    return `${merchantId}|${key}`;
+  }
+
+  begin(merchantId: string, key: string, hash: string, now = Date.now()): IdemBegin {
+    const scoped = this.scope(merchantId, key);
+    const f = this.inFlight.get(scoped);
+    if (f) {
+      if (f.hash !== hash) return { kind: 'reused' };
+      return f.done ? { kind: 'replay', ...f.done } : { kind: 'in_progress' };
+    }
+    const stored = this.db.get(scoped);
+    if (stored && stored.expiresAt > now) {
+      return stored.hash === hash ? { kind: 'replay', status: stored.status, body: stored.body } : { kind: 'reused' };
+    }
+    if (this.inFlight.size >= MAX_IN_FLIGHT) return { kind: 'saturated' };
+    this.inFlight.set(scoped, { hash });
+    return { kind: 'new' };
+  }
+
+  /** Records the response of a request that began as 'new'; it is replayable at once, durable soon after. */
+  async finish(merchantId: string, key: string, hash: string, status: number, body: string, now = Date.now()): Promise<void> {
+    const scoped = this.scope(merchantId, key);
+    const f = this.inFlight.get(scoped);
+    if (!f || f.hash !== hash) throw new Error('idempotency finish without a matching begin');
+    f.done = { status, body };
+    try {
+      await this.db.put(scoped, { hash, status, body, created: now, expiresAt: now + this.ttlMs });
+    } finally {
+      this.inFlight.delete(scoped);
+    }
+  }
+
+  /** Forgets a request that produced nothing worth replaying (e.g. a 5xx): the key may be retried. */
+  abandon(merchantId: string, key: string): void {
+    this.inFlight.delete(this.scope(merchantId, key));
+  }
+
+  inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Deletes up to SWEEP_BATCH expired records; returns how many. */
+  async sweep(now = Date.now()): Promise<number> {
+    const expired: string[] = [];
+    for (const { key, value } of this.db.getRange({})) {
+      if (value.expiresAt <= now) expired.push(key);
+      if (expired.length >= SWEEP_BATCH) break;
+    }
+    if (expired.length === 0) return 0;
+    await this.db.transaction(() => {
+      for (const k of expired) {
+        const v = this.db.get(k);
+        if (v && v.expiresAt <= now) this.db.remove(k);
+      }
+    });
+    return expired.length;
+  }
+}

@@ -1,0 +1,80 @@
+// Payments in LMDB with two ordered indexes (by creation time, by status and time), kept in step with the
+// record in one write transaction. Listing is newest first with an opaque cursor.
+import type { HttpStore } from '../http/store.js';
+import { assertInvariants, type PaymentRecord, type PaymentStatus } from './model.js';
+
+export async function savePayment(store: HttpStore, prev: PaymentRecord | undefined, next: PaymentRecord): Promise<void> {
+  assertInvariants(next);
+  if (prev) {
+    if (prev.id !== next.id || prev.merchantId !== next.merchantId || prev.created !== next.created) throw new Error('payment identity changed');
+  }
+  await store.payments.transaction(() => {
+    store.payments.put(next.id, next);
+    if (!prev) store.byCreated.put([next.merchantId, next.created, next.id], 1);
+    if (!prev || prev.status !== next.status) {
+      if (prev) store.byStatus.remove([prev.merchantId, prev.status, prev.created, prev.id]);
+      store.byStatus.put([next.merchantId, next.status, next.created, next.id], 1);
+    }
+  });
+}
+
+/** The merchant's payment, or undefined (another merchant's payment is indistinguishable from a missing one). */
+export function getPayment(store: HttpStore, merchantId: string, id: string): PaymentRecord | undefined {
+  if (!/^pay_[A-Za-z0-9_-]{1,40}$/.test(id)) return undefined;
+  const p = store.payments.get(id);
+  return p && p.merchantId === merchantId ? p : undefined;
+}
+
+export interface ListQuery {
+  limit: number;
+  status?: PaymentStatus;
+  createdGte?: number;
+  createdLt?: number;
+  startingAfter?: string;
+}
+
+export function encodeCursor(p: { created: number; id: string }): string {
+  return Buffer.from(JSON.stringify([p.created, p.id])).toString('base64url');
+}
+
+/** Decodes a cursor; undefined when it is not one of ours. */
+export function decodeCursor(c: string): { created: number; id: string } | undefined {
+  try {
+    const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string' && v[1].startsWith('pay_')) {
+      return { created: v[0] as number, id: v[1] as string };
+    }
+  } catch {
+    /* not a cursor */
+  }
+  return undefined;
+}
+
+export function listPayments(
+  store: HttpStore,
+  merchantId: string,
+  q: ListQuery,
+): { data: PaymentRecord[]; hasMore: boolean; nextCursor: string | null } {
+  const after = q.startingAfter !== undefined ? decodeCursor(q.startingAfter) : undefined;
+  if (q.startingAfter !== undefined && !after) throw new Error('bad cursor');
+  const prefix: (string | number)[] = q.status ? [merchantId, q.status] : [merchantId];
+  const upper = after ? [...prefix, after.created, after.id] : [...prefix, q.createdLt ?? Number.MAX_SAFE_INTEGER];
+  const lower = q.createdGte !== undefined ? [...prefix, q.createdGte] : prefix;
+  const index = q.status ? store.byStatus : store.byCreated;
+  const data: PaymentRecord[] = [];
+  let hasMore = false;
+  for (const { key } of index.getRange({ start: upper, end: lower, reverse: true })) {
+    const id = key[key.length - 1] as string;
+    const created = key[key.length - 2] as number;
+    if (after && id === after.id && created === after.created) continue; // the cursor row itself
+    if (q.createdLt !== undefined && created >= q.createdLt) continue;
+    if (data.length === q.limit) {
+      hasMore = true;
+      break;
+    }
+    const p = store.payments.get(id);
+    if (p) data.push(p);
+  }
+  const last = data[data.length - 1];
+  return { data, hasMore, nextCursor: hasMore && last ? encodeCursor(last) : null };
+}
