@@ -1,0 +1,106 @@
+// The embedded settled-record stream: msgpack records in LMDB keyed by sequence number.
+// `appendSettled` is synchronous so the authorization engine calls it INSIDE the write transaction that stores
+// the journal record: the record and its stream entry commit together or not at all, so the stream never misses
+// or invents an event. The sequence counter and an id → seq index live in the same databases.
+import type { Database, RootDatabase } from 'lmdb';
+import { MAX_READ, type SettledStream } from './api.js';
+import { assertValidRecord, type NewSettledRecord, type SettledRecord } from './types.js';
+
+/** Key of the sequence counter in the records database (strings sort after numbers in ordered-binary keys). */
+const SEQ_KEY = '~seq';
+
+export interface SettledStore {
+  root: RootDatabase;
+  /** seq (number) → SettledRecord, plus the counter under SEQ_KEY. */
+  records: Database<SettledRecord | number, number | string>;
+  /** record id → seq. */
+  ids: Database<number, string>;
+}
+
+/** Opens (creating) the stream's two named databases in an existing LMDB environment (it needs 2 free maxDbs). */
+export function openSettledStore(root: RootDatabase): SettledStore {
+  return {
+    root,
+    records: root.openDB<SettledRecord | number, number | string>({ name: 'settled', encoding: 'msgpack' }),
+    ids: root.openDB<number, string>({ name: 'settled-ids', encoding: 'msgpack' }),
+  };
+}
+
+/**
+ * Appends `record` and returns its sequence number. MUST run inside a synchronous LMDB write transaction on the
+ * store's environment (`root.transactionSync(() => { ...journal put...; appendSettled(store, rec) })`): outside one
+ * its three writes would commit separately, and an append outside the journal's transaction could diverge from it.
+ * Idempotent: an id already in the stream returns its existing sequence and writes nothing.
+ */
+export function appendSettled(store: SettledStore, record: NewSettledRecord): number {
+  assertValidRecord(record);
+  const existing = store.ids.get(record.id);
+  if (existing !== undefined) return existing;
+  const seq = ((store.records.get(SEQ_KEY) as number | undefined) ?? 0) + 1;
+  const stored: SettledRecord = { ...record, seq };
+  // putSync inside transactionSync writes into that same transaction (no async batching, no own commit).
+  store.records.putSync(seq, stored);
+  store.records.putSync(SEQ_KEY, seq);
+  store.ids.putSync(record.id, seq);
+  return seq;
+}
+
+export function lastSettledSeq(store: SettledStore): number {
+  return (store.records.get(SEQ_KEY) as number | undefined) ?? 0;
+}
+
+/** Records with seq in [fromSeq, fromSeq + max), ascending. Reads a snapshot; never blocks the writer. */
+export function readSettled(store: SettledStore, fromSeq: number, max: number): SettledRecord[] {
+  if (!Number.isSafeInteger(fromSeq) || fromSeq < 1) throw new Error(`readSettled: fromSeq must be ≥ 1, got ${fromSeq}`);
+  const limit = Math.min(Math.max(0, max), MAX_READ);
+  const out: SettledRecord[] = [];
+  if (limit === 0) return out;
+  for (const { value } of store.records.getRange({ start: fromSeq, end: Number.MAX_SAFE_INTEGER, limit })) {
+    out.push(value as SettledRecord);
+  }
+  return out;
+}
+
+/** Deletes records with seq ≤ uptoSeq (retention: call with the slowest consumer's offset). Returns how many. */
+export function trimSettled(store: SettledStore, uptoSeq: number): number {
+  let n = 0;
+  store.root.transactionSync(() => {
+    for (const { key, value } of store.records.getRange({ start: 1, end: uptoSeq + 1 })) {
+      store.records.removeSync(key as number);
+      store.ids.removeSync((value as SettledRecord).id);
+      n++;
+    }
+  });
+  return n;
+}
+
+/** The SettledStream interface over an LMDB store (stand-alone appends each run their own transaction). */
+export class LmdbSettledStream implements SettledStream {
+  readonly kind = 'lmdb';
+  constructor(readonly store: SettledStore) {}
+
+  async append(record: NewSettledRecord): Promise<number> {
+    const seq = this.store.root.transactionSync(() => appendSettled(this.store, record));
+    await this.store.root.flushed;
+    return seq;
+  }
+
+  /** Appends many records in one transaction (generators and benches); resolves once durable. */
+  async appendMany(records: NewSettledRecord[]): Promise<number[]> {
+    const seqs = this.store.root.transactionSync(() => records.map((r) => appendSettled(this.store, r)));
+    await this.store.root.flushed;
+    return seqs;
+  }
+
+  async read(fromSeq: number, max: number): Promise<SettledRecord[]> {
+    return readSettled(this.store, fromSeq, max);
+  }
+
+  async lastSeq(): Promise<number> {
+    return lastSettledSeq(this.store);
+  }
+
+  async close(): Promise<void> {
+    // The environment belongs to whoever opened it (the state); nothing to release here.
+  }
+}
