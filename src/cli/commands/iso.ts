@@ -71,9 +71,14 @@ function hexToBytes(text: string): Buffer {
   return Buffer.from(clean, 'hex');
 }
 
+/** The largest body each header can describe (the CLI handles one message, so allow the most). */
+function maxFrameFor(framing: string): number {
+  return framing === 'len4' ? 1 << 24 : framing === 'ascii4' || framing === 'bcd2' ? 9999 : 65535;
+}
+
 function unframe(bytes: Buffer, framing: string): Buffer {
   if (framing === 'none') return bytes;
-  const frames = new FrameSplitter({ lengthHeader: framing as LengthHeader, maxFrame: framing === 'len4' ? 1 << 24 : framing === 'ascii4' || framing === 'bcd2' ? 9999 : 65535 }).push(bytes);
+  const frames = new FrameSplitter({ lengthHeader: framing as LengthHeader, maxFrame: maxFrameFor(framing) }).push(bytes);
   const consumed = frames.reduce((n, f) => n + f.payload.length, 0) + frames.length * (framing === 'len4' || framing === 'ascii4' || framing === 'hex4' ? 4 : 2);
   if (frames.length !== 1 || consumed !== bytes.length) throw new CodecError(null, 0, 'bad-frame', `expected exactly one ${framing} frame`);
   return frames[0].payload;
@@ -116,7 +121,7 @@ export const command: Command = {
           throw new CodecError(null, 0, 'bad-value', `input is not JSON: ${(e as Error).message}`);
         }
         let bytes = encode(spec, msg);
-        if (a.framing !== 'none') bytes = frame(bytes, { lengthHeader: a.framing as LengthHeader, maxFrame: 65535 });
+        if (a.framing !== 'none') bytes = frame(bytes, { lengthHeader: a.framing as LengthHeader, maxFrame: maxFrameFor(a.framing) });
         process.stdout.write(bytes.toString('hex').toUpperCase() + '\n');
         return 0;
       }
