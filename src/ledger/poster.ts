@@ -1,0 +1,139 @@
+// The ledger poster: the stream consumer that turns settled records into postings. One books transaction per
+// batch of records holds their postings, transfer states, balances, batch movements, seller shares and the
+// consumer offset, so a crash replays the batch from the stored offset and nothing posts twice (and a record id
+// seen again, e.g. re-published on NATS past its duplicate window, is skipped).
+import { metrics } from '../metrics/registry.js';
+import { addDays, BusinessCalendar } from '../settlement/calendar.js';
+import type { PricingConfig } from '../settlement/pricing.js';
+import { getOffset, setOffsetInTxn, type StreamConsumer } from '../stream/consumer.js';
+import { assertValidRecord, type SettledRecord } from '../stream/types.js';
+import { parseAccountId } from './accounts.js';
+import type { Books } from './books.js';
+import type { Posting } from './posting.js';
+import { recordToPosting, type RuleContext, type TransferState } from './rules.js';
+import { LedgerWriter } from './writer.js';
+
+const exceptions = metrics.counter('gerbang_ledger_exceptions_total', 'Postings that went to suspense or moved nothing, by kind');
+const duplicates = metrics.counter('gerbang_ledger_duplicates_total', 'Settled records skipped because their id was already posted');
+
+function validationError(r: SettledRecord): string | undefined {
+  try {
+    assertValidRecord(r);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+const log = (m: string) => process.stderr.write(m + '\n');
+
+/** A seller's share of one capture, net of refunds and chargebacks; payable after its holding period or release. */
+export interface ShareRecord {
+  sellerId: string;
+  captureId: string;
+  currency: string;
+  /** Net share, minor units (≥ 0). */
+  amount: number;
+  /** Business date of the capture. */
+  date: string;
+  /** Set by an explicit release (order delivered): payable from the next batch on, holding period or not. */
+  released?: boolean;
+}
+
+export function shareKey(sellerId: string, captureId: string): string {
+  return `${sellerId}|${captureId}`;
+}
+
+/** The first business date a new event may still land on: the day after the last closed batch. */
+export function firstOpenDate(books: Books, cal: BusinessCalendar): string | undefined {
+  const last = books.meta.get('lastClosed') as string | undefined;
+  return last ? cal.nextBusinessDay(last) : undefined;
+}
+
+export interface PosterOptions {
+  books: Books;
+  pricing: PricingConfig;
+  calendar: BusinessCalendar;
+  /** Offset name (default 'ledger'); use one per stream source. */
+  name?: string;
+}
+
+export class LedgerPoster implements StreamConsumer {
+  readonly name: string;
+  constructor(private readonly o: PosterOptions) {
+    this.name = o.name ?? 'ledger';
+  }
+
+  offset(): number {
+    return getOffset(this.o.books.offsets, this.name);
+  }
+
+  async apply(records: SettledRecord[]): Promise<void> {
+    const { books, calendar } = this.o;
+    books.root.transactionSync(() => {
+      const from = getOffset(books.offsets, this.name);
+      const open = firstOpenDate(books, calendar);
+      const w = new LedgerWriter(books);
+      const states = new Map<string, TransferState>();
+      const ctx: RuleContext = {
+        pricing: this.o.pricing,
+        state: (id) => states.get(id) ?? (books.states.get(id) as TransferState | undefined),
+        posting: (id) => w.posting(id),
+      };
+      let last = from;
+      for (const r of records) {
+        if (r.seq <= last) continue;
+        last = r.seq;
+        if (w.hasPosting(r.id)) {
+          duplicates.inc();
+          continue;
+        }
+        let date = calendar.businessDateOf(Date.parse(r.occurredAt), r.currency);
+        if (open && date < open) date = open;
+        const invalid = validationError(r);
+        if (invalid) {
+          // A poison record must not stall the consumer: post nothing, keep it visible for reconciliation.
+          w.post({ id: r.id, seq: r.seq, kind: r.kind, currency: r.currency, businessDate: date, entries: [], note: `invalid record: ${invalid}` });
+          exceptions.inc({ kind: 'invalid' });
+          log(`ledger: skipped invalid settled record seq ${r.seq}: ${invalid}`);
+          continue;
+        }
+        const res = recordToPosting(r, date, ctx);
+        w.post(res.posting, r.amount);
+        if (res.posting.note) exceptions.inc({ kind: r.kind });
+        for (const [id, s] of res.states) states.set(id, s);
+        if (res.shareCaptureId) applyShares(books, res.shareCaptureId, res.posting, ctx);
+      }
+      for (const [id, s] of states) books.states.putSync(id, s);
+      w.flush();
+      if (last > from) setOffsetInTxn(books.offsets, this.name, last);
+    });
+    await books.root.flushed;
+  }
+}
+
+/** Moves seller shares of `captureId` by the posting's seller entries (credit adds, debit takes away). */
+function applyShares(books: Books, captureId: string, p: Posting, ctx: RuleContext): void {
+  const cap = ctx.state(captureId);
+  for (const [a, f, n] of p.entries) {
+    if (f !== 'D' && f !== 'C') continue;
+    const acct = parseAccountId(a);
+    if (acct.type !== 'seller') continue;
+    const key = shareKey(acct.owner, captureId);
+    const s = (books.shares.get(key) as ShareRecord | undefined) ?? {
+      sellerId: acct.owner,
+      captureId,
+      currency: acct.currency,
+      amount: 0,
+      date: cap?.businessDate ?? p.businessDate,
+    };
+    s.amount += f === 'C' ? n : -n;
+    if (s.amount < 0) throw new Error(`share ${key} went negative`);
+    books.shares.putSync(key, s);
+  }
+}
+
+/** The date a share becomes payable when it is not released explicitly. */
+export function shareMaturity(s: ShareRecord, holdDays: number): string {
+  return addDays(s.date, holdDays);
+}
