@@ -25,8 +25,10 @@ export interface HttpApiOptions {
   host?: string;
   authorizer: Authorizer;
   dataDir: string;
-  /** Largest request body accepted (default 16 KiB); uWS itself caps headers (4 KiB by default → 431). */
+  /** Largest request body accepted (default 16 KiB) → 413. */
   maxBodyBytes?: number;
+  /** Largest total of header names and values (default 8 KiB) → 431. uWS accepts up to ~512 KiB by itself. */
+  maxHeaderBytes?: number;
   /** How long an Idempotency-Key's response is kept (default 24 h). */
   idempotencyTtlMs?: number;
   /** Per API key (default 1000/s, burst 2000). */
@@ -76,6 +78,7 @@ function errorReply(e: ApiError): Reply {
 
 export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   const maxBody = opts.maxBodyBytes ?? 16 * 1024;
+  const maxHeaders = opts.maxHeaderBytes ?? 8 * 1024;
   const store = openHttpStore(opts.dataDir);
   const keys = loadVaultKeys(opts.dataDir, store.meta);
   const vault = new Vault(store.tokens, store.fingerprints, keys);
@@ -213,6 +216,13 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
       paramNames.forEach((n, i) => (params[n] = decodeURIComponent(req.getParameter(i))));
       const rawQuery = req.getQuery() ?? '';
       const op = def.operationId;
+      let headerBytes = 0;
+      req.forEach((k, v) => {
+        headerBytes += k.length + v.length + 4;
+      });
+      if (headerBytes > maxHeaders) {
+        return send(res, { ...errorReply(new ApiError(431, 'invalid_request_error', 'headers_too_large', `Headers larger than ${maxHeaders} bytes`)), close: true }, op, t0, state);
+      }
       if (closing) return send(res, errorReply(new ApiError(503, 'api_error', 'shutting_down', 'The server is shutting down')), op, t0, state);
 
       const run = (body: Buffer) => {

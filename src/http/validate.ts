@@ -26,7 +26,8 @@ function toMessage(e: ErrorObject, param: string | null): string {
 function wrap(v: ValidateFunction, code: string): Validator {
   return (value) => {
     if (v(value)) return;
-    const e = v.errors?.[0];
+    // A failed oneOf reports its branches' errors first; the oneOf itself says what is wrong.
+    const e = v.errors?.find((x) => x.keyword === 'oneOf') ?? v.errors?.[0];
     if (!e) throw new ApiError(400, 'invalid_request_error', code, 'Invalid request');
     const param = toParam(e);
     const kind = e.keyword === 'required' ? 'parameter_missing' : e.keyword === 'additionalProperties' ? 'parameter_unknown' : code;

@@ -1,0 +1,93 @@
+// Idempotency-Key: same key + same request → first response (engine called once); different request → 422;
+// still running → 409; expiry after the TTL; scope is per merchant.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { card, startTestApi, type TestApi } from './helpers.js';
+
+let t: TestApi;
+beforeAll(async () => {
+  t = await startTestApi({ idempotencyTtlMs: 800 });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const body = (amount = 1234) => ({ amount, currency: 'USD', capture: false, card: card() });
+
+describe('Idempotency-Key', () => {
+  test('same key and body: the first response again, marked replayed, the engine called once', async () => {
+    const n = t.issuer.seen.length;
+    const a = await t.call('POST', '/v1/payments', body(), { 'idempotency-key': 'k-1' });
+    const b = await t.call('POST', '/v1/payments', body(), { 'idempotency-key': 'k-1' });
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(201);
+    expect(b.text).toBe(a.text);
+    expect(b.headers.get('idempotent-replayed')).toBe('true');
+    expect(a.headers.get('idempotent-replayed')).toBeNull();
+    expect(t.issuer.seen.length).toBe(n + 1);
+    // Captures are idempotent too: a retried partial capture does not capture twice.
+    const c1 = await t.call('POST', `/v1/payments/${a.json.id}/capture`, { amount: 1000 }, { 'idempotency-key': 'cap-1' });
+    const c2 = await t.call('POST', `/v1/payments/${a.json.id}/capture`, { amount: 1000 }, { 'idempotency-key': 'cap-1' });
+    expect(c1.status).toBe(200);
+    expect(c2.text).toBe(c1.text);
+  });
+
+  test('declines are replayed as declines (a 402 is a result, not an error to retry)', async () => {
+    const big = { amount: 9_999_999, currency: 'USD', card: card() };
+    const a = await t.call('POST', '/v1/payments', big, { 'idempotency-key': 'k-decl' });
+    const b = await t.call('POST', '/v1/payments', big, { 'idempotency-key': 'k-decl' });
+    expect(a.status).toBe(402);
+    expect(b.status).toBe(402);
+    expect(b.json.error.payment_id).toBe(a.json.error.payment_id);
+  });
+
+  test('same key, different body → 422 idempotency_key_reused; different path → 422 too', async () => {
+    await t.call('POST', '/v1/payments', body(500), { 'idempotency-key': 'k-2' });
+    const n = t.issuer.seen.length;
+    const r = await t.call('POST', '/v1/payments', body(501), { 'idempotency-key': 'k-2' });
+    expect(r.status).toBe(422);
+    expect(r.json.error).toMatchObject({ type: 'idempotency_error', code: 'idempotency_key_reused' });
+    const other = await t.call('POST', '/v1/tokens', { card: card() }, { 'idempotency-key': 'k-2' });
+    expect(other.status).toBe(422);
+    expect(t.issuer.seen.length).toBe(n);
+  });
+
+  test('same key while the first is still running → 409 idempotency_request_in_progress', async () => {
+    t.issuer.delayMs = 300;
+    try {
+      const first = t.call('POST', '/v1/payments', body(700), { 'idempotency-key': 'k-slow' });
+      await new Promise((r) => setTimeout(r, 100));
+      const second = await t.call('POST', '/v1/payments', body(700), { 'idempotency-key': 'k-slow' });
+      expect(second.status).toBe(409);
+      expect(second.json.error.code).toBe('idempotency_request_in_progress');
+      expect((await first).status).toBe(201);
+    } finally {
+      t.issuer.delayMs = 0;
+    }
+    const third = await t.call('POST', '/v1/payments', body(700), { 'idempotency-key': 'k-slow' });
+    expect(third.headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  test('keys are per merchant, and expire after the TTL', async () => {
+    const other = await t.api.createMerchant({ name: 'Other', id: 'mer_idem2' });
+    const mine = await t.call('POST', '/v1/payments', body(800), { 'idempotency-key': 'shared' });
+    const theirs = await t.call('POST', '/v1/payments', body(800), { 'idempotency-key': 'shared' }, other.apiKey);
+    expect(theirs.status).toBe(201);
+    expect(theirs.json.id).not.toBe(mine.json.id);
+    await new Promise((r) => setTimeout(r, 900)); // TTL 800 ms
+    const after = await t.call('POST', '/v1/payments', body(801), { 'idempotency-key': 'shared' });
+    expect(after.status).toBe(201); // a new request, not a 422
+    expect(after.headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  test('a malformed key is 400; a 5xx is not stored (the key may be retried)', async () => {
+    const bad = await t.call('POST', '/v1/payments', body(), { 'idempotency-key': 'x'.repeat(256) });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.code).toBe('idempotency_key_invalid');
+    t.issuer.fail = true;
+    const down = await t.call('POST', '/v1/payments', body(900), { 'idempotency-key': 'k-5xx' });
+    t.issuer.fail = false;
+    expect(down.status).toBe(503);
+    const retry = await t.call('POST', '/v1/payments', body(900), { 'idempotency-key': 'k-5xx' });
+    expect(retry.status).toBe(201);
+  });
+});
