@@ -92,6 +92,14 @@ const EVERYDAY_MCCS: [string, number][] = [
   ['4511', 0.01],
   ['6011', 0.02],
 ];
+/** Fraud patterns and their share of compromised cards. */
+const PATTERNS: [string, number][] = [
+  ['cardTesting', 0.35],
+  ['takeover', 0.2],
+  ['crossBorder', 0.2],
+  ['dormant', 0.15],
+  ['subtle', 0.1],
+];
 const HIGH_RISK_MCCS = ['4829', '6051', '7995', '5944', '5732', '6540'];
 const TESTING_MCCS = ['5816', '5999', '4814', '5967', '5818'];
 
@@ -250,8 +258,12 @@ export function synthesize(opts: SynthOptions): SynthData {
     const favourites: Merchant[] = [];
     const nFav = int(r, 4, 12);
     for (let i = 0; i < nFav; i++) favourites.push(pick(r, local));
+    // Compromise is decided up front: a card picked for the dormant pattern must be one that went quiet.
+    const compromised = chance(r, fraudRate);
+    const canSleep = days >= 80;
+    const kind = compromised ? weighted(r, PATTERNS.filter((p) => canSleep || p[0] !== 'dormant'), (p) => p[1])[0] : 'legit';
     const nightOwl = chance(r, 0.06);
-    const quiet = chance(r, 0.08) && days >= 80;
+    const quiet = canSleep && (kind === 'dormant' || (kind === 'legit' && chance(r, 0.08)));
     const habit: Habit = {
       home,
       perDay: Math.exp(normal(r) * 0.6) * 0.9,
@@ -262,7 +274,7 @@ export function synthesize(opts: SynthOptions): SynthData {
       favourites,
       cnpShare: uniform(r, 0, 0.35),
       activeUntil: quiet ? int(r, 3, 12) : days,
-      returnsAt: quiet ? int(r, Math.min(days - 5, 75), days - 1) : days,
+      returnsAt: quiet && kind !== 'dormant' ? int(r, Math.min(days - 5, 75), days - 1) : days,
     };
     const typicalUsd = () => Math.exp(habit.muUsd);
 
@@ -300,10 +312,8 @@ export function synthesize(opts: SynthOptions): SynthData {
     }
 
     // Compromise: at most one pattern per card, after a warm-up so the profile knows its owner.
-    if (!chance(r, fraudRate)) continue;
+    if (kind === 'legit') continue;
     const warm = Math.min(14, days - 1);
-    const kinds = quiet ? ['dormant'] : ['cardTesting', 'takeover', 'crossBorder', 'subtle'];
-    const kind = pick(r, kinds);
     if (kind === 'cardTesting') {
       const camp = pick(r, campaigns);
       const t0 = start + camp.day * DAY + (camp.hour + uniform(r, 0, 2)) * 3_600_000;
@@ -346,7 +356,7 @@ export function synthesize(opts: SynthOptions): SynthData {
         t += int(r, 3 * 60_000, 40 * 60_000);
       }
     } else if (kind === 'dormant') {
-      // Quiet card: fraud comes before (or instead of) its owner's return.
+      // Quiet card whose owner does not come back within the period: the thief is its first use in months.
       const d = int(r, Math.min(habit.activeUntil + 60, days - 1), days - 1);
       let t = utcFor(d, uniform(r, 0, 24), home.tz);
       const n = int(r, 2, 5);
