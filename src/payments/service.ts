@@ -108,8 +108,10 @@ export class PaymentService {
     }
   }
 
-  private emit(m: HttpMerchant, type: 'payment.succeeded' | 'payment.failed' | 'payment.refunded', p: PaymentRecord): void {
-    this.webhooks?.emit(m, type, toPublic(p)).catch((e) => plog.error('webhook emit failed', { payment: p.id, err: String(e) }));
+  /** Writes the event to the delivery log (an outbox) before the response; the POST itself happens off the request path. */
+  private async emit(m: HttpMerchant, type: 'payment.succeeded' | 'payment.failed' | 'payment.refunded', p: PaymentRecord): Promise<void> {
+    if (!this.webhooks || !m.webhook) return;
+    await this.webhooks.emit(m, type, toPublic(p)).catch((e) => plog.error('webhook emit failed', { payment: p.id, err: String(e) }));
   }
 
   /** Authorize (capture=false → preauth hold) or authorize-and-capture (purchase). */
@@ -159,8 +161,8 @@ export class PaymentService {
       // Approved for a different amount (partial approval we did not ask for): give the money back.
       this.reverseQuietly(m, input.card, txn, d.approvedAmount, input.currencyNumeric);
     }
-    if (p.status === 'captured') this.emit(m, 'payment.succeeded', p);
-    else if (p.status === 'declined') this.emit(m, 'payment.failed', p);
+    if (p.status === 'captured') await this.emit(m, 'payment.succeeded', p);
+    else if (p.status === 'declined') await this.emit(m, 'payment.failed', p);
     return p;
   }
 
@@ -190,7 +192,7 @@ export class PaymentService {
       const d = await this.decide(txn);
       const next = applyCapture(p, this.ref(txn, d), a, d, Date.now());
       await savePayment(this.store, p, next);
-      if (next.status === 'captured') this.emit(m, 'payment.succeeded', next);
+      if (next.status === 'captured') await this.emit(m, 'payment.succeeded', next);
       return next;
     });
   }
@@ -232,7 +234,7 @@ export class PaymentService {
       };
       const next = applyRefund(p, refund, Date.now());
       await savePayment(this.store, p, next);
-      if (refund.status === 'succeeded') this.emit(m, 'payment.refunded', next);
+      if (refund.status === 'succeeded') await this.emit(m, 'payment.refunded', next);
       return next;
     });
   }
