@@ -18,7 +18,22 @@ export function ede3Key(key: Buffer): Buffer {
 
 // An ECB cipher object keeps no chaining state, so one object can process any number of whole blocks through
 // update() without final(): building it once per key is the expensive part, reusing it is cheap.
+// Building a cipher costs ~5-10 µs, far more than a block: keep recent ones, keyed by algorithm and key bytes (a copy,
+// so a caller mutating its key Buffer later cannot alias a stale cipher). Bounded; the oldest entry goes first.
+const CIPHER_CACHE_LIMIT = 2048;
+const cipherCache = new Map<string, BlockFn>();
+
 function ecb(algo: string, key: Buffer, decrypt: boolean, block: number): BlockFn {
+  const id = (decrypt ? 'D' : 'E') + algo + key.toString('latin1');
+  let fn = cipherCache.get(id);
+  if (fn) return fn;
+  fn = newEcb(algo, key, decrypt, block);
+  if (cipherCache.size >= CIPHER_CACHE_LIMIT) cipherCache.delete(cipherCache.keys().next().value as string);
+  cipherCache.set(id, fn);
+  return fn;
+}
+
+function newEcb(algo: string, key: Buffer, decrypt: boolean, block: number): BlockFn {
   const c: Cipher | Decipher = decrypt ? createDecipheriv(algo, key, null) : createCipheriv(algo, key, null);
   c.setAutoPadding(false);
   return (data: Buffer) => {

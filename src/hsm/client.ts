@@ -36,6 +36,8 @@ export const KEY_TYPE_CODE: Record<KeyTypeName, string> = {
 export const DEFAULT_DECIMALISATION_TABLE = '0123456789012345';
 
 const MAX_RESPONSE = 16 * 1024;
+/** The simulator's frame limit (hsm-sim MAX_FRAME); larger requests are refused before they are sent. */
+const MAX_REQUEST = 16 * 1024;
 
 interface Pending {
   header: string;
@@ -61,7 +63,8 @@ class Connection {
     return this.queue.length - this.head;
   }
 
-  send(header: string, payload: Buffer): Promise<string> {
+  /** `frame` is the whole request: 2-byte length, header, command and fields. */
+  send(header: string, frame: Buffer): Promise<string> {
     if (this.inFlight >= this.opts.maxInFlightPerConnection) return Promise.reject(new HsmUnavailableError('HSM client: too many requests in flight'));
     const sock = this.ensureSocket();
     if (!sock) return Promise.reject(new HsmUnavailableError(`HSM at ${this.opts.host}:${this.opts.port} is unreachable (retrying shortly)`));
@@ -75,10 +78,7 @@ class Connection {
           sock.uncork();
         });
       }
-      const len = Buffer.allocUnsafe(2);
-      len.writeUInt16BE(payload.length);
-      sock.write(len);
-      sock.write(payload);
+      sock.write(frame);
     });
   }
 
@@ -199,7 +199,12 @@ export function createHsmClient(options: HsmClientOptions): HsmClient {
     const a = pool[rr++ % pool.length];
     const b = pool[rr % pool.length];
     const conn = b.inFlight < a.inFlight ? b : a;
-    return conn.send(header, Buffer.from(header + cmd + fields, 'latin1'));
+    const msg = header + cmd + fields;
+    if (msg.length > MAX_REQUEST) throw new HsmError(cmd, '80', `request of ${msg.length} bytes exceeds ${MAX_REQUEST}`);
+    const frame = Buffer.allocUnsafe(2 + msg.length);
+    frame.writeUInt16BE(msg.length, 0);
+    frame.write(msg, 2, 'latin1');
+    return conn.send(header, frame);
   }
 
   /** Sends and splits the response: fields after a '00', false after '01' when `verify`, HsmError otherwise. */
