@@ -24,7 +24,7 @@ import {
   T_XN,
   T_Z,
 } from './spec.js';
-import { decodePrivateTlv, decodeTlv, encodePrivateTlv, tlvEncodedLength, writeHex, writeTlv } from './tlv.js';
+import { decodePrivateTlv, decodeTlv, encodePrivateTlv, tlvEncodedLength, tlvTags, writeHex, writeTlv } from './tlv.js';
 
 /** A field value in the canonical JSON form: a string, or sub-fields as a nested object of strings. */
 export type FieldValue = string | Record<string, string>;
@@ -45,6 +45,10 @@ function err(field: number | null, offset: number, reason: CodecError['reason'],
   throw new CodecError(field, offset, reason, msg);
 }
 
+/** Node's internal slice methods skip toString()'s argument juggling; present on every Buffer in Node 20. */
+type FastBuffer = Buffer & { latin1Slice(start: number, end: number): string; hexSlice(start: number, end: number): string };
+const fast = (b: Buffer) => b as FastBuffer;
+
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -60,7 +64,7 @@ export function decodeWith(spec: CompiledSpec, bytes: Uint8Array): IsoMessage {
   if (spec.mtiEnc === E_BCD) {
     if (end < 2) err(0, 0, 'truncated', 'MTI needs 2 bytes');
     o = readBcdDigits(buf, 0, 4, false, false, 0);
-    mti = scratch.toString('latin1', 0, 4);
+    mti = fast(scratch).latin1Slice(0, 4);
   } else {
     if (end < 4) err(0, 0, 'truncated', 'MTI needs 4 bytes');
     for (let i = 0; i < 4; i++) {
@@ -68,7 +72,7 @@ export function decodeWith(spec: CompiledSpec, bytes: Uint8Array): IsoMessage {
       if (c < 48 || c > 57) err(0, i, 'bad-mti', 'MTI must be four digits');
       scratch[i] = c;
     }
-    mti = scratch.toString('latin1', 0, 4);
+    mti = fast(scratch).latin1Slice(0, 4);
     o = 4;
   }
   // Bitmaps: primary, secondary if bit 1, tertiary if bit 65.
@@ -189,23 +193,29 @@ function decodeField(f: CompiledField, buf: Buffer, o: number, end: number, out:
         }
         out[num] = decodeTlv(Buffer.from(scratch.subarray(0, len)), 0, len, num);
       }
-    } else if (f.enc === E_BINARY) out[num] = buf.toString('hex', o, o + nbytes).toUpperCase();
+    } else if (f.enc === E_BINARY) out[num] = fast(buf).hexSlice(o, o + nbytes).toUpperCase();
     else {
       for (let i = 0; i < nbytes; i++) if (HEX_VAL[buf[o + i]] < 0) err(num, o + i, 'bad-hex', 'binary field is not hex');
-      out[num] = buf.toString('latin1', o, o + nbytes).toUpperCase();
+      out[num] = fast(buf).latin1Slice(o, o + nbytes).toUpperCase();
     }
     return o + nbytes;
   }
   let text: string;
   if (type === T_TEXT) {
     const cls = f.charClass;
-    const ebc = f.enc === E_EBCDIC;
-    for (let i = 0; i < nbytes; i++) {
-      const c = ebc ? EBCDIC_TO_ASCII[buf[o + i]] : buf[o + i];
-      if (!textCharOk(c, cls)) err(num, o + i, 'bad-char', `byte 0x${buf[o + i].toString(16).padStart(2, '0')} not allowed in this field`);
-      scratch[i] = c;
+    if (f.enc === E_EBCDIC) {
+      for (let i = 0; i < nbytes; i++) {
+        const c = EBCDIC_TO_ASCII[buf[o + i]];
+        if (!textCharOk(c, cls)) err(num, o + i, 'bad-char', `byte 0x${buf[o + i].toString(16).padStart(2, '0')} not allowed in this field`);
+        scratch[i] = c;
+      }
+      text = fast(scratch).latin1Slice(0, nbytes);
+    } else {
+      for (let i = 0; i < nbytes; i++) {
+        if (!textCharOk(buf[o + i], cls)) err(num, o + i, 'bad-char', `byte 0x${buf[o + i].toString(16).padStart(2, '0')} not allowed in this field`);
+      }
+      text = fast(buf).latin1Slice(o, o + nbytes);
     }
-    text = scratch.toString('latin1', 0, nbytes);
   } else if (f.enc === E_BCD) {
     let digitsAt = 0;
     if (type === T_XN) {
@@ -217,11 +227,11 @@ function decodeField(f: CompiledField, buf: Buffer, o: number, end: number, out:
     // readBcdDigits writes from scratch[0]; for xn shift by decoding then prefixing
     if (digitsAt === 0) {
       readBcdDigits(buf, o, len, f.padLeft, type === T_Z, num);
-      text = scratch.toString('latin1', 0, len);
+      text = fast(scratch).latin1Slice(0, len);
     } else {
       const sign = scratch[0];
       readBcdDigits(buf, o + 1, len - 1, true, false, num);
-      text = (sign === 67 ? 'C' : 'D') + scratch.toString('latin1', 0, len - 1);
+      text = (sign === 67 ? 'C' : 'D') + fast(scratch).latin1Slice(0, len - 1);
     }
   } else {
     const ebc = f.enc === E_EBCDIC;
@@ -232,9 +242,9 @@ function decodeField(f: CompiledField, buf: Buffer, o: number, end: number, out:
         if (type === T_XN && i === 0) err(num, o, 'bad-char', "amount sign must be 'C' or 'D'");
         err(num, o + i, 'bad-digit', `byte 0x${buf[o + i].toString(16).padStart(2, '0')} is not a digit`);
       }
-      scratch[i] = c;
+      if (ebc) scratch[i] = c;
     }
-    text = scratch.toString('latin1', 0, nbytes);
+    text = ebc ? fast(scratch).latin1Slice(0, nbytes) : fast(buf).latin1Slice(o, o + nbytes);
   }
   const sub = f.sub;
   if (sub === S_NONE) out[num] = text;
@@ -244,12 +254,21 @@ function decodeField(f: CompiledField, buf: Buffer, o: number, end: number, out:
     let p = 0;
     for (let i = 0; i < sfs.length; i++) {
       const sf = sfs[i];
+      if (sf.type !== 'ans') checkSubfieldChars(f, sf.type, text, p, sf.length, o);
       obj[sf.id] = text.slice(p, p + sf.length);
       p += sf.length;
     }
     out[num] = obj;
   } else if (sub === S_TLV) out[num] = decodePrivateTlv(text, f.tlvTagLength, f.tlvLengthDigits, num, o);
   return o + nbytes;
+}
+
+function checkSubfieldChars(f: CompiledField, type: string, text: string, p: number, n: number, o: number): void {
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(p + i);
+    const ok = type === 'n' ? c >= 48 && c <= 57 : type === 'xn' ? (i === 0 ? c === 67 || c === 68 : c >= 48 && c <= 57) : textCharOk(c, type === 'a' ? C_A : C_AN);
+    if (!ok) err(f.num, o + p + i, type === 'n' ? 'bad-digit' : 'bad-char', `sub-field character ${JSON.stringify(text[p + i])} not allowed`);
+  }
 }
 
 function textCharOk(c: number, cls: number): boolean {
@@ -274,6 +293,8 @@ function ensure(o: number, n: number): void {
 }
 
 const ebits = new Uint8Array(24);
+const presentNums = new Int32Array(MAX_FIELD + 1);
+const presentVals: FieldValue[] = new Array(MAX_FIELD + 1).fill('');
 
 /** Encodes a message in its canonical JSON form. Throws CodecError on a value the spec cannot carry. */
 export function encodeWith(spec: CompiledSpec, msg: IsoMessage): Buffer {
@@ -287,14 +308,21 @@ export function encodeWith(spec: CompiledSpec, msg: IsoMessage): Buffer {
   const fields = msg.fields;
   ebits.fill(0);
   let maxField = 0;
+  let count = 0;
   for (const key in fields) {
+    const v = fields[key];
     const num = +key;
-    if (!(num >= 2 && num <= MAX_FIELD) || String(num) !== key) err(null, 0, 'unknown-field', `field key ${JSON.stringify(key)} is not a field number 2..${MAX_FIELD}`);
-    if (fields[key] === undefined) continue;
+    // canonical keys only: "2".."192", no sign, exponent, spaces or leading zeros
+    if (!(num >= 2 && num <= MAX_FIELD) || (num | 0) !== num || key.length !== (num < 10 ? 1 : num < 100 ? 2 : 3)) {
+      err(null, 0, 'unknown-field', `field key ${JSON.stringify(key)} is not a field number 2..${MAX_FIELD}`);
+    }
+    if (v === undefined) continue;
     if (spec.fields[num] === null) err(num, 0, 'unknown-field', 'this spec does not define the field');
     if (num === 65 || num === 129) err(num, 0, 'unknown-field', 'fields 65 and 129 are bitmap indicators');
     ebits[(num - 1) >> 3] |= 0x80 >> ((num - 1) & 7);
     if (num > maxField) maxField = num;
+    presentNums[count] = num;
+    presentVals[count++] = v;
   }
   if (maxField > 64) ebits[0] |= 0x80;
   if (maxField > 128) ebits[8] |= 0x80;
@@ -315,10 +343,10 @@ export function encodeWith(spec: CompiledSpec, msg: IsoMessage): Buffer {
       out[o++] = HEXCH[ebits[i] & 15];
     } else out[o++] = ebits[i];
   }
-  for (const key in fields) {
-    const v = fields[key];
-    if (v === undefined) continue;
-    o = encodeField(spec.fields[+key]!, v, o);
+  // for-in yields integer keys in ascending order, so the fields are already in bitmap order
+  for (let i = 0; i < count; i++) {
+    o = encodeField(spec.fields[presentNums[i]]!, presentVals[i], o);
+    presentVals[i] = '';
   }
   const result = Buffer.allocUnsafe(o);
   out.copy(result, 0, 0, o);
@@ -356,6 +384,7 @@ function encodeField(f: CompiledField, v: FieldValue, o: number): number {
   if (typeof v === 'string') s = v;
   else if (typeof v === 'object' && v !== null && !Array.isArray(v) && f.sub !== S_NONE) {
     if (f.sub === S_BERTLV) return encodeTlvField(f, v, o);
+    if (f.sub === S_FIXED && f.enc !== E_BCD) return encodeFixedComposite(f, v, o);
     s = f.sub === S_FIXED ? joinFixed(f, v) : encodePrivateTlv(v, f.tlvTagLength, f.tlvLengthDigits, num);
   } else err(num, o, 'bad-value', f.sub === S_NONE ? 'value must be a string' : 'value must be a string or an object of sub-fields');
   const type = f.type;
@@ -442,17 +471,47 @@ function joinFixed(f: CompiledField, v: Record<string, string>): string {
 }
 
 function encodeTlvField(f: CompiledField, v: Record<string, string>, o: number): number {
-  const len = tlvEncodedLength(v, f.num);
+  const tags = tlvTags(v);
+  const len = tlvEncodedLength(v, f.num, tags);
   if (len > f.length) err(f.num, o, 'length-exceeds-max', `TLV length ${len} exceeds max ${f.length}`);
   if (f.prefixDigits === 0 && len !== f.length) err(f.num, o, 'bad-length', `must be exactly ${f.length} bytes`);
   ensure(o, f.prefixBytes + len * 2);
   if (f.prefixDigits !== 0) o = writePrefix(f, len, o);
-  if (f.enc === E_BINARY) return writeTlv(v, out, o, f.num);
+  if (f.enc === E_BINARY) return writeTlv(v, out, o, f.num, tags);
   const tmp = Buffer.allocUnsafe(len);
-  writeTlv(v, tmp, 0, f.num);
+  writeTlv(v, tmp, 0, f.num, tags);
   for (let i = 0; i < len; i++) {
     out[o++] = HEXCH[tmp[i] >> 4];
     out[o++] = HEXCH[tmp[i] & 15];
+  }
+  return o;
+}
+
+/** Fixed-position sub-fields written in place (ASCII/EBCDIC): each padded to its length, checked against its class. */
+function encodeFixedComposite(f: CompiledField, v: Record<string, string>, o: number): number {
+  const sfs = f.subfields!;
+  let keys = 0;
+  for (const k in v) keys++;
+  if (keys > sfs.length) joinFixed(f, v); // throws the precise unknown-sub-field error
+  ensure(o, f.length);
+  const ebc = f.enc === E_EBCDIC;
+  const numeric = f.type !== T_TEXT;
+  for (let j = 0; j < sfs.length; j++) {
+    const sf = sfs[j];
+    const x = v[sf.id];
+    if (typeof x !== 'string') err(f.num, o, 'bad-value', `sub-field ${sf.id} must be a string`);
+    if (x.length > sf.length) err(f.num, o, 'length-exceeds-max', `sub-field ${sf.id} longer than ${sf.length}`);
+    const pad = sf.length - x.length;
+    const padLeft = sf.type === 'n';
+    const padChar = padLeft ? 48 : 32;
+    if (padLeft) for (let i = 0; i < pad; i++) out[o++] = ebc ? ASCII_TO_EBCDIC[padChar] : padChar;
+    for (let i = 0; i < x.length; i++) {
+      const c = x.charCodeAt(i);
+      const ok = numeric || sf.type === 'n' ? c >= 48 && c <= 57 : sf.type === 'xn' ? (i === 0 ? c === 67 || c === 68 : c >= 48 && c <= 57) : textCharOk(c, sf.type === 'a' ? C_A : sf.type === 'an' ? C_AN : 2);
+      if (!ok) err(f.num, o, numeric ? 'bad-digit' : 'bad-char', `sub-field ${sf.id}: character ${JSON.stringify(x[i])} not allowed`);
+      out[o++] = ebc ? ASCII_TO_EBCDIC[c] : c;
+    }
+    if (!padLeft) for (let i = 0; i < pad; i++) out[o++] = ebc ? 0x40 : 32;
   }
   return o;
 }

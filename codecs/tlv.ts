@@ -100,26 +100,46 @@ export function decodeTlv(bytes: Uint8Array, start = 0, end = bytes.length, fiel
   return out;
 }
 
+const HEX_ASCII = new Uint8Array(512); // byte → two upper-case hex ASCII codes
+for (let i = 0; i < 256; i++) {
+  HEX_ASCII[2 * i] = HEX[i].charCodeAt(0);
+  HEX_ASCII[2 * i + 1] = HEX[i].charCodeAt(1);
+}
+let hexScratch = Buffer.allocUnsafe(1024) as Buffer & { latin1Slice(s: number, e: number): string };
+
+/** Upper-case hex of bytes[s, e) with one string allocation. */
 function hexUpper(bytes: Uint8Array, s: number, e: number): string {
-  if (e - s === 1) return HEX[bytes[s]];
-  if (e - s === 2) return HEX[bytes[s]] + HEX[bytes[s + 1]];
-  const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return b.toString('hex', s, e).toUpperCase();
+  const n = e - s;
+  if (n === 1) return HEX[bytes[s]];
+  if (n * 2 > hexScratch.length) hexScratch = Buffer.allocUnsafe(n * 2) as typeof hexScratch; // bounded by the input size
+  for (let i = 0; i < n; i++) {
+    const b = bytes[s + i];
+    hexScratch[2 * i] = HEX_ASCII[2 * b];
+    hexScratch[2 * i + 1] = HEX_ASCII[2 * b + 1];
+  }
+  return hexScratch.latin1Slice(0, n * 2);
 }
 
 /** Tags in wire order when the object came from decodeTlv (and was not reshaped), else key order. */
 export function tlvTags(obj: Record<string, string>): string[] {
   const order = (obj as TlvObject)[TLV_ORDER];
-  if (order && order.length === Object.keys(obj).length && order.every((t) => Object.prototype.hasOwnProperty.call(obj, t))) return order;
+  if (order !== undefined) {
+    let keys = 0;
+    for (const _ in obj) keys++;
+    let ok = keys === order.length;
+    for (let i = 0; ok && i < order.length; i++) ok = obj[order[i]] !== undefined;
+    if (ok) return order;
+  }
   return Object.keys(obj);
 }
 
 /** Size in bytes of the BER-TLV encoding of obj; validates tags and values. */
-export function tlvEncodedLength(obj: Record<string, string>, field: number | null = 55): number {
+export function tlvEncodedLength(obj: Record<string, string>, field: number | null = 55, tags: string[] = tlvTags(obj)): number {
   let total = 0;
-  for (const tag of tlvTags(obj)) {
+  for (let i = 0; i < tags.length; i++) {
+    const tag = tags[i];
     const v = obj[tag];
-    checkTag(tag, field);
+    tagBytes(tag, field);
     if (typeof v !== 'string' || v.length % 2 !== 0) throw new CodecError(field, 0, 'bad-value', `tag ${tag}: value must be an even-length hex string`);
     const len = v.length >> 1;
     if (len > 0xffff) throw new CodecError(field, 0, 'length-exceeds-max', `tag ${tag}: value too long`);
@@ -128,28 +148,37 @@ export function tlvEncodedLength(obj: Record<string, string>, field: number | nu
   return total;
 }
 
-function checkTag(tag: string, field: number | null): void {
+/** Validated tags → their bytes. Bounded: past MAX_TAG_CACHE entries, new tags are checked but not cached. */
+const tagCache = new Map<string, Uint8Array>();
+const MAX_TAG_CACHE = 4096;
+
+function tagBytes(tag: string, field: number | null): Uint8Array {
+  const hit = tagCache.get(tag);
+  if (hit !== undefined) return hit;
   const n = tag.length >> 1;
-  if (tag.length % 2 !== 0 || n < 1 || n > 4) throw new CodecError(field, 0, 'bad-tlv', `bad tag ${JSON.stringify(tag)}`);
-  const bytes = new Array<number>(n);
+  if (typeof tag !== 'string' || tag.length % 2 !== 0 || n < 1 || n > 4) throw new CodecError(field, 0, 'bad-tlv', `bad tag ${JSON.stringify(tag)}`);
+  const bytes = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    const hi = HEX_VAL[tag.charCodeAt(2 * i)] , lo = HEX_VAL[tag.charCodeAt(2 * i + 1)];
-    if (hi < 0 || lo < 0 || tag.charCodeAt(2 * i) > 0x7f) throw new CodecError(field, 0, 'bad-tlv', `bad tag ${JSON.stringify(tag)}`);
-    bytes[i] = (hi << 4) | lo;
+    const c0 = tag.charCodeAt(2 * i), c1 = tag.charCodeAt(2 * i + 1);
+    if (c0 > 0x7f || c1 > 0x7f || HEX_VAL[c0] < 0 || HEX_VAL[c1] < 0) throw new CodecError(field, 0, 'bad-tlv', `bad tag ${JSON.stringify(tag)}`);
+    bytes[i] = (HEX_VAL[c0] << 4) | HEX_VAL[c1];
   }
   // The tag's own continuation bits must agree with its length, or decode would read it differently.
   const multi = (bytes[0] & 0x1f) === 0x1f;
   if (bytes[0] === 0 || bytes[0] === 0xff || (multi ? n < 2 : n !== 1)) throw new CodecError(field, 0, 'bad-tlv', `tag ${tag}: malformed BER tag`);
   for (let i = 1; i < n; i++) {
-    const more = (bytes[i] & 0x80) !== 0;
-    if (more !== (i < n - 1)) throw new CodecError(field, 0, 'bad-tlv', `tag ${tag}: malformed BER tag`);
+    if (((bytes[i] & 0x80) !== 0) !== i < n - 1) throw new CodecError(field, 0, 'bad-tlv', `tag ${tag}: malformed BER tag`);
   }
+  if (tagCache.size < MAX_TAG_CACHE) tagCache.set(tag, bytes);
+  return bytes;
 }
 
 /** Writes the BER-TLV encoding of obj into out at offset o (caller sized it with tlvEncodedLength); returns the new offset. */
-export function writeTlv(obj: Record<string, string>, out: Uint8Array, o: number, field: number | null = 55): number {
-  for (const tag of tlvTags(obj)) {
-    o = writeHex(tag, out, o, field);
+export function writeTlv(obj: Record<string, string>, out: Uint8Array, o: number, field: number | null = 55, tags: string[] = tlvTags(obj)): number {
+  for (let i = 0; i < tags.length; i++) {
+    const tag = tags[i];
+    const tb = tagBytes(tag, field);
+    for (let k = 0; k < tb.length; k++) out[o++] = tb[k];
     const v = obj[tag];
     const len = v.length >> 1;
     if (len < 0x80) out[o++] = len;
