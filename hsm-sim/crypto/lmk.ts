@@ -3,7 +3,7 @@
 // half; each 8-byte part is then 3DES-ECB encrypted under that modified pair. Key blocks ('S'): TR-31 version D
 // (AES key block protection key, CMAC key derivation, AES-CBC with the MAC as IV) under the key-block LMK.
 import { randomBytes } from 'node:crypto';
-import { aesCmac } from './mac.js';
+import { aesCmac, tdesCmac } from './mac.js';
 import { aesDecryptor, aesEncryptor, cbcDecryptWith, cbcEncryptWith, tdesDecryptor, tdesEncryptor, xor } from './des.js';
 
 export interface LmkSet {
@@ -131,18 +131,52 @@ export class KeyBlockError extends Error {}
 
 /** Unwraps and authenticates a TR-31 version D block; throws KeyBlockError when it does not verify. */
 export function unwrapKeyBlockD(kbpk: Buffer, block: string): { header: KeyBlockHeader; key: Buffer } {
-  if (block[0] !== 'D' || !/^[0-9]{4}$/.test(block.slice(1, 5))) throw new KeyBlockError('not a version D key block');
+  if (block[0] !== 'D') throw new KeyBlockError('not a version D key block');
+  return unwrapKeyBlock(kbpk, block);
+}
+
+// TR-31 version B: TDES KBPK, KBEK/KBMK = TDES-CMAC(KBPK, counter ‖ usage ‖ 00 ‖ algorithm ‖ length), 8-byte MAC.
+function deriveKbKeysB(kbpk: Buffer): { enc: Buffer; mac: Buffer } {
+  const alg = kbpk.length === 16 ? 0 : 1;
+  const mk = (usage: number): Buffer => {
+    const out: Buffer[] = [];
+    for (let i = 1; i <= kbpk.length / 8; i++) {
+      const d = Buffer.alloc(8);
+      d[0] = i;
+      d.writeUInt16BE(usage, 1);
+      d.writeUInt16BE(alg, 4);
+      d.writeUInt16BE(kbpk.length * 8, 6);
+      out.push(tdesCmac(kbpk, d));
+    }
+    return Buffer.concat(out);
+  };
+  return { enc: mk(0x0000), mac: mk(0x0001) };
+}
+
+/** Unwraps and authenticates a TR-31 version B (TDES) or D (AES) key block without optional blocks. */
+export function unwrapKeyBlock(kbpk: Buffer, block: string): { header: KeyBlockHeader; key: Buffer } {
+  const version = block[0];
+  if ((version !== 'B' && version !== 'D') || !/^[0-9]{4}$/.test(block.slice(1, 5))) throw new KeyBlockError('not a version B or D key block');
+  const bs = version === 'D' ? 16 : 8;
   const total = Number(block.slice(1, 5));
-  if (total !== block.length || total < 16 + 64 || (total - 16) % 32 !== 0) throw new KeyBlockError('key block length wrong');
+  if (total !== block.length || total < 16 + 4 * bs || (total - 16) % (2 * bs) !== 0) throw new KeyBlockError('key block length wrong');
   if (block.slice(12, 14) !== '00') throw new KeyBlockError('optional blocks not supported');
   const header = block.slice(0, 16);
-  const body = block.slice(16, total - 32);
-  const tagHex = block.slice(total - 32);
+  const body = block.slice(16, total - 2 * bs);
+  const tagHex = block.slice(total - 2 * bs);
   if (!/^[0-9A-F]*$/.test(body + tagHex)) throw new KeyBlockError('key block not hex');
   const tag = Buffer.from(tagHex, 'hex');
-  const { enc, mac } = deriveKbKeys(kbpk);
-  const clearData = cbcDecryptWith(aesDecryptor(enc), tag, Buffer.from(body, 'hex'));
-  const expect = aesCmac(mac, Buffer.concat([Buffer.from(header, 'latin1'), clearData]));
+  let clearData: Buffer;
+  let expect: Buffer;
+  if (version === 'D') {
+    const { enc, mac } = deriveKbKeys(kbpk);
+    clearData = cbcDecryptWith(aesDecryptor(enc), tag, Buffer.from(body, 'hex'));
+    expect = aesCmac(mac, Buffer.concat([Buffer.from(header, 'latin1'), clearData]));
+  } else {
+    const { enc, mac } = deriveKbKeysB(kbpk);
+    clearData = cbcDecryptWith(tdesDecryptor(enc), tag, Buffer.from(body, 'hex'));
+    expect = tdesCmac(mac, Buffer.concat([Buffer.from(header, 'latin1'), clearData]));
+  }
   if (!expect.equals(tag)) throw new KeyBlockError('key block MAC does not verify');
   const bits = clearData.readUInt16BE(0);
   if (bits % 8 !== 0 || bits / 8 > clearData.length - 2) throw new KeyBlockError('key length inside block wrong');
@@ -151,4 +185,3 @@ export function unwrapKeyBlockD(kbpk: Buffer, block: string): { header: KeyBlock
     key: clearData.subarray(2, 2 + bits / 8),
   };
 }
-

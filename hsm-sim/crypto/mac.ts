@@ -46,20 +46,30 @@ function shiftLeft1(b: Buffer): Buffer {
 }
 function cmacSubkey(l: Buffer): Buffer {
   const k = shiftLeft1(l);
-  if (l[0] & 0x80) k[15] ^= 0x87;
+  if (l[0] & 0x80) k[l.length - 1] ^= l.length === 16 ? 0x87 : 0x1b;
   return k;
+}
+
+/** CMAC (NIST SP 800-38B) over any ECB block function with 8- or 16-byte blocks. */
+export function cmacWith(enc: BlockFn, blockSize: 8 | 16, data: Uint8Array): Buffer {
+  const k1 = cmacSubkey(enc(Buffer.alloc(blockSize)));
+  const k2 = cmacSubkey(k1);
+  const m = Buffer.from(data);
+  const n = Math.max(1, Math.ceil(m.length / blockSize));
+  const complete = m.length > 0 && m.length % blockSize === 0;
+  const tail = m.subarray((n - 1) * blockSize);
+  const last = complete ? xor(tail, k1) : xor(pad9797(tail, 2, blockSize), k2);
+  let x: Buffer = Buffer.alloc(blockSize);
+  for (let i = 0; i < n - 1; i++) x = enc(xor(x, m.subarray(i * blockSize, (i + 1) * blockSize)));
+  return enc(xor(x, last));
 }
 
 /** AES-CMAC (RFC 4493) with an AES-128/192/256 key; 16-byte result. */
 export function aesCmac(key: Buffer, data: Uint8Array): Buffer {
-  const enc = aesEncryptor(key);
-  const k1 = cmacSubkey(enc(Buffer.alloc(16)));
-  const k2 = cmacSubkey(k1);
-  const m = Buffer.from(data);
-  const n = Math.max(1, Math.ceil(m.length / 16));
-  const complete = m.length > 0 && m.length % 16 === 0;
-  const last = complete ? xor(m.subarray((n - 1) * 16), k1) : xor(pad9797(m.subarray((n - 1) * 16), 2, 16), k2);
-  let x: Buffer = Buffer.alloc(16);
-  for (let i = 0; i < n - 1; i++) x = enc(xor(x, m.subarray(i * 16, i * 16 + 16)));
-  return enc(xor(x, last));
+  return cmacWith(aesEncryptor(key), 16, data);
+}
+
+/** TDES-CMAC (SP 800-38B with 3DES, as TR-31 version B uses); 8-byte result. */
+export function tdesCmac(key: Buffer, data: Uint8Array): Buffer {
+  return cmacWith(tdesEncryptor(key), 8, data);
 }

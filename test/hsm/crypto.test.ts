@@ -36,6 +36,14 @@ describe('LMK variant scheme (payShield test LMK)', () => {
     expect(H(asZpk)).not.toBe(H(c.encryptUnderLmkVariant(lmk, '402', clear)));
     expect(c.hasOddParity(c.decryptUnderLmkVariant(lmk, '402', asZpk))).toBe(false);
   });
+  it('TR-31 version B (TR-31:2018 A.7.2.2): KBPK DD7515F2…, block B0080P0TE00E0000… → key 3F419E1CB7079442AA37474C2EFBF8B8', () => {
+    const kbpk = h('DD7515F2BFC17F85CE48F3CA25CB21F6');
+    const block = 'B0080P0TE00E000094B420079CC80BA3461F86FE26EFC4A3B8E4FA4C5F5341176EED7B727B8A248E';
+    const r = c.unwrapKeyBlock(kbpk, block);
+    expect(H(r.key)).toBe('3F419E1CB7079442AA37474C2EFBF8B8');
+    expect(r.header).toEqual({ usage: 'P0', algorithm: 'T', mode: 'E', version: '00', exportability: 'E' });
+    expect(() => c.unwrapKeyBlock(kbpk, block.slice(0, 79) + (block[79] === 'E' ? 'F' : 'E'))).toThrow(/MAC/);
+  });
   it('TR-31 version D key block: round trip, and a flipped ciphertext bit fails the MAC', () => {
     const kbpk = lmk.keyBlock;
     const key = h('00112233445566778899AABBCCDDEEFF');
@@ -155,6 +163,9 @@ describe('MACs', () => {
   });
   it('ISO 9797-1 algorithm 1: 2-key TDES AAAA…BBBB…, "hello world", padding 1 → 68D9038F23360DF3', () => {
     expect(H(c.macIso9797Alg1(h('AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBB'), Buffer.from('hello world'), 1))).toBe('68D9038F23360DF3');
+  });
+  it('TDES-CMAC: NIST SP 800-38B D.2 example 1 (three-key TDEA, empty message) → b7a688e122ffaf95', () => {
+    expect(c.tdesCmac(h('8aa83bf8cbda10620bc1bf19fbb6cd58bc313d4a371ca8b5'), Buffer.alloc(0)).toString('hex')).toBe('b7a688e122ffaf95');
   });
   it('AES-CMAC: RFC 4493 §4 examples 1–4', () => {
     const k = h('2b7e151628aed2a6abf7158809cf4f3c');
