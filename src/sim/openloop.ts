@@ -11,7 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { LatencyHistogram, type LatencySummary } from './latency.js';
 
-export interface OpenLoopOptions {
+export interface OpenLoopOptions<T = unknown> {
   /** Offered rate, requests per second (> 0). */
   tps: number;
   /** How long to offer load; requests = round(tps × durationMs / 1000). */
@@ -24,14 +24,15 @@ export interface OpenLoopOptions {
   maxBurst?: number;
   /**
    * Sends request `seq` (intended at `intendedAt`, performance.now() clock) and returns the key its answer will
-   * be matched by, or null when it could not be sent (no connection, encode failure): counted as an error.
+   * be matched by plus what the caller wants back with the answer, or null when it could not be sent (no
+   * connection, encode failure): counted as an error.
    */
-  send(seq: number, intendedAt: number): string | null;
+  send(seq: number, intendedAt: number): { key: string; data: T } | null;
   /** Called about every `progressEveryMs` while the run lasts. */
   onProgress?(p: OpenLoopProgress): void;
   progressEveryMs?: number;
   /** Called once for every request that timed out (so the caller can forget per-request state). */
-  onTimeout?(key: string): void;
+  onTimeout?(key: string, data: T): void;
 }
 
 export interface OpenLoopProgress {
@@ -64,19 +65,20 @@ export interface OpenLoopResult extends LatencySummary {
   sendLagP99Ms: number;
 }
 
-interface Pending {
+interface Pending<T> {
   intendedAt: number;
   done: boolean;
+  data: T;
 }
 
 const DEFAULT_BURST = 4096;
 
-export class OpenLoop {
+export class OpenLoop<T = unknown> {
   readonly latency = new LatencyHistogram();
   private readonly sendLag = new LatencyHistogram();
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new Map<string, Pending<T>>();
   /** Pending entries in send order (intended times ascending), for the timeout sweep. */
-  private order: { key: string; p: Pending }[] = [];
+  private order: { key: string; p: Pending<T> }[] = [];
   private orderHead = 0;
   private readonly total: number;
   private readonly interval: number;
@@ -93,7 +95,7 @@ export class OpenLoop {
   private finish: (() => void) | null = null;
   private stopped = false;
 
-  constructor(private readonly o: OpenLoopOptions) {
+  constructor(private readonly o: OpenLoopOptions<T>) {
     if (!(o.tps > 0) || !Number.isFinite(o.tps)) throw new RangeError(`tps must be > 0, got ${o.tps}`);
     if (!(o.durationMs > 0)) throw new RangeError(`durationMs must be > 0, got ${o.durationMs}`);
     if (!(o.timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${o.timeoutMs}`);
@@ -113,6 +115,7 @@ export class OpenLoop {
     this.lastProgressAt = this.t0;
     return new Promise((resolve) => {
       this.finish = () => resolve(this.result());
+      if (this.stopped) return this.finish();
       this.tick();
     });
   }
@@ -127,21 +130,21 @@ export class OpenLoop {
   }
 
   /**
-   * An answer arrived for `key`. Returns the request's latency in ms, or -1 when nobody was waiting for it
-   * (late after a timeout, duplicate, or unknown): counted as `late`.
+   * An answer arrived for `key`. Returns the request's latency in ms and its data, or undefined when nobody was
+   * waiting for it (late after a timeout, duplicate, or unknown): counted as `late`.
    */
-  answer(key: string): number {
+  answer(key: string): { latencyMs: number; data: T } | undefined {
     const p = this.pending.get(key);
     if (p === undefined) {
       this.late++;
-      return -1;
+      return undefined;
     }
     this.pending.delete(key);
     p.done = true;
-    const ms = performance.now() - p.intendedAt;
-    this.latency.recordMs(ms);
+    const latencyMs = performance.now() - p.intendedAt;
+    this.latency.recordMs(latencyMs);
     this.answered++;
-    return ms;
+    return { latencyMs, data: p.data };
   }
 
   /** The request under `key` failed without an answer (connection lost): counts as an error, not in latency. */
@@ -167,20 +170,20 @@ export class OpenLoop {
         this.errors++;
         continue;
       }
-      let key: string | null;
+      let sent: { key: string; data: T } | null;
       try {
-        key = this.o.send(seq, intendedAt);
+        sent = this.o.send(seq, intendedAt);
       } catch {
-        key = null;
+        sent = null;
       }
-      if (key === null || this.pending.has(key)) {
+      if (sent === null || this.pending.has(sent.key)) {
         this.errors++;
         continue;
       }
       this.sendLag.recordMs(performance.now() - intendedAt);
-      const p: Pending = { intendedAt, done: false };
-      this.pending.set(key, p);
-      this.order.push({ key, p });
+      const p: Pending<T> = { intendedAt, done: false, data: sent.data };
+      this.pending.set(sent.key, p);
+      this.order.push({ key: sent.key, p });
       this.sent++;
     }
     this.sweep(performance.now());
@@ -206,7 +209,7 @@ export class OpenLoop {
         e.p.done = true;
         this.timeouts++;
         this.latency.recordMs(this.o.timeoutMs);
-        this.o.onTimeout?.(e.key);
+        this.o.onTimeout?.(e.key, e.p.data);
       }
       this.orderHead++;
     }

@@ -82,3 +82,63 @@ export function financial(mti: string, stan: string, extra: Record<string, strin
 export function network(code: string, stan: string): IsoMessage {
   return { mti: '0800', fields: { 7: '1125120000', 11: stan, 70: code } };
 }
+
+/** A tiny in-test host: decodes each request and answers 00 (echoing DE 11/41), optionally stalling once. */
+export interface ApproveServer {
+  port: number;
+  requests: IsoMessage[];
+  close(): Promise<void>;
+}
+
+export function startApproveServer(o: { spec?: string; framing?: FramingOptions; stallAfterMs?: number; stallMs?: number; silent?: boolean } = {}): Promise<ApproveServer> {
+  const spec = o.spec ?? 'iso87-ascii';
+  const framing = o.framing ?? { lengthHeader: 'ascii4' };
+  const requests: IsoMessage[] = [];
+  const sockets = new Set<net.Socket>();
+  let firstAt = 0;
+  let stallUntil = 0;
+  let stalled = false;
+  const held: (() => void)[] = [];
+  const server = net.createServer((sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    sock.on('error', () => {});
+    const splitter = new FrameSplitter(framing);
+    sock.on('data', (d) => {
+      for (const f of splitter.push(d)) {
+        const req = decode(spec, f.payload);
+        if (req.mti !== '0800') requests.push(req);
+        if (o.silent && req.mti !== '0800') continue;
+        const fields: Record<string, any> = { 39: '00' };
+        for (const n of [2, 3, 4, 7, 11, 37, 41, 42, 49, 70]) if (req.fields[n] !== undefined) fields[n] = req.fields[n];
+        if (req.mti !== '0800') fields[38] = String(requests.length % 1_000_000).padStart(6, '0');
+        const mti = req.mti.slice(0, 2) + String(Number(req.mti[2]) + 1) + req.mti[3];
+        const bytes = frame(encode(spec, { mti, fields }), framing);
+        const now = performance.now();
+        if (req.mti !== '0800' && firstAt === 0) firstAt = now;
+        if (o.stallAfterMs !== undefined && !stalled && firstAt > 0 && now - firstAt >= o.stallAfterMs) {
+          stalled = true;
+          stallUntil = now + (o.stallMs ?? 200);
+          setTimeout(() => {
+            for (const h of held.splice(0)) h();
+          }, o.stallMs ?? 200);
+        }
+        if (now < stallUntil) held.push(() => sock.write(bytes));
+        else sock.write(bytes);
+      }
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve({
+        port: (server.address() as net.AddressInfo).port,
+        requests,
+        close: () =>
+          new Promise<void>((r) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => r());
+          }),
+      });
+    });
+  });
+}
