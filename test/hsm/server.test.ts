@@ -134,6 +134,19 @@ describe('PIN translation (CA/CC/G0)', () => {
     expect(r4.pinBlock).toHaveLength(32);
     expect(c.decryptPinBlock4(aesZpkClear, h(r4.pinBlock), pan)).toBe('987654');
   });
+  it('CI (TDES DUKPT, ISO 0 source) answers the X9.24-1 vector on a raw frame', async () => {
+    const bdk = formKey('BDK', CLEAR_DOUBLE);
+    const raw = new RawConn(server.port);
+    const r = await raw.request(`0001CI${bdk}${zpk}020FFFF9876543210E000011B9C1845EB993A7A01401234567890`);
+    expect(r.slice(0, 10)).toBe('0001CJ0004');
+    expect(H(c.tdesEcbDecrypt(zpkClear, h(r.slice(10, 26))))).toBe('041274EDCBA9876F');
+    expect(r.slice(26)).toBe('01');
+    // KSN descriptor that does not fit the BDK → 27; a ZPK key block used as BDK → 28.
+    expect(await raw.request(`0002CI${bdk}${zpk}024${'0'.repeat(24)}1B9C1845EB993A7A01401234567890`)).toBe('0002CJ27');
+    const aesZpk = formKey('ZPK', '00112233445566778899AABBCCDDEEFF', 'S');
+    expect(await raw.request(`0003CI${aesZpk}${zpk}024${'0'.repeat(23)}1${'0'.repeat(32)}48164111111111111111`)).toBe('0003CJ28');
+    raw.end();
+  });
   it('a PIN block format that does not fit the key answers 23; a bad format code answers 23', async () => {
     const raw = new RawConn(server.port);
     expect(await raw.request(`0001CC${zpk}${zpk}12${'0'.repeat(16)}0148191234567890123456789`)).toBe('0001CD23');
