@@ -143,6 +143,8 @@ export const configSchema = {
         maxQueue: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 4096 },
         batchSize: { type: 'integer', minimum: 1, maximum: 1024, default: 32 },
         provisionDemo: { type: 'boolean', default: true },
+        demoCards: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 10_000 },
+        demoSeed: { type: 'integer', minimum: 0, default: 1 },
       },
     },
     issuerSimulator: {

@@ -134,7 +134,8 @@ export interface SwitchConfig {
   /** The switch's own institution id: DE 33 (forwarding institution) on messages it sends to issuers. */
   institutionId: string;
   hsm: { host: string; port: number; simulator: boolean };
-  engine: { workers: number; maxQueue: number; batchSize: number; provisionDemo: boolean };
+  /** The on-us engine; provisionDemo: write the demo portfolio (demoCards cards, demoSeed) when the cards DB is empty. */
+  engine: { workers: number; maxQueue: number; batchSize: number; provisionDemo: boolean; demoCards: number; demoSeed: number };
   /** Issuer simulator started by the runtime (for links with `simulator: true`); null: none. */
   issuerSimulator: { spec: string; framing: string; issuerId: string } | null;
   keys: Record<string, KeyConfig>;

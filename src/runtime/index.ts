@@ -1,0 +1,243 @@
+// The running switch, composed: a list of started services, each with close(). startSwitch(config) starts them in
+// dependency order (store → HSM → engine → issuer simulator → issuer links → listeners) and close() stops them in
+// reverse, so listeners drain in-flight work before anything they use goes away. Adding a service is one push().
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { getSpec, listSpecs, type CompiledSpec } from '../../codecs/index.js';
+import { startHsmServer } from '../../hsm-sim/index.js';
+import { createAuthorizer, type Authorizer } from '../authorize/index.js';
+import type { SwitchConfig } from '../config/types.js';
+import { demoProvisionInput } from '../demo/portfolio.js';
+import { createHsmClient, type HsmClient } from '../hsm/client.js';
+import type { HsmApi } from '../hsm/api.js';
+import { IssuerService } from '../issuer/service.js';
+import { SafQueue } from '../issuer/saf.js';
+import { startIssuerSim, type IssuerSim, type IssuerSimOptions } from '../sim/index.js';
+import { closeState, openState } from '../state/env.js';
+import { provision } from '../state/provision.js';
+import { startIsoListener, startJsonListener, type AcquirerListener } from '../switch/acquirer-server.js';
+import { DuplicateDetector } from '../switch/duplicates.js';
+import { resolveKeys, type KeyRing } from '../switch/keys.js';
+import { createMacer } from '../switch/mac.js';
+import { createPipeline, type Decider, type Pipeline } from '../switch/pipeline.js';
+import { pinTranslator } from '../switch/pin.js';
+import { compileRoutes } from '../switch/routing.js';
+import type { Decision } from '../model/txn.js';
+import { log as rootLog, type Logger } from './log.js';
+import { openSwitchStore, type SwitchStore } from './store.js';
+
+export interface Service {
+  name: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** HSM simulator in a child process (default, closer to production) or in this process (tests). */
+  hsmMode?: 'child' | 'in-process';
+  /** Extra options for the issuer simulator the runtime starts (fail modes, latency, seed). */
+  issuerSim?: Partial<IssuerSimOptions>;
+  /** Replaces the on-us engine (tests of the switch alone); null runs without one (on-us answers 91). */
+  onus?: Decider | null;
+  log?: Logger;
+}
+
+export interface RunningSwitch {
+  config: SwitchConfig;
+  /** Acquirer listener ports by listener id. */
+  acquirerPorts: Record<string, number>;
+  hsmPort: number | null;
+  issuerSimPort: number | null;
+  issuerSim: IssuerSim | null;
+  listeners: AcquirerListener[];
+  issuers: Map<string, IssuerService>;
+  pipeline: Pipeline;
+  store: SwitchStore;
+  authorizer: Authorizer | null;
+  services: Service[];
+  /** The one JSON line `gerbang start` prints when ready. */
+  readyLine(): string;
+  close(): Promise<void>;
+}
+
+/** Names the codec knows, for config validation. */
+export function knownNames(): { specs: string[]; framings: string[] } {
+  return { specs: listSpecs().map((s) => s.name), framings: ['len2', 'len4', 'ascii4', 'hex4', 'bcd2'] };
+}
+
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'bin', 'gerbang.js'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error('cannot find bin/gerbang.js above the runtime module');
+}
+
+/** Starts `gerbang hsm --port P --json` and resolves with its port once it prints it. */
+async function spawnHsm(port: number, log: Logger): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, [join(repoRoot(), 'bin', 'gerbang.js'), 'hsm', '--port', String(port), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr!.on('data', (b: Buffer) => {
+    for (const line of b.toString('utf8').split('\n')) if (line.trim()) log.debug('hsm', { line: line.slice(0, 300) });
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const got = await new Promise<number>((res, rej) => {
+    const t = setTimeout(() => rej(new Error('HSM simulator did not start within 10 s')), 10_000);
+    child.once('exit', (code) => (clearTimeout(t), rej(new Error(`HSM simulator exited with ${code}`))));
+    lines.once('line', (l) => {
+      clearTimeout(t);
+      try {
+        res((JSON.parse(l) as { port: number }).port);
+      } catch {
+        rej(new Error(`HSM simulator said ${l.slice(0, 100)}`));
+      }
+    });
+  });
+  lines.on('line', () => {}); // keep draining (final stats line)
+  return { port: got, child };
+}
+
+function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((res) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => (clearTimeout(t), res()));
+    child.kill('SIGTERM');
+  });
+}
+
+async function provisionDemoIfEmpty(cfg: SwitchConfig, log: Logger): Promise<void> {
+  const s = openState(cfg.dataDir, { create: true });
+  try {
+    const empty = s.cards.getKeysCount({ limit: 1 }) === 0;
+    if (!empty) return;
+    const t0 = Date.now();
+    const r = await provision(s, demoProvisionInput(cfg.engine.demoSeed, cfg.engine.demoCards));
+    log.info('demo portfolio provisioned', { cards: r.cards, accounts: r.accounts, keys: r.keys, ms: Date.now() - t0 });
+  } finally {
+    await closeState(s);
+  }
+}
+
+export async function startSwitch(config: SwitchConfig, opts: StartOptions = {}): Promise<RunningSwitch> {
+  const log = opts.log ?? rootLog;
+  const services: Service[] = [];
+  const closeAll = async () => {
+    for (const s of services.splice(0).reverse()) {
+      try {
+        await s.close();
+      } catch (e) {
+        log.error('service failed to close', { service: s.name, error: (e as Error).message });
+      }
+    }
+  };
+  try {
+    const cfg = { ...config, dataDir: resolve(config.dataDir) };
+    const specOf = (name: string): CompiledSpec => getSpec(name);
+    const routes = compileRoutes(cfg.routing);
+
+    const store = openSwitchStore(cfg.dataDir);
+    services.push({ name: 'switch-store', close: () => store.close() });
+
+    // HSM: a simulator (child process or in-process) or the configured address.
+    let hsmPort: number | null = null;
+    let hsmAddr = { host: cfg.hsm.host, port: cfg.hsm.port };
+    if (cfg.hsm.simulator) {
+      if ((opts.hsmMode ?? 'child') === 'child') {
+        const h = await spawnHsm(cfg.hsm.port, log);
+        services.push({ name: 'hsm-sim', close: () => stopChild(h.child) });
+        hsmPort = h.port;
+      } else {
+        const h = await startHsmServer({ host: '127.0.0.1', port: cfg.hsm.port, log: (l) => log.debug('hsm', { line: l }) });
+        services.push({ name: 'hsm-sim', close: () => h.close() });
+        hsmPort = h.port;
+      }
+      hsmAddr = { host: '127.0.0.1', port: hsmPort };
+    }
+    // One client for the switch's own HSM work (PIN translation, MAC, key generation); it connects on first use.
+    const hsmClient: HsmClient = createHsmClient({ host: hsmAddr.host, port: hsmAddr.port });
+    services.push({ name: 'hsm-client', close: () => hsmClient.close() });
+    const hsm = async (): Promise<HsmApi> => hsmClient;
+    const keys: KeyRing = await resolveKeys(cfg.keys, store, hsm);
+
+    // On-us engine.
+    let authorizer: Authorizer | null = null;
+    let onus: Decider | null = null;
+    if (opts.onus !== undefined) onus = opts.onus;
+    else if (cfg.routing.some((r) => r.to === 'onus')) {
+      if (cfg.engine.provisionDemo) await provisionDemoIfEmpty(cfg, log);
+      authorizer = await createAuthorizer({ dataDir: cfg.dataDir, hsm: hsmAddr, workers: cfg.engine.workers, maxQueue: cfg.engine.maxQueue, batchSize: cfg.engine.batchSize });
+      const a = authorizer;
+      services.push({ name: 'authorizer', close: () => a.close() });
+      onus = a;
+    }
+
+    // Issuer simulator for links that say simulator: true.
+    let issuerSim: IssuerSim | null = null;
+    if (cfg.issuerSimulator) {
+      const sc = cfg.issuerSimulator;
+      issuerSim = await startIssuerSim({ spec: sc.spec, framing: sc.framing as IssuerSimOptions['framing'], ...opts.issuerSim });
+      const sim = issuerSim;
+      services.push({ name: 'issuer-sim', close: () => sim.close() });
+    }
+
+    // Issuers.
+    const saf = new SafQueue(store, Math.max(1, ...cfg.issuers.map((i) => i.safMaxEntries)));
+    const issuers = new Map<string, IssuerService>();
+    for (const ic of cfg.issuers) {
+      const spec = specOf(ic.spec);
+      const svc = new IssuerService({
+        cfg: ic,
+        addresses: ic.links.map((l) => (l.simulator ? { host: '127.0.0.1', port: issuerSim!.port } : { host: l.host, port: l.port })),
+        spec,
+        saf,
+        store,
+        log,
+        forwarderId: cfg.institutionId,
+        translatePin: ic.zpkRef ? pinTranslator(keys, hsm, ic.zpkRef, ic.pinFormat) : null,
+        mac: ic.mac ? createMacer(spec, ic.mac, keys, hsm) : null,
+      });
+      svc.start();
+      issuers.set(ic.id, svc);
+      services.push({ name: `issuer:${ic.id}`, close: () => svc.close() });
+    }
+
+    const duplicates = new DuplicateDetector<Decision>(store, cfg.duplicates.windowMs);
+    duplicates.startSweeper();
+    services.push({ name: 'duplicates', close: async () => duplicates.stop() });
+    const pipeline = createPipeline({ routes, onus, issuers, duplicates, log });
+
+    const listeners: AcquirerListener[] = [];
+    for (const lc of cfg.listeners) {
+      const l =
+        lc.kind === 'iso'
+          ? await startIsoListener(lc, specOf(lc.spec), pipeline.handle, log, lc.mac ? createMacer(specOf(lc.spec), lc.mac, keys, hsm) : null)
+          : await startJsonListener(lc, pipeline.handle, log);
+      listeners.push(l);
+      services.push({ name: `listener:${lc.id}`, close: () => l.close(cfg.shutdownGraceMs) });
+    }
+    const acquirerPorts = Object.fromEntries(listeners.map((l) => [l.id, l.port]));
+    const issuerSimPort = issuerSim?.port ?? null;
+    let closing: Promise<void> | null = null;
+    return {
+      config: cfg,
+      acquirerPorts,
+      hsmPort,
+      issuerSimPort,
+      issuerSim,
+      listeners,
+      issuers,
+      pipeline,
+      store,
+      authorizer,
+      services,
+      readyLine: () => JSON.stringify({ ready: true, acquirerPorts, hsmPort, issuerSimPort, dataDir: cfg.dataDir }),
+      close: () => (closing ??= closeAll()),
+    };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}

@@ -1,0 +1,105 @@
+// The request path between the edges: decode is done, encode is left to the edge. Per request:
+// network management → answer; isoToTxn (30 on bad input) → duplicate check → route → on-us engine or issuer →
+// decisionToIso. Records decisions and latency per channel in the metrics registry (the dashboard reads them).
+import { isResponse, type IsoMessage } from '../../codecs/index.js';
+import type { ListenerConfig } from '../config/types.js';
+import { metrics } from '../metrics/registry.js';
+import type { Decision, Txn } from '../model/txn.js';
+import { mask, type Logger } from '../runtime/log.js';
+import type { RequestHandler } from './acquirer-server.js';
+import { dupKey, type DuplicateDetector } from './duplicates.js';
+import { decisionToIso, isFormatError, isNetworkManagement, isoToTxn, networkResponse, type EdgeContext } from './iso-txn.js';
+import { route, type RoutingTable } from './routing.js';
+
+/** Anything that decides a transaction: the on-us engine, an issuer service. */
+export interface Decider {
+  authorize(txn: Txn): Promise<Decision>;
+}
+
+export interface PipelineDeps {
+  routes: RoutingTable;
+  onus: Decider | null;
+  issuers: ReadonlyMap<string, Decider>;
+  duplicates: DuplicateDetector<Decision> | null;
+  log: Logger;
+  now?: () => Date;
+}
+
+const decisions = metrics.counter('gerbang_switch_decisions_total', 'Transactions decided by the switch, by channel and DE 39');
+const latency = metrics.latency('gerbang_switch_latency_seconds', 'Switch request latency, decode to answer');
+const duplicatesSeen = metrics.counter('gerbang_switch_duplicates_total', 'Duplicate transmissions answered from the stored decision');
+
+const decline = (txnId: string, code: string, check: string, detail: string): Decision => ({
+  txnId,
+  responseCode: code,
+  approved: false,
+  approvedAmount: 0,
+  reasons: [{ check, ok: false, detail }],
+});
+
+export interface Pipeline {
+  handle: RequestHandler;
+  /** Decides a Txn already built by some edge (HTTP API): routing, duplicates are the caller's. */
+  decide(txn: Txn): Promise<Decision>;
+}
+
+export function createPipeline(deps: PipelineDeps): Pipeline {
+  const now = deps.now ?? (() => new Date());
+  const instance = Date.now().toString(36);
+  let seq = 0;
+  const ctxCache = new Map<string, EdgeContext>();
+  const edgeOf = (l: ListenerConfig): EdgeContext => {
+    let c = ctxCache.get(l.id);
+    if (!c) ctxCache.set(l.id, (c = { listenerId: l.id, kind: l.kind, acquirerId: l.acquirerId, pin: l.pin }));
+    return c;
+  };
+
+  async function decide(txn: Txn): Promise<Decision> {
+    const r = txn.pan ? route(txn.pan, deps.routes) : null;
+    if (!r) return decline(txn.id, '15', 'route', 'no issuer for this card range');
+    try {
+      if (r.kind === 'onus') {
+        if (!deps.onus) return decline(txn.id, '91', 'route', 'on-us engine not running');
+        return await deps.onus.authorize(txn);
+      }
+      const issuer = deps.issuers.get(r.issuerId);
+      if (!issuer) return decline(txn.id, '91', 'route', `issuer ${r.issuerId} not configured`);
+      return await issuer.authorize(txn);
+    } catch (e) {
+      deps.log.error('decision failed', { txnId: txn.id, pan: mask(txn.pan), error: (e as Error).message });
+      return decline(txn.id, '96', 'system', (e as Error).message);
+    }
+  }
+
+  async function handle(msg: IsoMessage, listener: ListenerConfig): Promise<IsoMessage | null> {
+    const t0 = performance.now();
+    if (isNetworkManagement(msg.mti)) return networkResponse(msg);
+    if (isResponse(msg.mti)) {
+      deps.log.warn('response sent to the switch by an acquirer ignored', { listener: listener.id, mti: msg.mti });
+      return null;
+    }
+    const channel = `${listener.kind}:${listener.id}`;
+    const id = `${instance}-${++seq}`;
+    const txn = isoToTxn(msg, edgeOf(listener), id, now());
+    if (isFormatError(txn)) {
+      deps.log.warn('request rejected', { listener: listener.id, mti: msg.mti, code: txn.code, field: txn.field, detail: txn.detail, pan: mask(typeof msg.fields[2] === 'string' ? msg.fields[2] : undefined) });
+      decisions.inc({ channel, code: txn.code });
+      return decisionToIso(msg, { responseCode: txn.code, approvedAmount: 0 });
+    }
+    let d: Decision;
+    if (deps.duplicates) {
+      const key = dupKey({ listenerId: listener.id, mti: txn.mti, acquirerId: txn.acquirerId, transmittedAt: txn.transmittedAt, stan: txn.stan, terminalId: txn.terminalId });
+      const r = await deps.duplicates.once(key, () => decide(txn));
+      d = r.value;
+      if (r.duplicate) {
+        duplicatesSeen.inc({ channel });
+        deps.log.info('duplicate transmission answered from the stored decision', { listener: listener.id, stan: txn.stan, pan: mask(txn.pan) });
+      }
+    } else d = await decide(txn);
+    decisions.inc({ channel, code: d.responseCode });
+    latency.recordMicros((performance.now() - t0) * 1000, { channel });
+    return decisionToIso(msg, d);
+  }
+
+  return { handle, decide };
+}

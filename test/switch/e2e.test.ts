@@ -1,0 +1,97 @@
+// End to end through real sockets: acquirer client → ISO/JSON listener → on-us engine (piscina workers, LMDB, HSM
+// simulator) or the issuer simulator (a remote bank speaking iso87-bcd) → answer.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoCard } from '../../src/demo/portfolio.js';
+import { startSwitch, type RunningSwitch } from '../../src/runtime/index.js';
+import { IsoClient, JsonClient, panFor, purchase, tempDir, testConfig, waitFor } from './helpers.js';
+
+let sw: RunningSwitch;
+let iso: IsoClient;
+
+beforeAll(async () => {
+  sw = await startSwitch(testConfig(tempDir('e2e')), { hsmMode: 'in-process', issuerSim: { latencyMs: 1, jitterMs: 0, approveRate: 1 } });
+  iso = await IsoClient.connect(sw.acquirerPorts.iso);
+  await waitFor(() => sw.issuers.get('bank-b')!.links[0].isUp, 5000, 'issuer link up');
+}, 60_000);
+
+afterAll(async () => {
+  iso?.close();
+  await sw?.close();
+});
+
+describe('switch end to end', () => {
+  it('approves an on-us purchase through the engine, with an auth code and DE 39 00', async () => {
+    const card = demoCard(10);
+    const r = await iso.request(purchase(card.pan, 12_500));
+    expect(r.mti).toBe('0210');
+    expect(r.fields[39]).toBe('00');
+    expect(r.fields[38]).toMatch(/^\d{6}$/);
+    expect(r.fields[4]).toBe('000000012500');
+  });
+
+  it('declines an on-us blocked card with 62', async () => {
+    const r = await iso.request(purchase(demoCard(1).pan, 100));
+    expect(r.fields[39]).toBe('62');
+  });
+
+  it('routes a remote card to the issuer in another dialect and relays its approval', async () => {
+    const pan = panFor('4999');
+    const req = purchase(pan, 5000);
+    const r = await iso.request(req);
+    expect(r.mti).toBe('0210');
+    expect(r.fields[39]).toBe('00');
+    expect(r.fields[11]).toBe(req.fields[11]); // the acquirer's STAN, not the link's
+    const seen = sw.issuerSim!.recent().filter((x) => x.mti === '0200' && x.amount === '000000005000');
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.at(-1)!.pan).toMatch(/^499911\*+\d{4}$/); // the simulator decoded it as iso87-bcd
+  });
+
+  it('answers 15 for a card range nobody issues', async () => {
+    const r = await iso.request(purchase(panFor('6011'), 100));
+    expect(r.fields[39]).toBe('15');
+  });
+
+  it('answers 30 for a request missing its currency', async () => {
+    const req = purchase(demoCard(12).pan, 100);
+    delete req.fields[49];
+    const r = await iso.request(req);
+    expect(r.fields[39]).toBe('30');
+  });
+
+  it('answers a sign-on from an acquirer', async () => {
+    const r = await iso.request({ mti: '0800', fields: { 7: '1125120000', 11: '000777', 70: '001' } });
+    expect(r.mti).toBe('0810');
+    expect(r.fields[39]).toBe('00');
+  });
+
+  it('takes the same transaction as a JSON line', async () => {
+    const json = await JsonClient.connect(sw.acquirerPorts.json);
+    const r = await json.request(purchase(demoCard(14).pan, 700));
+    expect(r.mti).toBe('0210');
+    expect(r.fields[39]).toBe('00');
+    const bad = await json.request('{"mti": 12');
+    expect(bad.fields[39]).toBe('30');
+    json.close();
+  });
+
+  it('a repeated transmission gets the stored answer, never a second authorization', async () => {
+    const req = purchase(demoCard(16).pan, 3_000);
+    const first = await iso.request(req);
+    const repeat = await iso.request({ ...req, mti: '0201' });
+    expect(first.fields[39]).toBe('00');
+    expect(repeat.fields[39]).toBe('00');
+    expect(repeat.fields[38]).toBe(first.fields[38]);
+    // A fresh STAN is a new transaction with a new auth code.
+    const fresh = await iso.request({ ...req, fields: { ...req.fields, 11: '999990' } });
+    expect(fresh.fields[38]).not.toBe(first.fields[38]);
+  });
+
+  it('concurrent duplicates of a remote transaction reach the issuer once', async () => {
+    const req = purchase(panFor('5999'), 4_321);
+    const before = sw.issuerSim!.stats().received['0200'] ?? 0;
+    const [a, b] = await Promise.all([iso.request(req), new Promise((r) => setTimeout(r, 0)).then(() => iso.request({ ...req, mti: '0201' }))]);
+    expect(a.fields[39]).toBe('00');
+    expect(b.fields[39]).toBe('00');
+    expect((sw.issuerSim!.stats().received['0200'] ?? 0) - before).toBe(1);
+  });
+});
