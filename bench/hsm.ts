@@ -1,7 +1,7 @@
 // `npm run bench:hsm`: PIN translations (CA, TPK → ZPK) and CVV verifications (CY) per second through the TCP client
 // pool against `gerbang hsm` in a child process, with HDR latency. Closed loop: a fixed number of requests in flight.
 // Each phase runs `--runs` times; figures are medians (the box's 2 cores are shared, so single runs are noisy).
-// Flags: --duration MS (per run, default 2000) --runs N (3) --inflight N (64) --connections N (4) --json
+// Flags: --duration MS (per run, default 1500) --runs N (5) --inflight N (64) --connections N (2) --json
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,10 +19,10 @@ function flag(name: string, dflt: number): number {
   return v;
 }
 const json = process.argv.includes('--json');
-const durationMs = flag('duration', 2000);
-const runs = flag('runs', 3);
+const durationMs = flag('duration', 1500);
+const runs = flag('runs', 5);
 const inflight = flag('inflight', 64);
-const connections = flag('connections', 4);
+const connections = flag('connections', 2);
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = (s: string) => process.stderr.write(s + '\n');
