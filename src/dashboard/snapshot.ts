@@ -35,8 +35,10 @@ export interface DashboardSources {
   decisions: string[];
   /** Latency summaries (quantile label, seconds). The first one present is shown. */
   latency: string[];
-  /** Gauge per issuer link, label `issuer`: 1 up, 0 down, 2 stand-in. */
+  /** Gauge per issuer link, labels `issuer` and `link`: 1 up, 0 not up. An issuer is up when any link is. */
   issuerLinks: string;
+  /** Counter of stand-in decisions by `issuer`: an issuer that is not up and stood in since the last snapshot shows "stand-in". */
+  standIn: string;
   /** Gauge per store-and-forward queue, label `issuer` (or `queue`). */
   safDepth: string;
   /** Gauge 1 = HSM reachable. */
@@ -53,6 +55,7 @@ export const DEFAULT_SOURCES: DashboardSources = {
   decisions: ['gerbang_switch_decisions_total', 'gerbang_http_decisions_total'],
   latency: ['gerbang_switch_latency_seconds', 'gerbang_http_request_seconds'],
   issuerLinks: 'gerbang_issuer_link_status',
+  standIn: 'gerbang_standin_total',
   safDepth: 'gerbang_saf_depth',
   hsmUp: 'gerbang_hsm_up',
   reviewQueue: 'gerbang_fraud_review_queue',
@@ -68,6 +71,7 @@ export interface Totals {
   approved: number;
   byCode: Record<string, number>;
   byChannel: Record<string, number>;
+  standIn: Record<string, number>;
 }
 
 export interface Snapshot {
@@ -95,7 +99,11 @@ function channelOf(s: Sample, metric: string): string {
 }
 
 export function totalsOf(parsed: Map<string, Sample[]>, src: DashboardSources, at: number): Totals {
-  const t: Totals = { at, total: 0, approved: 0, byCode: {}, byChannel: {} };
+  const t: Totals = { at, total: 0, approved: 0, byCode: {}, byChannel: {}, standIn: {} };
+  for (const s of parsed.get(src.standIn) ?? []) {
+    const id = s.labels.issuer ?? 'issuer';
+    t.standIn[id] = (t.standIn[id] ?? 0) + s.value;
+  }
   for (const name of src.decisions) {
     for (const s of parsed.get(name) ?? []) {
       const code = s.labels.code ?? s.labels.response_code ?? '??';
@@ -136,8 +144,9 @@ export function buildSnapshot(parsed: Map<string, Sample[]>, src: DashboardSourc
 
   const issuerLinks: Snapshot['issuerLinks'] = {};
   for (const s of parsed.get(src.issuerLinks) ?? []) {
-    const id = s.labels.issuer ?? s.labels.link ?? 'issuer';
-    issuerLinks[id] = s.value === 1 ? 'up' : s.value === 2 ? 'stand-in' : 'down';
+    const id = s.labels.issuer ?? 'issuer';
+    if (s.value >= 1) issuerLinks[id] = 'up';
+    else if (issuerLinks[id] !== 'up') issuerLinks[id] = (t.standIn[id] ?? 0) > (prev?.standIn[id] ?? 0) ? 'stand-in' : 'down';
   }
   const safDepth: Record<string, number> = {};
   for (const s of parsed.get(src.safDepth) ?? []) safDepth[s.labels.issuer ?? s.labels.queue ?? 'saf'] = s.value;
