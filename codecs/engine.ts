@@ -309,7 +309,9 @@ export function encodeWith(spec: CompiledSpec, msg: IsoMessage): Buffer {
   ebits.fill(0);
   let maxField = 0;
   let count = 0;
-  for (const key in fields) {
+  const keys = Object.keys(fields);
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k];
     const v = fields[key];
     const num = +key;
     // canonical keys only: "2".."192", no sign, exponent, spaces or leading zeros
