@@ -74,6 +74,9 @@ function decodesOrCodecError(spec: string, bytes: Uint8Array): void {
 }
 
 const specs = listSpecs().map((s) => s.name);
+/** CODEC_FUZZ_SCALE=20 npx vitest run test/codecs/property.test.ts for a long fuzz run; 1 keeps the suite quick. */
+const SCALE = Number(process.env.CODEC_FUZZ_SCALE ?? 1);
+const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)) });
 
 describe('valid messages round-trip', () => {
   for (const spec of specs) {
@@ -85,7 +88,7 @@ describe('valid messages round-trip', () => {
           expect(d).toEqual(m);
           expect(encode(spec, d).equals(b)).toBe(true);
         }),
-        { numRuns: 300 },
+        runs(200),
       );
     });
   }
@@ -94,11 +97,11 @@ describe('valid messages round-trip', () => {
 describe('fuzz: arbitrary and mutated bytes', () => {
   for (const spec of specs) {
     it(`${spec}: random bytes`, () => {
-      fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (b) => decodesOrCodecError(spec, b)), { numRuns: 1500 });
+      fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (b) => decodesOrCodecError(spec, b)), runs(800));
     });
     it(`${spec}: valid header then random bytes`, () => {
       const head = encode(spec, { mti: '0200', fields: {} }).subarray(0, spec === 'iso87-bcd' ? 2 : 4);
-      fc.assert(fc.property(fc.uint8Array({ minLength: 8, maxLength: 600 }), (b) => decodesOrCodecError(spec, Buffer.concat([head, b]))), { numRuns: 1500 });
+      fc.assert(fc.property(fc.uint8Array({ minLength: 8, maxLength: 600 }), (b) => decodesOrCodecError(spec, Buffer.concat([head, b]))), runs(800));
     });
     it(`${spec}: mutated valid messages`, () => {
       const mutation = fc.oneof(
@@ -117,7 +120,7 @@ describe('fuzz: arbitrary and mutated bytes', () => {
           }
           decodesOrCodecError(spec, b);
         }),
-        { numRuns: 1000 },
+        runs(500),
       );
     });
   }
