@@ -79,7 +79,8 @@ export function extractFeatures(
   const r = config.rules;
   const sec = Math.floor(now / 1000);
   const amount = Math.max(0, cardAmount(txn, card.currency));
-  const small = isSmallAmount(amount, card.currency, r);
+  const smallLimit = r.smallAmount[card.currency] ?? r.smallAmountDefault;
+  const small = amount <= smallLimit;
   const foreign = isForeign(txn, card.country);
   const typical = Math.max(1, p.amtN > 0 ? Math.expm1(p.amtMean) : amount);
 
@@ -99,7 +100,7 @@ export function extractFeatures(
     cnt1++;
     const a = p.amt[i];
     amt1 += a;
-    if (isSmallAmount(a, card.currency, r)) small1++;
+    if (a <= smallLimit) small1++;
     const f = p.flg[i];
     if (f & FLAG_DECLINED) decl1++;
     if (f & FLAG_FOREIGN) foreign1++;
@@ -161,11 +162,12 @@ export function extractFeatures(
   let mVel = 0;
   let mSmall = 0;
   let mCnt = 0;
+  let mBase = 0;
   if (merchant !== undefined) {
     mCnt = (merchant.hourId === hour ? merchant.cnt : 0) + 1;
     mSmall = (merchant.hourId === hour ? merchant.small : 0) + (isSmallAmount(txn.amount, txn.currency, r) ? 1 : 0);
-    const base = merchantBaseAt(merchant, hour);
-    mVel = Math.log((mCnt + 1) / (base + 1));
+    mBase = merchantBaseAt(merchant, hour);
+    mVel = Math.log((mCnt + 1) / (mBase + 1));
     if (mVel < 0) mVel = 0;
   }
 
@@ -199,7 +201,7 @@ export function extractFeatures(
   const history = p.amtN >= r.minHistory;
   if (cnt1 >= r.maxCount1h || (history && amt1 >= r.maxAmountRatio1h * typical)) rules |= 1 << 0;
   if (cnt24 >= r.maxCount24h || (history && amt24 >= r.maxAmountRatio24h * typical)) rules |= 1 << 1;
-  if (merchant !== undefined && mCnt >= r.merchantMinCount && mCnt >= r.merchantVelocityRatio * (merchantBaseAt(merchant, hour) + 1))
+  if (merchant !== undefined && mCnt >= r.merchantMinCount && mCnt >= r.merchantVelocityRatio * (mBase + 1))
     rules |= 1 << 2;
   if (history && z >= r.amountZ) rules |= 1 << 3;
   if (mccRisk >= r.highRiskMcc) rules |= 1 << 4;

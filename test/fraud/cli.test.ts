@@ -17,7 +17,7 @@ const lastJson = (out: string) => JSON.parse(out.trimEnd().split('\n').at(-1) ??
 describe('gerbang fraud', () => {
   it('trains a model file that eval loads, both ending --json output with the headline', () => {
     const model = join(dir, 'model.json');
-    const t = gerbang('train', '--seed', '3', '--cards', '300', '--days', '90', '--iterations', '150', '--out', model, '--json');
+    const t = gerbang('train', '--seed', '3', '--cards', '200', '--days', '60', '--iterations', '100', '--out', model, '--json');
     expect(t.status, t.stderr).toBe(0);
     const h = lastJson(t.stdout);
     for (const k of ['auc', 'precisionAtDecline', 'recallAtDecline', 'precisionAtReview', 'recallAtReview']) expect(typeof h[k], k).toBe('number');
@@ -26,7 +26,7 @@ describe('gerbang fraud', () => {
     expect(file.heldOut.auc).toBe(h.auc);
     expect(file.declineThreshold).toBe(h.declineThreshold);
 
-    const e = gerbang('eval', '--model', model, '--seed', '77', '--cards', '200', '--days', '90', '--json');
+    const e = gerbang('eval', '--model', model, '--seed', '77', '--cards', '150', '--days', '60', '--json');
     expect(e.status, e.stderr).toBe(0);
     expect(lastJson(e.stdout).auc).toBeGreaterThan(0.85);
   });
