@@ -131,6 +131,34 @@ export function isForeign(txn: Txn, cardCountry: string | undefined): boolean {
  * statistics, the hour-of-day habit, the MCC list and lastUsed. `card` gives the home country and currency
  * (without it DE 4 is taken as-is and nothing counts as foreign).
  */
+/** Throws a clear error for something that is not a v1 card profile (a corrupt or foreign LMDB value). */
+export function assertCardProfile(p: CardProfile): void {
+  if (
+    p === null ||
+    typeof p !== 'object' ||
+    p.v !== 1 ||
+    p.ts?.length !== CARD_RING ||
+    p.amt?.length !== CARD_RING ||
+    p.mer?.length !== CARD_RING ||
+    p.flg?.length !== CARD_RING ||
+    p.hId?.length !== DAY_BUCKETS ||
+    p.hCnt?.length !== DAY_BUCKETS ||
+    p.hAmt?.length !== DAY_BUCKETS ||
+    p.hours?.length !== 24 ||
+    !Array.isArray(p.mccs) ||
+    p.mccs.length > CARD_MCCS ||
+    !(p.head >= 0 && p.head < CARD_RING)
+  )
+    throw new TypeError('fraud: not a v1 card profile (corrupt or from another version)');
+}
+
+/** Throws a clear error when the amount is not a finite, non-negative number of minor units. */
+export function assertAmount(txn: Txn): void {
+  if (!(Number.isFinite(txn.amount) && txn.amount >= 0)) throw new RangeError(`fraud: txn ${txn.id} amount ${txn.amount} is not a non-negative number`);
+  if (txn.billingAmount !== undefined && !(Number.isFinite(txn.billingAmount) && txn.billingAmount >= 0))
+    throw new RangeError(`fraud: txn ${txn.id} billing amount ${txn.billingAmount} is not a non-negative number`);
+}
+
 export function updateCardProfile(
   p: CardProfile,
   txn: Txn,
@@ -139,6 +167,9 @@ export function updateCardProfile(
   card?: { country?: string; currency: string },
 ): CardProfile {
   if (!isScoredKind(txn.kind)) return p;
+  assertCardProfile(p);
+  assertAmount(txn);
+  if (!Number.isFinite(now)) throw new RangeError('fraud: now is not a time');
   const sec = Math.floor(now / 1000);
   const amount = Math.max(0, cardAmount(txn, card?.currency));
 
@@ -152,13 +183,16 @@ export function updateCardProfile(
 
   const hour = Math.floor(sec / 3600);
   const b = hour % DAY_BUCKETS;
-  if (p.hId[b] !== hour) {
+  // A late event (clock skew across workers) never wipes a newer bucket; one older than a day is simply left out.
+  if (p.hId[b] < hour) {
     p.hId[b] = hour;
     p.hCnt[b] = 0;
     p.hAmt[b] = 0;
   }
-  p.hCnt[b] += 1;
-  p.hAmt[b] += amount;
+  if (p.hId[b] === hour) {
+    p.hCnt[b] += 1;
+    p.hAmt[b] += amount;
+  }
 
   if (p.n < COUNT_CAP) p.n += 1;
   if (sec > p.lastSeen) p.lastSeen = sec;

@@ -3,7 +3,7 @@
 import type { Txn } from '../model/txn.js';
 import { validateFraudConfig } from './config.js';
 import { extractFeatures, FEATURE_COUNT, FEATURE_NAMES, RULE_NAMES } from './features.js';
-import { isScoredKind } from './profile.js';
+import { assertAmount, assertCardProfile, isScoredKind } from './profile.js';
 import type { CardContext, FraudConfig, FraudContribution, FraudModel, FraudScore, MerchantProfile } from './types.js';
 
 const x = new Float64Array(FEATURE_COUNT);
@@ -32,6 +32,8 @@ export function scoreFromLogit(z: number): number {
 /**
  * Scores one authorization against the card's and merchant's profiles as they were before it.
  * `now` is epoch milliseconds. Refunds, completions and reversals are not scored (score 0, approve).
+ * Throws TypeError / RangeError (clear message) for a corrupt profile or a non-numeric amount: the caller
+ * answers that transaction with a system error rather than scoring garbage.
  */
 export function scoreTxn(
   txn: Txn,
@@ -45,6 +47,9 @@ export function scoreTxn(
     validated.add(config);
   }
   if (!isScoredKind(txn.kind)) return { score: 0, action: 'approve', contributions: [], rulesFired: [] };
+  assertCardProfile(card.profile);
+  assertAmount(txn);
+  if (!Number.isFinite(now)) throw new RangeError('fraud: now is not a time');
 
   const rules = extractFeatures(x, txn, card, merchant, now, config);
   const score = scoreFromLogit(modelLogit(config.model, x, terms));

@@ -126,3 +126,26 @@ describe('card and merchant profiles', () => {
     expect(m.declines).toBe(1);
   });
 });
+
+describe('bad input', () => {
+  it('is refused with a clear error: corrupt profile, non-numeric amount, no time', () => {
+    const now = T0 + DAY;
+    const corrupt = { ...emptyCardProfile(), ts: [1, 2, 3] } as CardProfile;
+    expect(() => scoreTxn(purchase(now), { ...CARD, profile: corrupt }, undefined, now, defaultFraudConfig)).toThrow(/not a v1 card profile/);
+    expect(() => updateCardProfile(corrupt, purchase(now), true, now, CARD)).toThrow(/not a v1 card profile/);
+    const nan = purchase(now, { amount: Number.NaN });
+    expect(() => scoreTxn(nan, { ...CARD, profile: emptyCardProfile() }, undefined, now, defaultFraudConfig)).toThrow(/amount NaN/);
+    expect(() => updateCardProfile(emptyCardProfile(), nan, true, now, CARD)).toThrow(/amount NaN/);
+    expect(() => scoreTxn(purchase(now), { ...CARD, profile: emptyCardProfile() }, undefined, Number.NaN, defaultFraudConfig)).toThrow(/not a time/);
+  });
+
+  it('a late event (clock skew) never wipes the newer day buckets', () => {
+    const p = emptyCardProfile();
+    const now = T0 + 30 * DAY;
+    updateCardProfile(p, purchase(now), true, now, CARD);
+    const snapshot = [...p.hCnt];
+    updateCardProfile(p, purchase(now - DAY), true, now - DAY, CARD); // same bucket index, a day older
+    expect(p.hCnt).toEqual(snapshot);
+    expect(p.n).toBe(2);
+  });
+});
