@@ -59,7 +59,7 @@ export interface AcquirerOptions {
   signOn?: boolean;
   /** A pool prepared earlier (the bench prepares one and reuses it across steps); else one is built now. */
   pool?: TxnPool;
-  /** Options for the pool built when `pool` is absent; sizes default to what the run needs (capped at 200,000). */
+  /** Options for the pool built when `pool` is absent; sizes default to what the run needs (capped at 50,000). */
   poolOptions?: Partial<PoolOptions>;
   maxInFlight?: number;
   onProgress?: (p: OpenLoopProgress) => void;
@@ -108,7 +108,7 @@ interface Conn {
 
 const RING = 4096;
 const MAX_CONNECTIONS = 256;
-const DEFAULT_POOL_CAP = 200_000;
+const DEFAULT_POOL_CAP = 50_000;
 
 /** Prepares the pool a run of `tps` × `durationS` with `mix` needs (capped), so crypto is not on the clock. */
 export function poolFor(tps: number, durationS: number, mix: Mix = DEFAULT_MIX, o: Partial<PoolOptions> = {}, cap = DEFAULT_POOL_CAP): TxnPool {

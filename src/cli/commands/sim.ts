@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { listSpecs, type LengthHeader } from '../../../codecs/index.js';
 import { usageError, wantsHelp, type Command } from '../command.js';
 import { DEFAULT_MIX, parseMix, poolFor, runAcquirer, type AcquirerSummary } from '../../sim/acquirer.js';
+import { startEchoServer } from '../../sim/echo.js';
 import { ISSUER_FAIL_MODES, startIssuerSim, type IssuerFailMode } from '../../sim/issuer.js';
 import type { OpenLoopProgress } from '../../sim/openloop.js';
 
@@ -29,7 +30,7 @@ Options:
   --cards N              on-us demo cards to use, from index 0 (default 500; they must be provisioned)
   --remote-share F       share of transactions on remote-BIN cards routed to an issuer (default 0.3)
   --remote-bin BIN       BIN of the remote cards (default 400555)
-  --pool N               most prepared transactions (default: what the run needs, up to 200000; reused beyond)
+  --pool N               most prepared transactions (default: what the run needs, up to 50000; reused beyond)
   --seed N               PRNG seed for mix, amounts and cards (default 1)
   --no-sign-on           do not send 0800 sign-on first
   --json                 end with one JSON line: {"sent","answered","tps","p50Ms","p90Ms","p99Ms","p999Ms","maxMs","errors","timeouts","byCode"}`;
@@ -56,13 +57,20 @@ Options:
   --duration S           stop after S seconds
   --json                 print {"ready":true,"port":P} when listening and end with one JSON line of counters`;
 
-const help = `Usage: gerbang sim <acquirer|issuer> [options]
+const echoHelp = `Usage: gerbang sim echo [--port P] [--json] [--duration S]
+
+A bare TCP echo server: every byte comes straight back. Point 'gerbang sim acquirer' at it to measure what this
+machine's loopback and the load generator can carry with no switch at all (the ceiling the switch bench reports).
+With --json prints {"ready":true,"port":P} when listening.`;
+
+const help = `Usage: gerbang sim <acquirer|issuer|echo> [options]
 
 Simulators that ship with gerbang:
   acquirer   terminals driving a switch open-loop at a fixed rate (load generator with latency percentiles)
   issuer     a remote bank host the switch routes to, with fault modes
+  echo       a bare TCP echo server (the ceiling of this machine for the acquirer simulator)
 
-Run 'gerbang sim acquirer --help' or 'gerbang sim issuer --help' for their options.`;
+Run 'gerbang sim <name> --help' for its options.`;
 
 function num(v: string | undefined, name: string, def: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (v === undefined) return def;
@@ -153,7 +161,7 @@ async function acquirer(argv: string[]): Promise<number> {
     const tps = num(a.tps, 'tps', 0, 0.001, 1_000_000);
     const durationS = num(a.duration, 'duration', 0, 0.001, 86_400);
     const mix = a.mix ? parseMix(a.mix) : DEFAULT_MIX;
-    const poolCap = num(a.pool, 'pool', 200_000, 1, 1_000_000);
+    const poolCap = num(a.pool, 'pool', 50_000, 1, 1_000_000);
     opts = {
       host: m[1],
       port: num(m[2], 'target port', 0, 1, 65535),
@@ -284,6 +292,40 @@ async function issuer(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function echo(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(echoHelp + '\n');
+    return 0;
+  }
+  let port: number;
+  let durationS: number;
+  let json: boolean;
+  try {
+    const a = parseArgs({ args: argv, options: { port: { type: 'string' }, json: { type: 'boolean' }, duration: { type: 'string' } }, strict: true, allowPositionals: false }).values;
+    port = num(a.port, 'port', 0, 0, 65535);
+    durationS = num(a.duration, 'duration', 0, 0, 31_536_000);
+    json = a.json ?? false;
+  } catch (e) {
+    return usageError((e as Error).message, echoHelp);
+  }
+  const server = await startEchoServer({ port }).catch((e: Error) => e);
+  if (server instanceof Error) {
+    process.stderr.write(`gerbang sim echo: cannot listen: ${server.message}\n`);
+    return 1;
+  }
+  process.stderr.write(`echo server on 127.0.0.1:${server.port}\n`);
+  if (json) process.stdout.write(JSON.stringify({ ready: true, port: server.port }) + '\n');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+    if (durationS > 0) setTimeout(resolve, durationS * 1000).unref();
+  });
+  const bytes = server.bytes();
+  await server.close();
+  if (json) process.stdout.write(JSON.stringify({ bytesEchoed: bytes }) + '\n');
+  return 0;
+}
+
 export const command: Command = {
   name: 'sim',
   summary: 'acquirer load generator and issuer host simulators',
@@ -292,6 +334,7 @@ export const command: Command = {
     const [sub, ...rest] = argv;
     if (sub === 'acquirer') return acquirer(rest);
     if (sub === 'issuer') return issuer(rest);
+    if (sub === 'echo') return echo(rest);
     if (!sub || wantsHelp([sub])) {
       process.stdout.write(help + '\n');
       return sub ? 0 : 2;

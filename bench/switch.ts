@@ -1,0 +1,304 @@
+// `npm run bench:switch`: acquirer simulator → switch → (on-us engine | issuer simulator), on this machine.
+//
+// 1. Prepares one pool of chip-and-PIN transactions (DUKPT PIN blocks, ARQCs) and reuses it for every step.
+// 2. Ceiling: the same frames against a bare TCP echo server (`gerbang sim echo`, its own process), stepping up.
+// 3. Starts an issuer simulator (`gerbang sim issuer`, iso87-bcd/len2) and the switch (`gerbang start --config`,
+//    generated config: demo portfolio on-us, BIN 400555 routed to the issuer simulator), each its own process;
+//    or drives a switch already running (--target HOST:PORT).
+// 4. Steps the offered rate (open loop, latency from intended send times), stops once a step falls far behind.
+// Writes bench/results/switch.json and switch.svg; with --json the last line is the headline object.
+// The load generator runs in this process; everything shares the machine's cores, so read the numbers as what
+// one box does with generator, switch, HSM simulator and issuer simulator all on it.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parseMix, poolFor, runAcquirer, DEFAULT_MIX, type AcquirerSummary } from '../src/sim/acquirer.js';
+import type { TxnPool } from '../src/sim/pool.js';
+import { startChild, type Child } from './lib/children.js';
+import { renderSvg } from './lib/plot.js';
+import { median, writeResultFile, writeResults } from './lib/results.js';
+
+const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
+const root = join(here, '..', '..');
+const cli = join(root, 'bin', 'gerbang.js');
+
+const TARGET_P99_MS = 50;
+/** A step counts as sustained when it answered this share of what it sent within the deadline, without errors. */
+const MIN_ANSWERED = 0.999;
+
+interface Step {
+  offered: number;
+  tps: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  sent: number;
+  answered: number;
+  timeouts: number;
+  errors: number;
+  byCode: Record<string, number>;
+  sendLagP99Ms: number;
+  generatorCpuUsPerRequest: number;
+  runs: number;
+}
+
+function log(line: string): void {
+  process.stderr.write(line + '\n');
+}
+
+function stepOf(offered: number, runs: AcquirerSummary[]): Step {
+  const m = (f: (s: AcquirerSummary) => number) => Math.round(median(runs.map(f)) * 1000) / 1000;
+  const byCode: Record<string, number> = {};
+  for (const r of runs) for (const [c, n] of Object.entries(r.byCode)) byCode[c] = (byCode[c] ?? 0) + n;
+  return {
+    offered,
+    tps: Math.round(m((s) => s.tps)),
+    p50Ms: m((s) => s.p50Ms),
+    p90Ms: m((s) => s.p90Ms),
+    p99Ms: m((s) => s.p99Ms),
+    p999Ms: m((s) => s.p999Ms),
+    maxMs: m((s) => s.maxMs),
+    sent: m((s) => s.sent),
+    answered: m((s) => s.answered),
+    timeouts: m((s) => s.timeouts),
+    errors: m((s) => s.errors),
+    byCode,
+    sendLagP99Ms: m((s) => s.sendLagP99Ms),
+    generatorCpuUsPerRequest: m((s) => s.cpuUsPerRequest),
+    runs: runs.length,
+  };
+}
+
+function sustained(s: Step): boolean {
+  return s.sent > 0 && s.answered >= s.sent * MIN_ANSWERED && s.errors === 0 && s.p99Ms < TARGET_P99_MS;
+}
+
+function fmtStep(s: Step): string {
+  return `offered ${String(s.offered).padStart(6)}  achieved ${String(s.tps).padStart(6)}  p50 ${s.p50Ms.toFixed(1).padStart(7)} ms  p99 ${s.p99Ms.toFixed(1).padStart(8)} ms  max ${s.maxMs.toFixed(0).padStart(6)} ms  timeouts ${s.timeouts}  errors ${s.errors}  gen ${s.generatorCpuUsPerRequest} µs/req`;
+}
+
+/** The switch configuration this bench runs: one ISO listener, the demo portfolio on-us, one remote BIN to the issuer sim. */
+export function benchConfig(dataDir: string, issuerPort: number, acquirerId: string, remoteBin: string): Record<string, unknown> {
+  return {
+    dataDir,
+    hsm: { simulator: true },
+    engine: { provisionDemo: true, demoCards: 1000, demoSeed: 1 },
+    listeners: [
+      {
+        id: 'bench',
+        kind: 'iso',
+        acquirerId,
+        spec: 'iso87-ascii',
+        framing: 'ascii4',
+        maxInFlight: 65_536,
+        pin: { keyRef: 'bdk.demo', format: '01' },
+      },
+    ],
+    issuers: [
+      {
+        id: 'remote',
+        institutionId: remoteBin,
+        spec: 'iso87-bcd',
+        framing: 'len2',
+        links: [{ name: 'primary', host: '127.0.0.1', port: issuerPort }],
+        zpkRef: 'zpk.issuer',
+        maxInFlight: 65_536,
+      },
+    ],
+    routing: [
+      { prefix: remoteBin, to: 'remote' },
+      { prefix: '476173', to: 'onus' },
+      { prefix: '520473', to: 'onus' },
+    ],
+  };
+}
+
+function acquirerPortOf(ready: Record<string, unknown>, listenerId: string): number | undefined {
+  const ports = ready.acquirerPorts as unknown;
+  if (typeof ports === 'number') return ports;
+  if (Array.isArray(ports)) return typeof ports[0] === 'number' ? ports[0] : (ports[0] as { port?: number })?.port;
+  if (ports && typeof ports === 'object') {
+    const p = ports as Record<string, unknown>;
+    for (const k of [listenerId, 'iso']) {
+      const v = p[k];
+      if (typeof v === 'number') return v;
+      if (Array.isArray(v) && typeof v[0] === 'number') return v[0];
+    }
+  }
+  return undefined;
+}
+
+async function stepUp(
+  label: string,
+  port: number,
+  rates: number[],
+  o: { stepS: number; warmupS: number; runs: number; connections: number; pool: TxnPool; mix: ReturnType<typeof parseMix>; timeoutMs: number; stopBelow: number },
+): Promise<Step[]> {
+  const steps: Step[] = [];
+  for (const rate of rates) {
+    const runs: AcquirerSummary[] = [];
+    for (let i = 0; i < o.runs; i++) {
+      runs.push(
+        await runAcquirer({ port, tps: rate, durationS: o.stepS, warmupS: o.warmupS, connections: o.connections, pool: o.pool, mix: o.mix, timeoutMs: o.timeoutMs, seed: 1 + i }),
+      );
+    }
+    const s = stepOf(rate, runs);
+    steps.push(s);
+    log(`${label}: ${fmtStep(s)}`);
+    if (s.tps < rate * o.stopBelow) {
+      log(`${label}: achieved under ${Math.round(o.stopBelow * 100)} % of offered; not stepping higher`);
+      break;
+    }
+  }
+  return steps;
+}
+
+async function main(): Promise<number> {
+  const { values: a } = parseArgs({
+    options: {
+      json: { type: 'boolean' },
+      'step-s': { type: 'string' },
+      steps: { type: 'string' },
+      'echo-steps': { type: 'string' },
+      'warmup-s': { type: 'string' },
+      runs: { type: 'string' },
+      connections: { type: 'string' },
+      pool: { type: 'string' },
+      mix: { type: 'string' },
+      'remote-share': { type: 'string' },
+      target: { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      'no-echo': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (a.help) {
+    process.stdout.write(`Usage: node dist/bench/switch.js [--json] [--step-s 5] [--steps 500,2000,5000,10000,15000,20000]
+  [--echo-steps 5000,10000,20000,40000] [--warmup-s 1] [--runs 1] [--connections 8] [--pool 20000] [--mix ...]
+  [--remote-share 0.3] [--timeout-ms 2000] [--target HOST:PORT (a switch already running)] [--no-echo]\n`);
+    return 0;
+  }
+  const nums = (v: string | undefined, def: number[]) => (v ? v.split(',').map(Number).filter((n) => n > 0) : def);
+  const stepS = Number(a['step-s'] ?? 5);
+  const warmupS = Number(a['warmup-s'] ?? 1);
+  const runs = Math.max(1, Number(a.runs ?? 1));
+  const connections = Number(a.connections ?? 8);
+  const timeoutMs = Number(a['timeout-ms'] ?? 2000);
+  const rates = nums(a.steps, [500, 2000, 5000, 10_000, 15_000, 20_000]);
+  const echoRates = nums(a['echo-steps'], [5000, 10_000, 20_000, 40_000]);
+  const mix = a.mix ? parseMix(a.mix) : DEFAULT_MIX;
+  const remoteShare = Number(a['remote-share'] ?? 0.3);
+  const acquirerId = '123456';
+  const remoteBin = '400555';
+
+  const needed = Math.max(...rates, ...echoRates) * (stepS + warmupS);
+  const poolSize = Math.min(Number(a.pool ?? 20_000), needed);
+  log(`preparing ${poolSize} transactions (DUKPT PIN blocks, ARQCs)…`);
+  const pool = poolFor(poolSize, 1, mix, { onUsCards: 800, remoteShare, remoteBin, terminals: 64 });
+  log(`prepared in ${pool.buildMs} ms (reused across steps: KSNs/ATCs repeat once a run needs more than ${poolSize})`);
+  const common = { stepS, warmupS, runs, connections, pool, mix, timeoutMs };
+
+  const children: Child[] = [];
+  let tmp: string | undefined;
+  let echoSteps: Step[] = [];
+  let steps: Step[] = [];
+  let switchError: string | undefined;
+  try {
+    if (!a['no-echo']) {
+      const echo = await startChild(process.execPath, [cli, 'sim', 'echo', '--json'], { name: 'echo server' });
+      children.push(echo);
+      echoSteps = await stepUp('echo  ', echo.ready.port as number, echoRates, { ...common, stopBelow: 0.9 });
+      await echo.stop();
+    }
+
+    let port: number | undefined;
+    if (a.target) {
+      const m = /^(.+):(\d+)$/.exec(a.target);
+      if (!m) throw new Error('--target must be HOST:PORT');
+      port = Number(m[2]);
+    } else {
+      const issuer = await startChild(process.execPath, [cli, 'sim', 'issuer', '--json', '--latency-ms', '2', '--jitter-ms', '1', '--approve-rate', '0.95'], { name: 'issuer simulator' });
+      children.push(issuer);
+      tmp = mkdtempSync(join(tmpdir(), 'gerbang-bench-switch-'));
+      const configPath = join(tmp, 'switch.json');
+      writeFileSync(configPath, JSON.stringify(benchConfig(join(tmp, 'data'), issuer.ready.port as number, acquirerId, remoteBin), null, 2));
+      log(`starting the switch (gerbang start --config ${configPath})…`);
+      const sw = await startChild(process.execPath, [cli, 'start', '--config', configPath], { name: 'switch', readyTimeoutMs: 120_000, env: { ...process.env, GERBANG_LOG: 'warn' } });
+      children.push(sw);
+      port = acquirerPortOf(sw.ready, 'bench');
+      if (!port) throw new Error(`switch ready line has no acquirer port: ${JSON.stringify(sw.ready)}`);
+    }
+    steps = await stepUp('switch', port, rates, { ...common, stopBelow: 0.5 });
+  } catch (e) {
+    switchError = (e as Error).message;
+    log(`bench switch: ${switchError}`);
+  } finally {
+    for (const c of children.reverse()) await c.stop().catch(() => {});
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const best = steps.filter(sustained).reduce<Step | undefined>((b, s) => (!b || s.tps > b.tps ? s : b), undefined);
+  const maxTpsP99Under50 = best ? best.tps : 0;
+  const echoCeilingTps = echoSteps.length ? Math.max(...echoSteps.map((s) => s.tps)) : null;
+  const headline = {
+    maxTpsP99Under50,
+    steps: steps.map((s) => ({ offered: s.offered, tps: s.tps, p50Ms: s.p50Ms, p99Ms: s.p99Ms })),
+    echoCeilingTps,
+  };
+  writeResults('switch', {
+    target: { tps: 10_000, p99Ms: TARGET_P99_MS },
+    settings: { stepS, warmupS, runs, connections, timeoutMs, mix, remoteShare, poolSize, poolBuildMs: pool.buildMs },
+    headline,
+    steps,
+    echoSteps,
+    ...(switchError ? { error: switchError } : {}),
+    note: 'Generator, switch, HSM simulator and issuer simulator share this machine; medians of --runs runs per step.',
+  });
+  const svg = renderSvg(
+    [
+      {
+        title: 'Latency vs offered load (open loop)',
+        xLabel: 'offered TPS',
+        yLabel: 'latency ms',
+        yLog: true,
+        series: [
+          { name: 'switch p50', color: '#1565c0', points: steps.map((s) => [s.offered, s.p50Ms]) },
+          { name: 'switch p99', color: '#c62828', points: steps.map((s) => [s.offered, s.p99Ms]) },
+          { name: 'echo p99', color: '#9e9e9e', dashed: true, points: echoSteps.map((s) => [s.offered, s.p99Ms]) },
+        ],
+        refLines: [{ y: TARGET_P99_MS, label: 'p99 target 50 ms', color: '#2e7d32' }],
+      },
+      {
+        title: 'Achieved vs offered TPS',
+        xLabel: 'offered TPS',
+        yLabel: 'achieved TPS',
+        series: [
+          { name: 'switch', color: '#c62828', points: steps.map((s) => [s.offered, s.tps]) },
+          { name: 'echo (no switch)', color: '#9e9e9e', dashed: true, points: echoSteps.map((s) => [s.offered, s.tps]) },
+          { name: 'offered', color: '#bbbbbb', dashed: true, points: [...new Set([0, ...steps.map((s) => s.offered), ...echoSteps.map((s) => s.offered)])].sort((x, y) => x - y).map((x) => [x, x]) },
+        ],
+        refLines: [{ y: 10_000, label: 'target 10k TPS', color: '#2e7d32' }],
+      },
+    ],
+    `gerbang bench:switch ${new Date().toISOString().slice(0, 16)}Z — ${stepS} s steps, medians of ${runs} run(s); max TPS with p99 < 50 ms: ${maxTpsP99Under50}; echo ceiling ${echoCeilingTps ?? 'n/a'} TPS`,
+  );
+  writeResultFile('switch.svg', svg);
+  log(`max TPS with p99 < ${TARGET_P99_MS} ms: ${maxTpsP99Under50}; echo ceiling: ${echoCeilingTps ?? 'n/a'}; results in bench/results/switch.json, switch.svg`);
+  if (a.json) process.stdout.write(JSON.stringify(headline) + '\n');
+  return switchError ? 1 : 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().then(
+    (code) => (process.exitCode = code),
+    (e) => {
+      process.stderr.write(`bench switch: ${(e as Error).stack ?? e}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
