@@ -56,6 +56,18 @@ export const EMV_TAGS: Readonly<Record<string, string>> = {
 /** Tags whose values are secret or card data: never printed (cryptograms, track data, PAN). */
 export const EMV_SENSITIVE_TAGS: ReadonlySet<string> = new Set(['9F26', '57', '5A', '5F20', '56', '9F6B', '9F10', '91', '9F4B']);
 
+/** Tag code → its hex name, so decoding reuses one (internalised) string per tag instead of building it each time. */
+const tagNames = new Map<number, string>();
+const MAX_TAG_NAMES = 4096;
+function tagName(code: number): string {
+  let name = tagNames.get(code);
+  if (name !== undefined) return name;
+  name = code.toString(16).toUpperCase();
+  if (name.length % 2 === 1) name = '0' + name;
+  if (tagNames.size < MAX_TAG_NAMES) tagNames.set(code, name);
+  return name;
+}
+
 function tlvErr(field: number | null, offset: number, msg: string): never {
   throw new CodecError(field, offset, 'bad-tlv', msg);
 }
@@ -69,15 +81,18 @@ export function decodeTlv(bytes: Uint8Array, start = 0, end = bytes.length, fiel
     const tagStart = o;
     const b0 = bytes[o++];
     if (b0 === 0x00 || b0 === 0xff) tlvErr(field, tagStart, 'padding byte where a tag should start');
-    let tag = HEX[b0];
-    if ((b0 & 0x1f) === 0x1f) {
+    let tag: string;
+    if ((b0 & 0x1f) !== 0x1f) tag = tagName(b0);
+    else {
+      let code = b0;
       for (let n = 1; ; n++) {
         if (o >= end) tlvErr(field, tagStart, 'truncated tag');
         if (n > 3) tlvErr(field, tagStart, 'tag longer than 4 bytes');
         const b = bytes[o++];
-        tag += HEX[b];
+        code = code * 256 + b;
         if ((b & 0x80) === 0) break;
       }
+      tag = tagName(code);
     }
     if (o >= end) tlvErr(field, o, `tag ${tag}: missing length`);
     let len = bytes[o++];
