@@ -120,15 +120,17 @@ function applyShares(books: Books, captureId: string, p: Posting, ctx: RuleConte
     const acct = parseAccountId(a);
     if (acct.type !== 'seller') continue;
     const key = shareKey(acct.owner, captureId);
-    const s = (books.shares.get(key) as ShareRecord | undefined) ?? {
+    const existing = books.shares.get(key) as ShareRecord | undefined;
+    // A matured share is deleted when its batch closes; a later refund then only reduces the balance.
+    if (!existing && f === 'D') continue;
+    const s = existing ?? {
       sellerId: acct.owner,
       captureId,
       currency: acct.currency,
       amount: 0,
       date: cap?.businessDate ?? p.businessDate,
     };
-    s.amount += f === 'C' ? n : -n;
-    if (s.amount < 0) throw new Error(`share ${key} went negative`);
+    s.amount = Math.max(0, s.amount + (f === 'C' ? n : -n));
     books.shares.putSync(key, s);
   }
 }
