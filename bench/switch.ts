@@ -269,7 +269,7 @@ async function main(): Promise<number> {
         series: [
           { name: 'switch p50', color: '#1565c0', points: steps.map((s) => [s.offered, s.p50Ms]) },
           { name: 'switch p99', color: '#c62828', points: steps.map((s) => [s.offered, s.p99Ms]) },
-          { name: 'echo p99', color: '#9e9e9e', dashed: true, points: echoSteps.map((s) => [s.offered, s.p99Ms]) },
+          { name: 'echo p99 (no switch)', color: '#7b1fa2', dashed: true, points: echoSteps.map((s) => [s.offered, s.p99Ms]) },
         ],
         refLines: [{ y: TARGET_P99_MS, label: 'p99 target 50 ms', color: '#2e7d32' }],
       },
@@ -279,8 +279,8 @@ async function main(): Promise<number> {
         yLabel: 'achieved TPS',
         series: [
           { name: 'switch', color: '#c62828', points: steps.map((s) => [s.offered, s.tps]) },
-          { name: 'echo (no switch)', color: '#9e9e9e', dashed: true, points: echoSteps.map((s) => [s.offered, s.tps]) },
-          { name: 'offered', color: '#bbbbbb', dashed: true, points: [...new Set([0, ...steps.map((s) => s.offered), ...echoSteps.map((s) => s.offered)])].sort((x, y) => x - y).map((x) => [x, x]) },
+          { name: 'echo (no switch)', color: '#7b1fa2', dashed: true, points: echoSteps.map((s) => [s.offered, s.tps]) },
+          { name: 'offered (ideal)', color: '#bdbdbd', dashed: true, points: [...new Set([0, ...steps.map((s) => s.offered), ...echoSteps.map((s) => s.offered)])].sort((x, y) => x - y).map((x) => [x, x]) },
         ],
         refLines: [{ y: 10_000, label: 'target 10k TPS', color: '#2e7d32' }],
       },
