@@ -18,6 +18,7 @@ interface Bench {
 const BENCHES: Bench[] = [
   { name: 'codec', key: 'roundTripsPerSec', target: 300_000, higherIsBetter: true, unit: 'round trips/s' },
   { name: 'hsm', key: 'opsPerSec', target: 20_000, higherIsBetter: true, unit: 'HSM ops/s' },
+  { name: 'fraud', key: 'scoresPerSec', target: 0, higherIsBetter: true, unit: 'fraud scores/s' },
   { name: 'auth', key: 'tps', target: 15_000, higherIsBetter: true, unit: 'authorizations/s' },
   { name: 'switch', key: 'maxTpsP99Under50', target: 10_000, higherIsBetter: true, unit: 'TPS at p99 < 50 ms' },
   { name: 'http', key: 'paymentsPerSec', target: 5_000, higherIsBetter: true, unit: 'payments/s' },
