@@ -14,7 +14,7 @@ export interface BankParty {
 export interface PayoutPolicy {
   /** Payouts below this amount (minor units) wait for a later batch (default 10 000). */
   minAmount?: number;
-  /** Business days a seller's share is held after its capture settles, unless released (default 3). */
+  /** Calendar days a seller's share is held after its capture's business date, unless released (default 3). */
   holdDays?: number;
   /** Manual payouts above this amount need a second person's approval (default 100 000 000). */
   manualApprovalThreshold?: number;
