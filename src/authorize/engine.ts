@@ -23,6 +23,73 @@ export interface EngineContext {
   /** Response code for a failed CVV/CVV2/ARQC check. */
   cryptoFailCode: string;
   now?: () => number;
+  /** The worker's group committer (created on first use). */
+  group?: GroupCommitter;
+}
+
+/** Plans committed in one LMDB write transaction at most: bounds how long the writer lock is held. */
+export const MAX_GROUP = 4096;
+
+/**
+ * Group commit: plans submitted during one event-loop turn (from every concurrent task of this worker) are
+ * committed in ONE synchronous write transaction, then answered once LMDB reports the commit flushed to disk.
+ * A synchronous transaction holds LMDB's writer lock only while it runs (an async transaction() callback would
+ * keep it across this thread's event-loop delays, stalling the other workers).
+ */
+export class GroupCommitter {
+  private queue: { plan: CommitPlan; resolve: (r: Committed | Error) => void }[] = [];
+  private scheduled = false;
+  commits = 0;
+  constructor(private readonly s: State) {}
+
+  submit(plan: CommitPlan): Promise<Committed | Error> {
+    return new Promise((resolve) => {
+      this.queue.push({ plan, resolve });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.run());
+      }
+    });
+  }
+
+  private run(): void {
+    this.scheduled = false;
+    const group = this.queue.splice(0, MAX_GROUP);
+    if (this.queue.length > 0) {
+      this.scheduled = true;
+      setImmediate(() => this.run());
+    }
+    const s = this.s;
+    let results: (Committed | Error)[];
+    const t0 = performance.now();
+    let tBody = 0;
+    try {
+      results = s.root.transactionSync(() => {
+        const r = group.map((g) => {
+          try {
+            return commitBody(s, g.plan);
+          } catch (e) {
+            return e instanceof Error ? e : new Error(String(e));
+          }
+        });
+        tBody = performance.now();
+        return r;
+      });
+      this.commits++;
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      results = group.map(() => err);
+    }
+    const t1 = performance.now();
+    // Answer only once durable.
+    void Promise.resolve(s.root.flushed).then(
+      () => {
+        if (process.env.GERBANG_TRACE) process.stderr.write(`group ${group.length} body ${(tBody - t0).toFixed(1)} commit ${(t1 - tBody).toFixed(1)} flush ${(performance.now() - t1).toFixed(1)}\n`);
+        group.forEach((g, i) => g.resolve(results[i]));
+      },
+      (e: unknown) => group.forEach((g) => g.resolve(e instanceof Error ? e : new Error(String(e)))),
+    );
+  }
 }
 
 export interface Prepared {
@@ -160,14 +227,13 @@ async function verifyPin(ctx: EngineContext, card: CardRecord, txn: Txn, pan: st
 /** Decides a batch: prepares concurrently, commits in one group commit, answers after the flush. */
 export async function authorizeMany(ctx: EngineContext, txns: Txn[]): Promise<Decision[]> {
   const now = ctx.now ? ctx.now() : Date.now();
+  const T0 = performance.now();
   const prepared = await Promise.all(txns.map((t) => prepare(ctx, t, now)));
+  const T1 = performance.now();
   const s = ctx.state;
-  // All transaction() calls in this synchronous loop join one LMDB write transaction.
-  const commits = prepared.map((p) =>
-    p.plan ? (s.root.transaction(() => commitBody(s, p.plan!)) as Promise<Committed>).then((c) => c, (e: Error) => e) : undefined,
-  );
-  const results = await Promise.all(commits);
-  await s.root.flushed;
+  const group = (ctx.group ??= new GroupCommitter(s));
+  const results = await Promise.all(prepared.map((p) => (p.plan ? group.submit(p.plan) : undefined)));
+  if (process.env.GERBANG_TRACE) process.stderr.write(`batch ${txns.length} prep ${(T1 - T0).toFixed(1)} commit+flush ${(performance.now() - T1).toFixed(1)}\n`);
   const out: Decision[] = [];
   for (let i = 0; i < prepared.length; i++) {
     const p = prepared[i];
