@@ -47,7 +47,10 @@ export interface PaymentRecord {
   expMonth: number;
   expYear: number;
   responseCode: string;
+  /** Merchant-facing reason: the response code's meaning only (fraud rules and checks stay internal). */
   declineReason?: string;
+  /** Internal: the engine's first failed check, for operators; never in an API response. */
+  declineDetail?: string;
   authCode?: string;
   fraudScore?: number;
   review?: boolean;
@@ -117,10 +120,10 @@ export function assertInvariants(p: PaymentRecord): void {
   if (p.status === 'refunded') check(p.refunded === p.captured && p.captured > 0, 'fully refunded');
 }
 
-/** First failed check's detail, else the response code's text. */
-function declineReason(d: Decision): string {
+/** The engine's first failed check (internal detail for operators). */
+function declineDetail(d: Decision): string | undefined {
   const failed = d.reasons.find((r) => !r.ok);
-  return failed ? `${failed.check}${failed.detail ? `: ${failed.detail}` : ''}` : responseText(d.responseCode);
+  return failed ? `${failed.check}${failed.detail ? `: ${failed.detail}` : ''}`.slice(0, 300) : undefined;
 }
 
 /** The authorization's outcome. `capture` = it was a purchase (authorize-and-capture). */
@@ -129,7 +132,8 @@ export function applyAuthorization(p: PaymentRecord, d: Decision, capture: boole
   const base = { ...p, responseCode: d.responseCode, updated: now, authCode: d.authCode, fraudScore: d.fraudScore, review: d.review };
   // HTTP payments never allow partial approval; an approved amount that differs is treated as a decline.
   if (!d.approved || d.approvedAmount !== p.amount) {
-    return { ...base, status: 'declined', capturable: 0, captured: 0, declineReason: declineReason(d) };
+    const detail = declineDetail(d);
+    return { ...base, status: 'declined', capturable: 0, captured: 0, declineReason: responseText(d.approved ? '13' : d.responseCode), ...(detail ? { declineDetail: detail } : {}) };
   }
   return capture
     ? { ...base, status: 'captured', capturable: 0, captured: p.amount }

@@ -70,7 +70,11 @@ describe('payments', () => {
     expect(r.status).toBe(402);
     expect(r.json.error).toMatchObject({ type: 'card_error', code: 'card_declined', decline_code: '51', param: null });
     const p = await t.call('GET', `/v1/payments/${r.json.error.payment_id}`);
-    expect(p.json).toMatchObject({ status: 'declined', response_code: '51', amount_captured: 0 });
+    expect(p.json).toMatchObject({ status: 'declined', response_code: '51', amount_captured: 0, decline_reason: 'insufficient funds' });
+    // The engine's check names and details (fraud rules, limits) stay internal.
+    expect(r.json.error.message).toBe('The card was declined: insufficient funds');
+    expect(p.text).not.toContain('test-issuer');
+    expect(t.api.store.payments.get(p.json.id)!.declineDetail).toBe('test-issuer: 51');
     const expired = await t.call('POST', '/v1/payments', { amount: 100, currency: 'USD', card: card(MC, { exp_year: 2031 }) });
     expect(expired.json.error.decline_code).toBe('54');
   });
