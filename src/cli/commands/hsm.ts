@@ -74,9 +74,16 @@ async function serve(argv: string[]): Promise<number> {
     process.stderr.write(`gerbang hsm: ${(e as Error).message}\n`);
     return 1;
   }
-  const server = await startHsmServer({ host: flags.host ?? process.env.GERBANG_HSM_HOST ?? '127.0.0.1', port, lmk, headerLength, dev: bool.has('dev') });
+  const host = flags.host ?? process.env.GERBANG_HSM_HOST ?? '127.0.0.1';
+  let server;
+  try {
+    server = await startHsmServer({ host, port, lmk, headerLength, dev: bool.has('dev') });
+  } catch (e) {
+    process.stderr.write(`gerbang hsm: cannot listen on ${host}:${port}: ${(e as Error).message}\n`);
+    return 1;
+  }
   const lmkKcv = lmkCheckValue(lmk);
-  process.stderr.write(`gerbang hsm: listening on ${flags.host ?? '127.0.0.1'}:${server.port}, LMK check value ${lmkKcv}${lmk.test ? ' (TEST LMK — not for real keys)' : ''}\n`);
+  process.stderr.write(`gerbang hsm: listening on ${host}:${server.port}, LMK check value ${lmkKcv}${lmk.test ? ' (TEST LMK — not for real keys)' : ''}\n`);
   if (bool.has('json')) process.stdout.write(JSON.stringify({ port: server.port, lmkCheckValue: lmkKcv, testLmk: lmk.test }) + '\n');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
