@@ -7,7 +7,8 @@ import { demoKeys } from '../demo/portfolio.js';
 import { resolveConfig } from './load.js';
 import type { SwitchConfig } from './types.js';
 
-export const DEFAULT_ACQUIRER_ID = '100001';
+/** The acquirer id the load generator (`gerbang sim acquirer`) sends by default. */
+export const DEFAULT_ACQUIRER_ID = '123456';
 export const DEFAULT_REMOTE_ISSUER = 'remote-bank';
 
 /** The default configuration as a file would say it (before defaults are filled in). */
@@ -22,8 +23,8 @@ export function defaultConfigSource(overrides: { dataDir?: string; isoPort?: num
     issuerSimulator: { issuerId: DEFAULT_REMOTE_ISSUER, spec: 'iso87-bcd', framing: 'len2' },
     keys,
     listeners: [
-      { id: 'iso', kind: 'iso', port: overrides.isoPort ?? 8583, acquirerId: DEFAULT_ACQUIRER_ID, spec: 'iso87-ascii', framing: 'ascii4', pin: { keyRef: 'tpk.demo', format: '01' } },
-      { id: 'json', kind: 'json', port: overrides.jsonPort ?? 8584, acquirerId: DEFAULT_ACQUIRER_ID, pin: { keyRef: 'tpk.demo', format: '01' } },
+      { id: 'iso', kind: 'iso', port: overrides.isoPort ?? 8583, acquirerId: DEFAULT_ACQUIRER_ID, spec: 'iso87-ascii', framing: 'ascii4', pin: { keyRef: 'tpk.demo', bdkRef: 'bdk.demo', format: '01' } },
+      { id: 'json', kind: 'json', port: overrides.jsonPort ?? 8584, acquirerId: DEFAULT_ACQUIRER_ID, pin: { keyRef: 'tpk.demo', bdkRef: 'bdk.demo', format: '01' } },
     ],
     issuers: [
       {

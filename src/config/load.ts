@@ -75,7 +75,12 @@ export function resolveConfig(raw: unknown, known: KnownNames = {}, source = 'co
     const seen = new Set<string>();
     const issues: ConfigIssue[] = [];
     for (const e of validateSchema.errors ?? []) {
-      if (e.keyword === 'if' || e.keyword === 'oneOf' || e.keyword === 'anyOf') continue;
+      if (e.keyword === 'if' || e.keyword === 'oneOf') continue;
+      if (e.keyword === 'anyOf') {
+        const path = pointerToPath(e.instancePath);
+        issues.push({ path, message: 'needs keyRef (TPK/ZPK) or bdkRef (DUKPT BDK)' });
+        continue;
+      }
       const i = issueOf(e);
       const k = `${i.path}|${i.message}`;
       if (!seen.has(k)) (seen.add(k), issues.push(i));
@@ -134,7 +139,9 @@ function crossCheck(c: SwitchConfig, known: KnownNames): ConfigIssue[] {
       if (raw.tpdu) add(`${p}.tpdu`, 'does not apply to a json listener');
       delete raw.spec, delete raw.framing, delete raw.mac, delete raw.tpdu;
     }
-    keyOfType(`${p}.pin.keyRef`, l.pin?.keyRef, ['TPK', 'ZPK', 'BDK']);
+    if (l.pin && !l.pin.keyRef && !l.pin.bdkRef) add(`${p}.pin`, 'needs keyRef (TPK/ZPK) or bdkRef (DUKPT BDK)');
+    keyOfType(`${p}.pin.keyRef`, l.pin?.keyRef, ['TPK', 'ZPK']);
+    keyOfType(`${p}.pin.bdkRef`, l.pin?.bdkRef, ['BDK']);
   });
 
   const issuerIds = new Set<string>();

@@ -21,8 +21,8 @@ const mac = {
 const acquirerPin = {
   type: ['object', 'null'],
   additionalProperties: false,
-  required: ['keyRef'],
-  properties: { keyRef: id, format: { ...pinFormat, default: '01' } },
+  anyOf: [{ required: ['keyRef'] }, { required: ['bdkRef'] }],
+  properties: { keyRef: id, bdkRef: id, format: { ...pinFormat, default: '01' } },
   default: null,
 };
 

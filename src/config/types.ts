@@ -18,8 +18,10 @@ export interface MacConfig {
 }
 
 export interface AcquirerPinConfig {
-  /** Name of the TPK, ZPK or BDK (DUKPT) in `keys` the acquirer's PIN blocks arrive under. */
-  keyRef: string;
+  /** Name of the TPK or ZPK in `keys` the acquirer's PIN blocks arrive under (no KSN with the block). */
+  keyRef?: string;
+  /** Name of the BDK for DUKPT terminals (the block comes with a KSN in DE 62). */
+  bdkRef?: string;
   format: PinFormat;
 }
 

@@ -203,7 +203,9 @@ class Connection {
       if (this.inFlight === 0) this.sock.destroy();
       return;
     }
-    this.partialSince = this.wire.buffered > 0 ? this.partialSince || Date.now() : 0;
+    // A frame deadline runs from the last completed frame: a busy pipelined stream always has a partial frame
+    // buffered at chunk boundaries, a slow-drip client never completes one.
+    this.partialSince = this.wire.buffered === 0 ? 0 : items.length > 0 || !this.partialSince ? this.lastActivity : this.partialSince;
     for (const it of items) {
       if (this.inFlight >= this.cfg.maxInFlight) this.backlog.push(it);
       else this.dispatch(it);
@@ -276,10 +278,15 @@ class Connection {
     if (this.inFlight === 0) this.onIdle();
   }
 
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   private maybeResume(): void {
     if (!this.paused || this.closing) return;
     if (this.inFlight < this.cfg.maxInFlight && this.backlog.length === 0 && this.sock.writableLength < 1 << 20) {
       this.paused = false;
+      if (this.partialSince) this.partialSince = Date.now();
       this.sock.resume();
     }
   }
@@ -327,7 +334,7 @@ async function listen(
       if (c.inFlight === 0 && now - c.lastActivity > cfg.idleTimeoutMs) {
         stats.idleClosed++;
         c.sock.destroy();
-      } else if (c.partialSince && now - c.partialSince > Math.min(PARTIAL_FRAME_MS, cfg.idleTimeoutMs)) {
+      } else if (c.partialSince && !c.isPaused && now - c.partialSince > Math.min(PARTIAL_FRAME_MS, cfg.idleTimeoutMs)) {
         stats.slowClosed++;
         llog.warn('frame not completed in time; closing this connection', { remote: c.sock.remotePort });
         c.sock.destroy();

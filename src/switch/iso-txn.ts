@@ -24,8 +24,8 @@ export interface EdgeContext {
   kind: 'iso' | 'json';
   /** DE 32 of the acquirer behind this listener. */
   acquirerId: string;
-  /** The acquirer's PIN key (name in the key store) and block format, when it sends PINs. */
-  pin: { keyRef: string; format: string } | null;
+  /** The acquirer's PIN keys (names in the key store: TPK/ZPK, and BDK for DUKPT) and block format. */
+  pin: { keyRef?: string; bdkRef?: string; format: string } | null;
 }
 
 const fe = (field: number | null, detail: string, code: '30' | '12' = '30'): FormatError => ({ formatError: true, code, field, detail });
@@ -129,11 +129,13 @@ export function isoToTxn(msg: IsoMessage, ctx: EdgeContext, id: string, now: Dat
   if (txn.posEntryMode) txn.cardPresent = !/^(01|81|10)/.test(txn.posEntryMode);
   const pinBlock = str(msg, 52);
   if (pinBlock) {
-    if (!ctx.pin) return fe(52, 'PIN block from an acquirer with no PIN key configured');
-    const pin: PinData = { block: pinBlock.toUpperCase(), format: ctx.pin.format, keyRef: ctx.pin.keyRef };
     // DUKPT terminals: the 20-hex-digit KSN travels in DE 62 (DE 53 is only 16 digits in 1987).
-    const ksn = str(msg, 62);
-    if (ksn && /^[0-9A-Fa-f]{20}$/.test(ksn)) pin.ksn = ksn.toUpperCase();
+    const de62 = str(msg, 62);
+    const ksn = de62 && /^[0-9A-Fa-f]{20}$/.test(de62) ? de62.toUpperCase() : undefined;
+    const keyRef = ksn ? ctx.pin?.bdkRef : ctx.pin?.keyRef;
+    if (!keyRef) return fe(52, ksn ? 'DUKPT PIN block from an acquirer with no BDK configured' : 'PIN block from an acquirer with no PIN key configured');
+    const pin: PinData = { block: pinBlock.toUpperCase(), format: ctx.pin!.format, keyRef };
+    if (ksn) pin.ksn = ksn;
     txn.pin = pin;
   }
   const de55 = msg.fields[55];

@@ -37,6 +37,17 @@ const decline = (txnId: string, code: string, check: string, detail: string): De
   reasons: [{ check, ok: false, detail }],
 });
 
+/** What a duplicate needs to be answered again: the answer fields only (no reasons, no PAN). */
+function stored(d: Decision): Decision {
+  const out: Decision = { txnId: d.txnId, responseCode: d.responseCode, approved: d.approved, approvedAmount: d.approvedAmount, reasons: [] };
+  if (d.authCode !== undefined) out.authCode = d.authCode;
+  if (d.availableBalance !== undefined) out.availableBalance = d.availableBalance;
+  if (d.ledgerBalance !== undefined) out.ledgerBalance = d.ledgerBalance;
+  if (d.arpc !== undefined) out.arpc = d.arpc;
+  if (d.standIn) out.standIn = true;
+  return out;
+}
+
 export interface Pipeline {
   handle: RequestHandler;
   /** Decides a Txn already built by some edge (HTTP API): routing, duplicates are the caller's. */
@@ -89,7 +100,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     let d: Decision;
     if (deps.duplicates) {
       const key = dupKey({ listenerId: listener.id, mti: txn.mti, acquirerId: txn.acquirerId, transmittedAt: txn.transmittedAt, stan: txn.stan, terminalId: txn.terminalId });
-      const r = await deps.duplicates.once(key, () => decide(txn));
+      const r = await deps.duplicates.once(key, () => decide(txn).then(stored));
       d = r.value;
       if (r.duplicate) {
         duplicatesSeen.inc({ channel });
