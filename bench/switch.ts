@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseMix, poolFor, runAcquirer, DEFAULT_MIX, type AcquirerSummary } from '../src/sim/acquirer.js';
 import type { TxnPool } from '../src/sim/pool.js';
+import { DEFAULT_ACQUIRER_ID, defaultConfigSource } from '../src/config/defaults.js';
 import { startChild, type Child } from './lib/children.js';
 import { renderSvg } from './lib/plot.js';
 import { median, writeResultFile, writeResults } from './lib/results.js';
@@ -81,40 +82,18 @@ function fmtStep(s: Step): string {
   return `offered ${String(s.offered).padStart(6)}  achieved ${String(s.tps).padStart(6)}  p50 ${s.p50Ms.toFixed(1).padStart(7)} ms  p99 ${s.p99Ms.toFixed(1).padStart(8)} ms  max ${s.maxMs.toFixed(0).padStart(6)} ms  timeouts ${s.timeouts}  errors ${s.errors}  gen ${s.generatorCpuUsPerRequest} µs/req`;
 }
 
-/** The switch configuration this bench runs: one ISO listener, the demo portfolio on-us, one remote BIN to the issuer sim. */
-export function benchConfig(dataDir: string, issuerPort: number, acquirerId: string, remoteBin: string): Record<string, unknown> {
-  return {
-    dataDir,
-    hsm: { simulator: true },
-    engine: { provisionDemo: true, demoCards: 1000, demoSeed: 1 },
-    listeners: [
-      {
-        id: 'bench',
-        kind: 'iso',
-        acquirerId,
-        spec: 'iso87-ascii',
-        framing: 'ascii4',
-        maxInFlight: 65_536,
-        pin: { keyRef: 'bdk.demo', format: '01' },
-      },
-    ],
-    issuers: [
-      {
-        id: 'remote',
-        institutionId: remoteBin,
-        spec: 'iso87-bcd',
-        framing: 'len2',
-        links: [{ name: 'primary', host: '127.0.0.1', port: issuerPort }],
-        zpkRef: 'zpk.issuer',
-        maxInFlight: 65_536,
-      },
-    ],
-    routing: [
-      { prefix: remoteBin, to: 'remote' },
-      { prefix: '476173', to: 'onus' },
-      { prefix: '520473', to: 'onus' },
-    ],
-  };
+/**
+ * The switch configuration this bench runs: the built-in defaults (demo portfolio on-us, demo keys, every other
+ * Visa/Mastercard range to the remote bank) with one ISO listener on a free port, data in a temp dir, and the remote
+ * bank's link pointed at the issuer simulator this bench started in its own process.
+ */
+export function benchConfig(dataDir: string, issuerPort: number): Record<string, unknown> {
+  const c = defaultConfigSource({ dataDir, isoPort: 0, jsonPort: 0 }) as Record<string, any>;
+  c.engine = { ...c.engine, demoCards: 1000, demoSeed: 1 };
+  c.issuerSimulator = null;
+  c.listeners = (c.listeners as { kind: string }[]).filter((l) => l.kind === 'iso');
+  for (const i of c.issuers as { links: unknown[] }[]) i.links = [{ name: 'primary', host: '127.0.0.1', port: issuerPort }];
+  return c;
 }
 
 function acquirerPortOf(ready: Record<string, unknown>, listenerId: string): number | undefined {
@@ -143,7 +122,7 @@ async function stepUp(
     const runs: AcquirerSummary[] = [];
     for (let i = 0; i < o.runs; i++) {
       runs.push(
-        await runAcquirer({ port, tps: rate, durationS: o.stepS, warmupS: o.warmupS, connections: o.connections, pool: o.pool, mix: o.mix, timeoutMs: o.timeoutMs, seed: 1 + i }),
+        await runAcquirer({ port, tps: rate, durationS: o.stepS, warmupS: o.warmupS, connections: o.connections, pool: o.pool, mix: o.mix, timeoutMs: o.timeoutMs, acquirerId: DEFAULT_ACQUIRER_ID, seed: 1 + i }),
       );
     }
     const s = stepOf(rate, runs);
@@ -193,7 +172,6 @@ async function main(): Promise<number> {
   const echoRates = nums(a['echo-steps'], [5000, 10_000, 20_000, 40_000]);
   const mix = a.mix ? parseMix(a.mix) : DEFAULT_MIX;
   const remoteShare = Number(a['remote-share'] ?? 0.3);
-  const acquirerId = '123456';
   const remoteBin = '400555';
 
   const needed = Math.max(...rates, ...echoRates) * (stepS + warmupS);
@@ -226,11 +204,11 @@ async function main(): Promise<number> {
       children.push(issuer);
       tmp = mkdtempSync(join(tmpdir(), 'gerbang-bench-switch-'));
       const configPath = join(tmp, 'switch.json');
-      writeFileSync(configPath, JSON.stringify(benchConfig(join(tmp, 'data'), issuer.ready.port as number, acquirerId, remoteBin), null, 2));
+      writeFileSync(configPath, JSON.stringify(benchConfig(join(tmp, 'data'), issuer.ready.port as number), null, 2));
       log(`starting the switch (gerbang start --config ${configPath})…`);
       const sw = await startChild(process.execPath, [cli, 'start', '--config', configPath], { name: 'switch', readyTimeoutMs: 120_000, env: { ...process.env, GERBANG_LOG: 'warn' } });
       children.push(sw);
-      port = acquirerPortOf(sw.ready, 'bench');
+      port = acquirerPortOf(sw.ready, 'iso');
       if (!port) throw new Error(`switch ready line has no acquirer port: ${JSON.stringify(sw.ready)}`);
     }
     steps = await stepUp('switch', port, rates, { ...common, stopBelow: 0.5 });

@@ -5,3 +5,7 @@ export { startIssuerSim, ISSUER_FAIL_MODES, type IssuerSim, type IssuerSimOption
 export { startEchoServer, type EchoServer } from './echo.js';
 export { OpenLoop, type OpenLoopOptions, type OpenLoopResult, type OpenLoopProgress } from './openloop.js';
 export { LatencyHistogram, type LatencySummary } from './latency.js';
+export { runAcquirer, poolFor, parseMix, DEFAULT_MIX, type AcquirerOptions, type AcquirerSummary, type Mix } from './acquirer.js';
+export { buildTxnPool, type TxnPool, type PoolOptions, type SimCard, type SimTerminal, type FreshTxn } from './pool.js';
+export { DukptTerminal, makeKsn } from './dukpt.js';
+export { SIM_KINDS, type SimKind } from './messages.js';
