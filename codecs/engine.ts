@@ -211,8 +211,9 @@ function decodeField(f: CompiledField, buf: Buffer, o: number, end: number, out:
       }
       text = fast(scratch).latin1Slice(0, nbytes);
     } else {
+      const base = cls * 256;
       for (let i = 0; i < nbytes; i++) {
-        if (!textCharOk(buf[o + i], cls)) err(num, o + i, 'bad-char', `byte 0x${buf[o + i].toString(16).padStart(2, '0')} not allowed in this field`);
+        if (CHAR_OK[base + buf[o + i]] !== 1) err(num, o + i, 'bad-char', `byte 0x${buf[o + i].toString(16).padStart(2, '0')} not allowed in this field`);
       }
       text = fast(buf).latin1Slice(o, o + nbytes);
     }
@@ -271,11 +272,17 @@ function checkSubfieldChars(f: CompiledField, type: string, text: string, p: num
   }
 }
 
+/** Allowed ASCII codes per text class (C_A, C_AN, C_ANS), as one lookup table: CHAR_OK[cls * 256 + code]. */
+const CHAR_OK = new Uint8Array(3 * 256);
+for (let c = 0x20; c <= 0x7e; c++) {
+  const letter = c === 32 || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  CHAR_OK[C_A * 256 + c] = letter ? 1 : 0;
+  CHAR_OK[C_AN * 256 + c] = letter || (c >= 48 && c <= 57) ? 1 : 0;
+  CHAR_OK[2 * 256 + c] = 1;
+}
+
 function textCharOk(c: number, cls: number): boolean {
-  if (c < 0x20 || c > 0x7e) return false;
-  if (cls === C_A) return c === 32 || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-  if (cls === C_AN) return c === 32 || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-  return true;
+  return c >= 0 && c < 256 && CHAR_OK[cls * 256 + c] === 1;
 }
 
 // ---------------------------------------------------------------- encode
