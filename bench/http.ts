@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     path: '/v1/payments',
     setupRequest(req: Record<string, any>) {
       n++;
-      const body = JSON.stringify({ amount: 1000 + (n % 5000), currency: 'IDR', card: { number: pans[n % pans.length], ...exp } });
+      const body = JSON.stringify({ amount: 500_000 + (n % 20) * 100_000, currency: 'IDR', card: { number: pans[n % pans.length], ...exp } });
       req.body = body;
       req.headers = {
         ...req.headers,
