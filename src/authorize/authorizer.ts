@@ -25,7 +25,8 @@ export async function createAuthorizer(opts: AuthorizerOptions): Promise<Authori
   const pool: EnginePool = createPool({
     workers,
     tasksPerWorker,
-    maxQueuedTasks: Math.max(1, Math.ceil(maxInFlight / batchSize)),
+    // Admission below bounds transactions; a task holds at least one, so this never binds before it.
+    maxQueuedTasks: maxInFlight,
     config: { dataDir: opts.dataDir, hsm: opts.hsm, holdTtlMs: opts.holdTtlMs ?? DEFAULT_HOLD_TTL_MS, ...(opts.fraud ? { fraud: opts.fraud } : {}) },
   });
 
