@@ -1,0 +1,84 @@
+// The LMDB-backed pieces on their own: the SAF queue (FIFO per issuer, bounded, durable across reopen, no clear
+// PAN in the file) and the duplicate detector (one run per key inside the window, joins in-flight, expires).
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SafFullError, SafQueue, safMti } from '../../src/issuer/saf.js';
+import { openSwitchStore, type SwitchStore } from '../../src/runtime/store.js';
+import { DuplicateDetector, baseMti, dupKey } from '../../src/switch/duplicates.js';
+import { tempDir } from '../switch/helpers.js';
+
+const stores: SwitchStore[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
+});
+const open = (dir: string) => {
+  const s = openSwitchStore(dir);
+  stores.push(s);
+  return s;
+};
+const PAN = '4999111111111116';
+
+describe('SAF queue', () => {
+  it('keeps FIFO order per issuer, counts attempts for repeats, survives reopening, and never stores the PAN in clear', async () => {
+    const dir = tempDir('safq');
+    let store = open(dir);
+    let q = new SafQueue(store, 3);
+    await q.enqueue('bank-b', 'reversal', { mti: '0420', fields: { 2: PAN, 4: '000000000100', 11: '000001' } });
+    await q.enqueue('bank-c', 'advice', { mti: '0120', fields: { 2: PAN, 4: '000000000200' } });
+    await q.enqueue('bank-b', 'advice', { mti: '0120', fields: { 2: PAN, 4: '000000000300' } });
+    expect(q.depth('bank-b')).toBe(2);
+    const [first] = q.peek('bank-b', 1);
+    expect(first).toMatchObject({ kind: 'reversal', mti: '0420', attempts: 0, fields: { 2: PAN } });
+    expect(safMti(first)).toBe('0420');
+    await q.attempted('bank-b', first.seq);
+    await store.close();
+    stores.length = 0;
+    const raw = readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString('latin1')).join('');
+    expect(raw.length).toBeGreaterThan(0);
+    expect(raw.includes(PAN)).toBe(false);
+    expect(raw.includes('499911')).toBe(false);
+
+    store = open(dir);
+    q = new SafQueue(store, 3);
+    expect(q.depth('bank-b')).toBe(2);
+    const again = q.peek('bank-b', 10);
+    expect(again.map((e) => e.fields[4])).toEqual(['000000000100', '000000000300']);
+    expect(safMti(again[0])).toBe('0421');
+    expect(safMti(again[1])).toBe('0120');
+    await q.ack('bank-b', again[0].seq);
+    expect(q.peek('bank-b', 10).map((e) => e.fields[4])).toEqual(['000000000300']);
+    // New entries continue after the highest stored sequence.
+    const seq = await q.enqueue('bank-b', 'advice', { mti: '0120', fields: {} });
+    expect(seq).toBeGreaterThan(again[1].seq);
+    await q.enqueue('bank-b', 'advice', { mti: '0120', fields: {} });
+    await expect(q.enqueue('bank-b', 'advice', { mti: '0120', fields: {} })).rejects.toBeInstanceOf(SafFullError);
+  });
+});
+
+describe('duplicate detector', () => {
+  it('runs the work once per key within the window, joins a repeat in flight, forgets after the window', async () => {
+    const store = open(tempDir('dup'));
+    let t = 1_000_000;
+    const d = new DuplicateDetector<string>(store, 1000, () => t);
+    let runs = 0;
+    const work = () => new Promise<string>((r) => setTimeout(() => r(`answer-${++runs}`), 30));
+    const key = dupKey({ listenerId: 'iso', mti: '0200', acquirerId: '1', transmittedAt: '1125120000', stan: '000001', terminalId: 'T1' });
+    expect(key).toBe(dupKey({ listenerId: 'iso', mti: '0201', acquirerId: '1', transmittedAt: '1125120000', stan: '000001', terminalId: 'T1' }));
+    expect(key).not.toBe(dupKey({ listenerId: 'iso', mti: '0200', acquirerId: '1', transmittedAt: '1125120000', stan: '000001', terminalId: 'T2' }));
+    const [a, b] = await Promise.all([d.once(key, work), d.once(key, work)]);
+    expect(a).toEqual({ value: 'answer-1', duplicate: false });
+    expect(b).toEqual({ value: 'answer-1', duplicate: true });
+    await store.root.flushed;
+    t += 999;
+    expect(await d.once(key, work)).toEqual({ value: 'answer-1', duplicate: true });
+    t += 2;
+    expect(await d.once(key, work)).toEqual({ value: 'answer-2', duplicate: false });
+    await store.root.flushed;
+    t += 5000;
+    expect(await d.sweep()).toBeGreaterThanOrEqual(1);
+    expect(store.dup.get(key)).toBeUndefined();
+    expect(runs).toBe(2);
+    expect(baseMti('0421')).toBe('0420');
+  });
+});

@@ -1,0 +1,66 @@
+// `gerbang start` as a real process (compiled JS in dist/: run `npx tsc -p tsconfig.json` first): a config file,
+// one JSON ready line on stdout, a transaction through the ISO port, graceful stop on SIGTERM with exit code 0;
+// and a bad config refused with exit 2 and the bad key named.
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { describe, expect, it } from 'vitest';
+import { defaultConfigSource } from '../../src/config/defaults.js';
+import { demoCard } from '../../src/demo/portfolio.js';
+import { IsoClient, purchase, tempDir } from './helpers.js';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gerbang.js');
+
+function run(args: string[]) {
+  const child = spawn(process.execPath, [BIN, 'start', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GERBANG_LOG: 'warn' } });
+  let stderr = '';
+  child.stderr.on('data', (b) => (stderr += b));
+  const exited = new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)));
+  const firstLine = new Promise<string>((r) => createInterface({ input: child.stdout }).once('line', r));
+  return { child, exited, firstLine, stderr: () => stderr };
+}
+
+describe('gerbang start', () => {
+  it('starts on a config file, prints the ready line, answers, and stops cleanly on SIGTERM', async () => {
+    const dir = tempDir('cli');
+    const src = defaultConfigSource({ dataDir: join(dir, 'data'), isoPort: 0, jsonPort: 0 });
+    (src.engine as Record<string, unknown>).demoCards = 30;
+    (src.engine as Record<string, unknown>).workers = 1;
+    const file = join(dir, 'switch.json');
+    writeFileSync(file, JSON.stringify(src));
+    const p = run(['--config', file]);
+    try {
+      const ready = JSON.parse(await p.firstLine);
+      expect(ready).toMatchObject({ ready: true, acquirerPorts: { iso: expect.any(Number), json: expect.any(Number) }, hsmPort: expect.any(Number), issuerSimPort: expect.any(Number) });
+      const c = await IsoClient.connect(ready.acquirerPorts.iso);
+      const r = await c.request(purchase(demoCard(20).pan, 1500, { 32: '123456' }));
+      expect(r.fields[39]).toBe('00');
+      c.close();
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+      expect(p.stderr()).toMatch(/stopped/);
+    } finally {
+      if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('refuses a bad config with exit code 2, naming the key', async () => {
+    const dir = tempDir('cli-bad');
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'listeners:\n  - id: iso\n    kind: iso\n    acquirerId: "1"\n    spec: iso87-klingon\n    framing: ascii4\n    prot: 1\n');
+    const p = run(['--config', file]);
+    expect(await p.exited).toBe(2);
+    expect(p.stderr()).toMatch(/listeners\[0\]\.prot: unknown key/);
+  });
+
+  it('--check prints the built-in configuration with defaults filled in', async () => {
+    const p = run(['--check']);
+    const out: string[] = [];
+    p.child.stdout.on('data', (b) => out.push(String(b)));
+    expect(await p.exited).toBe(0);
+    const cfg = JSON.parse(out.join(''));
+    expect(cfg.listeners.map((l: { port: number }) => l.port)).toEqual([8583, 8584]);
+    expect(cfg.issuers[0].standIn.enabled).toBe(true);
+  });
+});
