@@ -70,7 +70,7 @@ describe('HSM client', () => {
   it('thousands of concurrent requests across the pool each get their own answer (sequence headers checked)', async () => {
     const server = await startHsmServer({ port: 0, log: () => {} });
     cleanups.push(() => server.close());
-    const client = track(createHsmClient({ host: '127.0.0.1', port: server.port, connections: 3 }));
+    const client = track(createHsmClient({ host: '127.0.0.1', port: server.port, connections: 3, timeoutMs: 30_000 })); // matching, not speed, is under test
     const cvk = formKey('CVK', '0123456789ABCDEFFEDCBA9876543210');
     const clear = Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex');
     const pans = Array.from({ length: 3000 }, (_, i) => '4' + String(100000000000000 + i * 7919).padStart(15, '0'));

@@ -16,7 +16,7 @@ const logs: string[] = [];
 
 beforeAll(async () => {
   server = await startHsmServer({ port: 0, log: (l) => logs.push(l) });
-  client = createHsmClient({ host: '127.0.0.1', port: server.port, connections: 2, timeoutMs: 3000 });
+  client = createHsmClient({ host: '127.0.0.1', port: server.port, connections: 2, timeoutMs: 20_000 });
 });
 afterAll(async () => {
   await client.close();
