@@ -26,6 +26,10 @@ const root = join(here, '..', '..');
 const cli = join(root, 'bin', 'gerbang.js');
 
 const TARGET_P99_MS = 50;
+/** On-us demo cards provisioned and used: many, so per-card velocity and fraud rules decline as little as possible. */
+const BENCH_CARDS = 10_000;
+/** Terminals, one merchant each: merchant-velocity fraud features see a realistic spread. */
+const BENCH_TERMINALS = 2000;
 /** A step counts as sustained when it answered this share of what it sent within the deadline, without errors. */
 const MIN_ANSWERED = 0.999;
 
@@ -89,7 +93,7 @@ function fmtStep(s: Step): string {
  */
 export function benchConfig(dataDir: string, issuerPort: number): Record<string, unknown> {
   const c = defaultConfigSource({ dataDir, isoPort: 0, jsonPort: 0 }) as Record<string, any>;
-  c.engine = { ...c.engine, demoCards: 1000, demoSeed: 1 };
+  c.engine = { ...c.engine, demoCards: BENCH_CARDS, demoSeed: 1 };
   c.issuerSimulator = null;
   c.listeners = (c.listeners as { kind: string }[]).filter((l) => l.kind === 'iso');
   for (const i of c.issuers as { links: unknown[] }[]) i.links = [{ name: 'primary', host: '127.0.0.1', port: issuerPort }];
@@ -177,7 +181,7 @@ async function main(): Promise<number> {
   const needed = Math.max(...rates, ...echoRates) * (stepS + warmupS);
   const poolSize = Math.min(Number(a.pool ?? 20_000), needed);
   log(`preparing ${poolSize} transactions (DUKPT PIN blocks, ARQCs)…`);
-  const pool = poolFor(poolSize, 1, mix, { onUsCards: 800, remoteShare, remoteBin, terminals: 64 });
+  const pool = poolFor(poolSize, 1, mix, { onUsCards: BENCH_CARDS, remoteShare, remoteBin, terminals: BENCH_TERMINALS });
   log(`prepared in ${pool.buildMs} ms (reused across steps: KSNs/ATCs repeat once a run needs more than ${poolSize})`);
   const common = { stepS, warmupS, runs, connections, pool, mix, timeoutMs };
 

@@ -107,7 +107,7 @@ export function simCards(o: { onUsCards: number; demoSeed: number; remoteCards: 
 }
 
 export function simTerminals(count: number, seed: number): SimTerminal[] {
-  if (!(count >= 1 && count <= 10_000)) throw new RangeError('terminals must be 1..10000');
+  if (!(count >= 1 && count <= 9999)) throw new RangeError('terminals must be 1..9999');
   const bdk = hex(DEMO_KEYS_CLEAR['bdk.demo'].clear);
   const out: SimTerminal[] = [];
   for (let i = 0; i < count; i++) {
@@ -119,7 +119,7 @@ export function simTerminals(count: number, seed: number): SimTerminal[] {
       city: 'JAKARTA',
       mcc: '5411',
       // Device ids differ per seed so two runs with different seeds never share a KSN.
-      dukpt: new DukptTerminal(bdk, makeKsn('FFFF987654', ((seed & 0x3f) << 12) | (i & 0xfff))),
+      dukpt: new DukptTerminal(bdk, makeKsn('FFFF987654', ((seed & 0x1f) << 14) | i)),
     });
   }
   return out;
@@ -168,7 +168,7 @@ export function buildTxnPool(o: PoolOptions): TxnPool {
   if (remoteShare > 0 && remote === 0) throw new RangeError('remoteShare > 0 needs remote cards');
   if (remoteShare < 1 && onUs === 0) throw new RangeError('remoteShare < 1 needs on-us cards');
   const cards = simCards({ onUsCards: onUs, demoSeed: o.demoSeed ?? 1, remoteCards: remote, remoteBin: o.remoteBin ?? '400555' });
-  const terminals = simTerminals(o.terminals ?? 16, seed);
+  const terminals = simTerminals(o.terminals ?? 100, seed);
   const rand = mulberry32(seed ^ 0x5eed);
   const atc = new Uint16Array(cards.length);
   const date = yymmdd(o.date ?? new Date());

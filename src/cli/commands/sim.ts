@@ -28,6 +28,7 @@ Options:
   --warmup S             seconds at the same rate before measuring (default 0)
   --acquirer-id ID       DE 32 (default 123456: the id the switch's listener expects)
   --cards N              on-us demo cards to use, from index 0 (default 500; they must be provisioned)
+  --terminals N          DUKPT terminals, one merchant each (default 100)
   --remote-share F       share of transactions on remote-BIN cards routed to an issuer (default 0.3)
   --remote-bin BIN       BIN of the remote cards (default 400555)
   --pool N               most prepared transactions (default: what the run needs, up to 50000; reused beyond)
@@ -140,6 +141,7 @@ async function acquirer(argv: string[]): Promise<number> {
         warmup: { type: 'string' },
         'acquirer-id': { type: 'string' },
         cards: { type: 'string' },
+        terminals: { type: 'string' },
         'remote-share': { type: 'string' },
         'remote-bin': { type: 'string' },
         pool: { type: 'string' },
@@ -179,6 +181,7 @@ async function acquirer(argv: string[]): Promise<number> {
       poolCap,
       poolOptions: {
         onUsCards: num(a.cards, 'cards', 500, 0, 100_000),
+        terminals: num(a.terminals, 'terminals', 100, 1, 9999),
         remoteShare: num(a['remote-share'], 'remote-share', 0.3, 0, 1),
         remoteBin: a['remote-bin'] ?? '400555',
       },
