@@ -34,10 +34,12 @@ describe('gerbang iso', () => {
   it('framing len2 and ascii4 round trip', () => {
     for (const f of ['len2', 'ascii4']) {
       const e = iso('encode', '--spec', 'iso87-bcd', '--framing', f, '{"mti":"0800","fields":{"7":"1125103000","11":"000001","70":"301"}}');
-      expect(e.status).toBe(0);
+      expect(e.status, e.stderr).toBe(0);
       // 2 MTI + 16 bitmap + 5 (DE 7) + 3 (DE 11) + 2 (DE 70, n3 padded) = 28 bytes
       expect(e.stdout.trim()).toMatch(f === 'len2' ? /^001C0800/ : /^303032380800/);
-      expect(JSON.parse(iso('decode', '--spec', 'iso87-bcd', '--framing', f, e.stdout.trim()).stdout).fields['70']).toBe('301');
+      const d = iso('decode', '--spec', 'iso87-bcd', '--framing', f, e.stdout.trim());
+      expect(d.status, d.stderr).toBe(0);
+      expect(JSON.parse(d.stdout).fields['70']).toBe('301');
     }
   });
   it('bad input: JSON error with field and offset on stderr, exit 2', () => {

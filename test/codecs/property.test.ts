@@ -88,7 +88,7 @@ describe('valid messages round-trip', () => {
           expect(d).toEqual(m);
           expect(encode(spec, d).equals(b)).toBe(true);
         }),
-        runs(200),
+        runs(120),
       );
     });
   }
@@ -97,11 +97,11 @@ describe('valid messages round-trip', () => {
 describe('fuzz: arbitrary and mutated bytes', () => {
   for (const spec of specs) {
     it(`${spec}: random bytes`, () => {
-      fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (b) => decodesOrCodecError(spec, b)), runs(800));
+      fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (b) => decodesOrCodecError(spec, b)), runs(400));
     });
     it(`${spec}: valid header then random bytes`, () => {
       const head = encode(spec, { mti: '0200', fields: {} }).subarray(0, spec === 'iso87-bcd' ? 2 : 4);
-      fc.assert(fc.property(fc.uint8Array({ minLength: 8, maxLength: 600 }), (b) => decodesOrCodecError(spec, Buffer.concat([head, b]))), runs(800));
+      fc.assert(fc.property(fc.uint8Array({ minLength: 8, maxLength: 600 }), (b) => decodesOrCodecError(spec, Buffer.concat([head, b]))), runs(400));
     });
     it(`${spec}: mutated valid messages`, () => {
       const mutation = fc.oneof(
@@ -120,7 +120,7 @@ describe('fuzz: arbitrary and mutated bytes', () => {
           }
           decodesOrCodecError(spec, b);
         }),
-        runs(500),
+        runs(300),
       );
     });
   }
