@@ -220,7 +220,7 @@ export function recordToPosting(r: SettledRecord, businessDate: string, ctx: Rul
           if (cap.split) shareCaptureId = capId;
         } else if (target.split) shareCaptureId = r.originalId;
       }
-      states.push([r.id, stateOf(r, 'posted', r.amount, businessDate)]);
+      // No state for the reversal itself: nothing ever refers to a reversal or a representment.
       break;
     }
   }

@@ -1,13 +1,42 @@
 // LedgerWriter: applies balanced postings inside ONE books write transaction, caching the touched account
 // balances and batch movements and writing each once at flush(). Every posting is checked balanced before it
 // touches a balance; a posting id is written once and never again (postings are immutable).
+// Hot path: per-batch deltas are plain Numbers, folded into the BigInt totals whenever one passes 2^52; each
+// entry adds at most 999 999 999 999 < 2^40, so a delta never loses precision (no total can pass 2^53 − 1).
 import { fromStored, toStored, type Balance } from './accounts.js';
 import type { Books, KindStat, Movement } from './books.js';
-import { applyEntry, assertBalanced, type Posting } from './posting.js';
+import { assertBalanced, type Posting } from './posting.js';
+
+const FOLD = 2 ** 52;
+
+/** A cached account: its stored BigInt balance plus this batch's Number deltas. */
+interface Cached {
+  base: Balance;
+  dp: number;
+  cp: number;
+  dpe: number;
+  cpe: number;
+}
+
+interface Move {
+  d: number;
+  c: number;
+  bd: bigint;
+  bc: bigint;
+}
+
+function fold(x: Cached): void {
+  x.base.debitsPosted += BigInt(x.dp);
+  x.base.creditsPosted += BigInt(x.cp);
+  x.base.debitsPending += BigInt(x.dpe);
+  x.base.creditsPending += BigInt(x.cpe);
+  x.dp = x.cp = x.dpe = x.cpe = 0;
+}
 
 export class LedgerWriter {
-  private readonly balances = new Map<string, Balance>();
-  private readonly moves = new Map<string, { d: bigint; c: bigint }>();
+  private readonly accounts = new Map<string, Cached>();
+  /** date → account → movement. */
+  private readonly moves = new Map<string, Map<string, Move>>();
   private readonly kindStats = new Map<string, { n: number; amount: bigint }>();
 
   constructor(private readonly books: Books) {}
@@ -20,13 +49,20 @@ export class LedgerWriter {
     return this.books.postings.get(id);
   }
 
-  balance(account: string): Balance {
-    let b = this.balances.get(account);
-    if (!b) {
-      b = fromStored(this.books.accounts.get(account));
-      this.balances.set(account, b);
+  private cached(account: string): Cached {
+    let x = this.accounts.get(account);
+    if (!x) {
+      x = { base: fromStored(this.books.accounts.get(account)), dp: 0, cp: 0, dpe: 0, cpe: 0 };
+      this.accounts.set(account, x);
     }
-    return b;
+    return x;
+  }
+
+  /** The account's balance including everything posted through this writer. */
+  balance(account: string): Balance {
+    const x = this.cached(account);
+    fold(x);
+    return { ...x.base };
   }
 
   /** Stores and applies a posting; `gross` (default: none) adds to the batch's per-kind statistics. */
@@ -34,18 +70,25 @@ export class LedgerWriter {
     assertBalanced(p);
     if (this.books.postings.doesExist(p.id)) throw new Error(`posting ${p.id} already exists: postings are never rewritten`);
     this.books.postings.putSync(p.id, p);
+    let day = this.moves.get(p.businessDate);
+    if (!day) this.moves.set(p.businessDate, (day = new Map()));
     for (const [a, f, n] of p.entries) {
-      applyEntry(this.balance(a), f, n);
+      const x = this.cached(a);
+      if (f === 'D') x.dp += n;
+      else if (f === 'C') x.cp += n;
+      else if (f === 'PD') x.dpe += n;
+      else x.cpe += n;
+      if (x.dp > FOLD || x.cp > FOLD || x.dpe > FOLD || x.dpe < -FOLD || x.cpe > FOLD || x.cpe < -FOLD) fold(x);
       if (f === 'D' || f === 'C') {
-        const key = `${p.businessDate}|${a}`;
-        let m = this.moves.get(key);
-        if (!m) {
-          const stored = this.books.movements.get(key);
-          m = stored ? { d: BigInt(stored.d), c: BigInt(stored.c) } : { d: 0n, c: 0n };
-          this.moves.set(key, m);
+        let m = day.get(a);
+        if (!m) day.set(a, (m = { d: 0, c: 0, bd: 0n, bc: 0n }));
+        if (f === 'D') m.d += n;
+        else m.c += n;
+        if (m.d > FOLD || m.c > FOLD) {
+          m.bd += BigInt(m.d);
+          m.bc += BigInt(m.c);
+          m.d = m.c = 0;
         }
-        if (f === 'D') m.d += BigInt(n);
-        else m.c += BigInt(n);
       }
     }
     if (gross !== undefined) {
@@ -63,10 +106,22 @@ export class LedgerWriter {
 
   /** Writes the touched balances, movements and statistics (still inside the caller's transaction). */
   flush(): void {
-    for (const [a, b] of this.balances) this.books.accounts.putSync(a, toStored(b));
-    for (const [k, m] of this.moves) this.books.movements.putSync(k, { d: m.d.toString(), c: m.c.toString() } satisfies Movement);
+    for (const [a, x] of this.accounts) {
+      fold(x);
+      if (x.base.debitsPending < 0n || x.base.creditsPending < 0n) throw new Error(`account ${a}: pending balance went negative`);
+      this.books.accounts.putSync(a, toStored(x.base));
+    }
+    for (const [date, day] of this.moves) {
+      for (const [a, m] of day) {
+        const key = `${date}|${a}`;
+        const stored = this.books.movements.get(key);
+        const d = (stored ? BigInt(stored.d) : 0n) + m.bd + BigInt(m.d);
+        const c = (stored ? BigInt(stored.c) : 0n) + m.bc + BigInt(m.c);
+        this.books.movements.putSync(key, { d: d.toString(), c: c.toString() } satisfies Movement);
+      }
+    }
     for (const [k, s] of this.kindStats) this.books.stats.putSync(k, { n: s.n, amount: s.amount.toString() } satisfies KindStat);
-    this.balances.clear();
+    this.accounts.clear();
     this.moves.clear();
     this.kindStats.clear();
   }

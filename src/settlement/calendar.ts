@@ -108,8 +108,22 @@ export class BusinessCalendar {
     return utc;
   }
 
+  /** minute index + currency → business date: events in the same minute share it (cut-offs are whole minutes). */
+  private readonly dateCache = new Map<string, string>();
+
   /** The business date an event at `ms` in `currency` settles on (before any closed-batch adjustment). */
   businessDateOf(ms: number, currency: string): string {
+    const key = `${Math.floor(ms / 60_000)}|${currency}`;
+    let d = this.dateCache.get(key);
+    if (d === undefined) {
+      d = this.computeBusinessDate(ms, currency);
+      if (this.dateCache.size > 10_000) this.dateCache.clear();
+      this.dateCache.set(key, d);
+    }
+    return d;
+  }
+
+  private computeBusinessDate(ms: number, currency: string): string {
     const local = ms + this.offsetAt(ms);
     const day = Math.floor(local / DAY_MS);
     const minutes = Math.floor((local - day * DAY_MS) / 60_000);

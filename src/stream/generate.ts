@@ -77,9 +77,13 @@ export function* generateRecords(count: number, opts: GeneratorOptions = {}): Ge
     n++;
     return { id: settledRecordId(txnId, kind), kind, txnId, amount: amt, occurredAt: new Date(t).toISOString(), ...b, ...extra };
   };
+  // Past the bound, a new entry replaces the oldest slot (a ring): O(1), no array shifting.
+  const cursors = new Map<unknown[], number>();
   const remember = <T>(arr: T[], v: T) => {
-    arr.push(v);
-    if (arr.length > MAX_OPEN) arr.splice(0, arr.length - MAX_OPEN);
+    if (arr.length < MAX_OPEN) return void arr.push(v);
+    const c = cursors.get(arr) ?? 0;
+    arr[c % arr.length] = v;
+    cursors.set(arr, c + 1);
   };
   while (n < count) {
     const roll = r();

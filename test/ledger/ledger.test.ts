@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LedgerPoster } from '../../src/ledger/poster.js';
+import { LedgerWriter } from '../../src/ledger/writer.js';
 import { recordToPosting, type TransferState } from '../../src/ledger/rules.js';
 import { BusinessCalendar } from '../../src/settlement/calendar.js';
 import { applyRule, DEFAULT_PRICING, feesFor, type PricingConfig } from '../../src/settlement/pricing.js';
@@ -141,6 +142,33 @@ describe('double-entry ledger over a long random stream', () => {
     expect(poster.offset()).toBe(36);
     expect(books.postings.get(bad.id)).toMatchObject({ entries: [], note: expect.stringMatching(/invalid record: .*platformFee/) });
     expect(allBalances(books)).toEqual(before);
+    await books.root.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('ledger totals past 2^53 − 1', () => {
+  it('stays exact: 10 000 postings of the largest amount in one batch', async () => {
+    const dir = tempDir();
+    const books = freshBooks(dir);
+    const max = 999_999_999_999;
+    books.root.transactionSync(() => {
+      const w = new LedgerWriter(books);
+      for (let i = 0; i < 10_000; i++) {
+        w.post({ id: `big${i}`, seq: i + 1, kind: 'purchase', currency: '360', businessDate: '2026-11-23', entries: [['issuer:X:360', 'D', max], ['merchant:Y:360', 'C', max]] });
+      }
+      w.flush();
+    });
+    const total = 10_000n * BigInt(max);
+    expect(total > BigInt(Number.MAX_SAFE_INTEGER)).toBe(true);
+    const bal = allBalances(books);
+    expect(bal.get('issuer:X:360')!.debitsPosted).toBe(total);
+    expect(bal.get('merchant:Y:360')!.creditsPosted).toBe(total);
+    expect(books.movements.get('2026-11-23|merchant:Y:360')).toEqual({ d: '0', c: total.toString() });
+    // An unbalanced posting never touches a balance.
+    expect(() =>
+      books.root.transactionSync(() => new LedgerWriter(books).post({ id: 'bad', seq: 0, kind: 'x', currency: '360', businessDate: '2026-11-23', entries: [['issuer:X:360', 'D', 2], ['merchant:Y:360', 'C', 1]] })),
+    ).toThrow(/debits 2 ≠ credits 1/);
     await books.root.close();
     rmSync(dir, { recursive: true, force: true });
   });
