@@ -12,8 +12,10 @@ export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 /** In-flight requests with a key at once; beyond it the edge answers 503 rather than grow memory. */
 export const MAX_IN_FLIGHT = 65_536;
-/** Expired records removed per sweep call (the sweep runs on a timer, never unbounded). */
+/** Expired records removed per sweep call, and records looked at per call (the sweep runs on a timer and
+ * resumes where it stopped, so it never scans the whole table at once). */
 const SWEEP_BATCH = 1_000;
+const SWEEP_SCAN = 20_000;
 
 export function requestHash(method: string, path: string, body: string | Buffer): string {
   return createHash('sha256').update(method).update('\0').update(path).update('\0').update(body).digest('hex');
@@ -33,6 +35,7 @@ interface InFlight {
 
 export class IdempotencyStore {
   private readonly inFlight = new Map<string, InFlight>();
+  private sweepFrom: string | undefined;
   constructor(
     private readonly db: Database<IdemEntry, string>,
     readonly ttlMs: number,
@@ -85,10 +88,15 @@ export class IdempotencyStore {
   /** Deletes up to SWEEP_BATCH expired records; returns how many. */
   async sweep(now = Date.now()): Promise<number> {
     const expired: string[] = [];
-    for (const { key, value } of this.db.getRange({})) {
+    let scanned = 0;
+    let last: string | undefined;
+    for (const { key, value } of this.db.getRange(this.sweepFrom !== undefined ? { start: this.sweepFrom } : {})) {
+      last = key;
       if (value.expiresAt <= now) expired.push(key);
-      if (expired.length >= SWEEP_BATCH) break;
+      if (expired.length >= SWEEP_BATCH || ++scanned >= SWEEP_SCAN) break;
     }
+    // Resume after the last key looked at next time; wrap around at the end of the table.
+    this.sweepFrom = scanned >= SWEEP_SCAN || expired.length >= SWEEP_BATCH ? last : undefined;
     if (expired.length === 0) return 0;
     await this.db.transaction(() => {
       for (const k of expired) {

@@ -36,6 +36,8 @@ export interface HttpApiOptions {
   /** Request-signature replay window in seconds (default 300). */
   signatureToleranceS?: number;
   webhooks?: WebhookOptions;
+  /** An engine call without an answer by then → 503 engine_unavailable and a safety reversal (default 30 s). */
+  engineTimeoutMs?: number;
   /** Dashboard at /dashboard (default on). */
   dashboard?: DashboardOptions | false;
 }
@@ -83,7 +85,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   const keys = loadVaultKeys(opts.dataDir, store.meta);
   const vault = new Vault(store.tokens, store.fingerprints, keys);
   const webhooks = new WebhookDispatcher(store, keys.dataKey, opts.webhooks);
-  const service = new PaymentService(store, opts.authorizer, vault, webhooks);
+  const service = new PaymentService(store, opts.authorizer, vault, webhooks, opts.engineTimeoutMs);
   const auth = new KeyAuthenticator(store, keys.dataKey);
   const idem = new IdempotencyStore(store.idem, opts.idempotencyTtlMs ?? 24 * 3600_000);
   const limiter = new RateLimiter(opts.rateLimit ?? { perSecond: 1000, burst: 2000 });

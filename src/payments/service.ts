@@ -60,7 +60,11 @@ export class PaymentService {
     private readonly authorizer: Authorizer,
     private readonly vault: Vault,
     private readonly webhooks: WebhookDispatcher | undefined,
-  ) {}
+    /** An engine call that has not answered by then is treated as unavailable (503 + safety reversal). */
+    private readonly engineTimeoutMs = 30_000,
+  ) {
+    if (!(engineTimeoutMs > 0)) throw new Error('engineTimeoutMs must be positive');
+  }
 
   private nextTxnId(): string {
     return `${this.idPrefix}${(++this.seq).toString(36)}`;
@@ -80,11 +84,17 @@ export class PaymentService {
   private async decide(txn: Txn): Promise<Decision> {
     const t0 = performance.now();
     let d: Decision;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      d = await this.authorizer.authorize(txn);
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no decision within ${this.engineTimeoutMs} ms`)), this.engineTimeoutMs);
+      });
+      d = await Promise.race([this.authorizer.authorize(txn), deadline]);
     } catch (e) {
       plog.error('engine call failed', { txnId: txn.id, kind: txn.kind, err: (e as Error).message });
       throw new EngineUnavailableError();
+    } finally {
+      clearTimeout(timer);
     }
     engineLatency.recordMicros((performance.now() - t0) * 1000);
     decisions.inc({ kind: txn.kind, code: d.responseCode });

@@ -6,7 +6,7 @@ import { card, startTestApi, type TestApi } from './helpers.js';
 
 let t: TestApi;
 beforeAll(async () => {
-  t = await startTestApi({ maxBodyBytes: 2048 });
+  t = await startTestApi({ maxBodyBytes: 2048, engineTimeoutMs: 400 });
 });
 afterAll(async () => {
   await t.close();
@@ -124,6 +124,23 @@ describe('validation and errors', () => {
     // The safety reversal reached the engine once it was back (it was sent while failing: it is logged, not retried).
     const list = await t.call('GET', '/v1/payments?status=declined&limit=100');
     expect(list.json.data.some((p: any) => p.decline_reason === 'engine unavailable' && p.response_code === '96')).toBe(true);
+  });
+
+  test('an engine that does not answer in time: 503 after the deadline, never a stalled request; a reversal follows', async () => {
+    t.issuer.delayMs = 1500;
+    const t0 = Date.now();
+    try {
+      const r = await t.call('POST', '/v1/payments', { amount: 321, currency: 'USD', card: card() });
+      expect(r.status).toBe(503);
+      expect(r.json.error.code).toBe('engine_unavailable');
+      expect(Date.now() - t0).toBeLessThan(1400);
+    } finally {
+      t.issuer.delayMs = 0;
+    }
+    // The late purchase and then the safety reversal of it reach the engine.
+    await new Promise((r) => setTimeout(r, 2000));
+    const purchase = t.issuer.seen.find((x) => x.kind === 'purchase' && x.amount === 321)!;
+    expect(t.issuer.seen.some((x) => x.kind === 'reversal' && x.original?.txnId === purchase.id)).toBe(true);
   });
 
   test('an unexpected exception is a bare 500: no message, no stack', async () => {

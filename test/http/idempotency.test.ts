@@ -1,6 +1,7 @@
 // Idempotency-Key: same key + same request → first response (engine called once); different request → 422;
 // still running → 409; expiry after the TTL; scope is per merchant.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { IdempotencyStore } from '../../src/http/idempotency.js';
 import { card, startTestApi, type TestApi } from './helpers.js';
 
 let t: TestApi;
@@ -89,5 +90,22 @@ describe('Idempotency-Key', () => {
     expect(down.status).toBe(503);
     const retry = await t.call('POST', '/v1/payments', body(900), { 'idempotency-key': 'k-5xx' });
     expect(retry.status).toBe(201);
+  });
+});
+
+describe('idempotency sweep', () => {
+  test('removes expired records only', async () => {
+    const store = new IdempotencyStore(t.api.store.idem, 1000);
+    const now = Date.now();
+    for (const k of ['a', 'b', 'c']) {
+      expect(store.begin('mer_sweep', k, 'h', now).kind).toBe('new');
+      await store.finish('mer_sweep', k, 'h', 200, '{}', k === 'c' ? now + 5000 : now);
+    }
+    const removed = await store.sweep(now + 2000);
+    expect(removed).toBeGreaterThanOrEqual(2);
+    expect(t.api.store.idem.get('mer_sweep|a')).toBeUndefined();
+    expect(t.api.store.idem.get('mer_sweep|b')).toBeUndefined();
+    expect(t.api.store.idem.get('mer_sweep|c')).toBeDefined();
+    expect(store.begin('mer_sweep', 'c', 'h', now + 2000)).toEqual({ kind: 'replay', status: 200, body: '{}' });
   });
 });

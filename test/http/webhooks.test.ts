@@ -125,6 +125,16 @@ describe('webhooks', () => {
     expect(list.json.data[0].id).toBe(id); // newest first
   });
 
+  test('dispute.opened from the settlement side (HttpApi.emitEvent) is delivered signed', async () => {
+    received.length = 0;
+    script = [];
+    await t.api.emitEvent(t.merchantId, 'dispute.opened', { object: 'dispute', payment: 'pay_x', amount: 4200, reason: '4837' });
+    const r = await until(() => received[0]);
+    const e = JSON.parse(r.body);
+    expect(e).toMatchObject({ type: 'dispute.opened', data: { object: { object: 'dispute', payment: 'pay_x', amount: 4200 } } });
+    expect(verifySignature(String(r.headers['gerbang-signature']), secret, r.body)).toEqual({ ok: true });
+  });
+
   test('an unreachable endpoint is retried and logged as a connection failure, never blocking payments', async () => {
     await t.call('POST', '/v1/webhook_endpoint', { url: 'http://127.0.0.1:9/nothing-listens' });
     const t0 = Date.now();
