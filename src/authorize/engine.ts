@@ -29,6 +29,7 @@ export interface EngineContext {
 
 /** Plans committed in one LMDB write transaction at most: bounds how long the writer lock is held. */
 export const MAX_GROUP = 4096;
+const GROUP_ASYNC = process.env.GERBANG_GROUP_COMMIT !== 'sync';
 
 /**
  * Group commit: plans submitted during one event-loop turn (from every concurrent task of this worker) are
@@ -41,6 +42,26 @@ export class GroupCommitter {
   private scheduled = false;
   commits = 0;
   constructor(private readonly s: State) {}
+
+  /** One async transaction() callback for the whole group: commit and fsync run on lmdb-js's write thread. */
+  private runAsync(group: { plan: CommitPlan; resolve: (r: Committed | Error) => void }[]): void {
+    const s = this.s;
+    const body = () =>
+      group.map((g) => {
+        try {
+          return commitBody(s, g.plan);
+        } catch (e) {
+          return e instanceof Error ? e : new Error(String(e));
+        }
+      });
+    void (s.root.transaction(body) as Promise<(Committed | Error)[]>)
+      .then(async (results) => {
+        await s.root.flushed;
+        this.commits++;
+        group.forEach((g, i) => g.resolve(results[i]));
+      })
+      .catch((e: unknown) => group.forEach((g) => g.resolve(e instanceof Error ? e : new Error(String(e)))));
+  }
 
   submit(plan: CommitPlan): Promise<Committed | Error> {
     return new Promise((resolve) => {
@@ -60,6 +81,7 @@ export class GroupCommitter {
       setImmediate(() => this.run());
     }
     const s = this.s;
+    if (GROUP_ASYNC) return this.runAsync(group);
     let results: (Committed | Error)[];
     const t0 = performance.now();
     let tBody = 0;
