@@ -50,7 +50,6 @@ describe('card checks', () => {
   });
 
   it('unknown card 14, bad Luhn 30, unknown currency 30, expiry mismatch 54', async () => {
-    expect((await one(txn('4761739001010010', 'purchase', 100))).responseCode).toBe(luhnOk('4761739001010010') ? '14' : '30');
     const unknown = demoPan(5_000_000);
     expect((await one(txn(unknown, 'purchase', 100))).responseCode).toBe('14');
     expect((await one(txn(11, 'purchase', 100, { pan: demoCard(11).pan.slice(0, -1) + ((Number(demoCard(11).pan.slice(-1)) + 1) % 10) }))).responseCode).toBe('30');
@@ -80,16 +79,6 @@ describe('card checks', () => {
     expect((await one(txn(demoPan(900), 'purchase', 1_000))).responseCode).toBe('65'); // third today, limit 2
   });
 });
-
-function luhnOk(pan: string): boolean {
-  let s = 0;
-  for (let i = 0; i < pan.length; i++) {
-    let d = Number(pan[pan.length - 1 - i]);
-    if (i % 2) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    s += d;
-  }
-  return s % 10 === 0;
-}
 
 describe('HSM checks (PIN, CVV2, ARQC) through the HSM simulator', () => {
   it('right PIN approves; wrong PIN 55 twice then 75; tries exhausted stays 75 even with the right PIN', async () => {
