@@ -221,9 +221,11 @@ export class Matcher {
       for (const b of parts.slice(1)) this.addBreak('duplicate', s, b, signed(b.amount, b.cdi), `${s.ref} booked again`);
     }
 
+    // A bank item that names a group (a PmtInfId, a batch id) is a reference to the group: one-to-many first,
+    // so the amount-only tolerant pass cannot hand it to an unrelated item of the same amount.
     let rest = this.leftovers;
-    if (rules.passes.includes('tolerant')) rest = this.tolerantPass(rest);
     if (rules.passes.includes('oneToMany')) rest = this.oneToManyPass(rest);
+    if (rules.passes.includes('tolerant')) rest = this.tolerantPass(rest);
 
     const expected: Expected[] = [];
     let matchedSwitch = 0;
