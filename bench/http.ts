@@ -3,7 +3,7 @@
 // LMDB), and against a bare uWS hello-world in the same server process as the ceiling.
 // The server runs in a child process (this file with --serve) so autocannon does not share its event loop.
 // Each phase runs --runs times; figures are medians (the box's 2 cores are shared, so single runs are noisy).
-// Flags: --duration S (per run, default 8) --runs N (3) --connections N (64) --cards N (2000)
+// Flags: --duration S (per run, default 8) --runs N (3) --connections N (64) --cards N (10000)
 //        --workers N (engine threads, 1) --fraud on|off (on) --json
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -35,28 +35,33 @@ const SEED = 1;
 interface ServeInfo {
   port: number;
   helloPort: number;
-  apiKey: string;
-  signingSecret: string;
+  /** One API key and signing secret per bench merchant (traffic is spread over them, as a real acquirer's is). */
+  merchants: { apiKey: string; signingSecret: string }[];
 }
+const MERCHANTS = 16;
 
 /** Child: provisions demo cards, starts the engine and the API, plus a bare uWS hello-world; prints one JSON line. */
 async function serve(): Promise<void> {
   const dir = word('data', '');
-  const cards = flag('cards', 2000);
+  const cards = flag('cards', 10_000);
   const s = openState(dir, { create: true });
   await provision(s, demoProvisionInput(SEED, cards));
   await closeState(s);
   const fraudOn = word('fraud', 'on') !== 'off';
   const authorizer = await createAuthorizer({ dataDir: dir, hsm: { host: '127.0.0.1', port: 9 }, workers: flag('workers', 1), fraud: { enabled: fraudOn } });
   const api = await startHttpApi({ port: 0, authorizer, dataDir: dir, dashboard: false, rateLimit: { perSecond: 1e9, burst: 1e9 } });
-  const m = await api.createMerchant({ name: 'Bench Shop', id: 'mer_bench' });
+  const merchants: ServeInfo['merchants'] = [];
+  for (let i = 0; i < MERCHANTS; i++) {
+    const m = await api.createMerchant({ name: `Bench Shop ${i}`, id: `mer_bench${i}`, mcc: ['5411', '5812', '5999', '5732'][i % 4] });
+    merchants.push({ apiKey: m.apiKey, signingSecret: m.signingSecret });
+  }
   const hello = uWS.App().get('/*', (res) => {
     res.end('hello');
   });
   const helloPort = await new Promise<number>((resolve, reject) =>
     hello.listen('127.0.0.1', 0, (sock) => (sock ? resolve(uWS.us_socket_local_port(sock)) : reject(new Error('hello-world could not listen')))),
   );
-  const info: ServeInfo = { port: api.port, helloPort, apiKey: m.apiKey, signingSecret: m.signingSecret };
+  const info: ServeInfo = { port: api.port, helloPort, merchants };
   process.stdout.write(JSON.stringify(info) + '\n');
   process.on('SIGTERM', () => {
     void (async () => {
@@ -106,7 +111,7 @@ async function main(): Promise<void> {
   const durationS = flag('duration', 8);
   const runs = flag('runs', 3);
   const connections = flag('connections', 64);
-  const cards = flag('cards', 2000);
+  const cards = flag('cards', 10_000);
   const dir = mkdtempSync(`${tmpdir()}/gerbang-bench-http-`);
   const child = spawn(
     process.execPath,
@@ -130,20 +135,21 @@ async function main(): Promise<void> {
   const pans = Array.from({ length: cards }, (_, i) => demoPan(i, SEED));
   const exp = { exp_month: Number(DEMO_EXPIRY.slice(2)), exp_year: 2000 + Number(DEMO_EXPIRY.slice(0, 2)) };
   let n = 0;
-  const secret = info.signingSecret;
   const payment = {
     method: 'POST',
     path: '/v1/payments',
     setupRequest(req: Record<string, any>) {
       n++;
-      const body = JSON.stringify({ amount: 500_000 + (n % 20) * 100_000, currency: 'IDR', card: { number: pans[n % pans.length], ...exp } });
+      const m = info.merchants[n % info.merchants.length];
+      // IDR 60 000–150 000: above the fraud model's small-amount (card testing) line, within the demo limits.
+      const body = JSON.stringify({ amount: 6_000_000 + (n % 10) * 1_000_000, currency: 'IDR', card: { number: pans[(n * 7919) % pans.length], ...exp } });
       req.body = body;
       req.headers = {
         ...req.headers,
-        authorization: `Bearer ${info.apiKey}`,
+        authorization: `Bearer ${m.apiKey}`,
         'content-type': 'application/json',
         'idempotency-key': `bench-${process.pid}-${n}`,
-        'gerbang-signature': signatureHeader(secret, body),
+        'gerbang-signature': signatureHeader(m.signingSecret, body),
       };
       return req;
     },

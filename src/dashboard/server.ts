@@ -13,6 +13,10 @@ export interface DashboardOptions {
   sources?: Partial<DashboardSources>;
   /** Extra numbers to show (queue depths of the host process). */
   extra?: () => Record<string, number>;
+  /** Checks the HSM (e.g. `() => hsm.diagnostics().then(() => true)`); its result feeds the gauge
+   * `gerbang_hsm_up` every `hsmProbeMs` (default 5000). A probe that throws or takes over 2 s counts as down. */
+  hsmProbe?: () => Promise<boolean>;
+  hsmProbeMs?: number;
 }
 
 const TOPIC = 'dashboard';
@@ -43,6 +47,28 @@ export function mountDashboard(app: uWS.TemplatedApp, opts: DashboardOptions = {
   }, opts.intervalMs ?? 1000);
   timer.unref();
 
+  let probeTimer: NodeJS.Timeout | undefined;
+  if (opts.hsmProbe) {
+    const probe = opts.hsmProbe;
+    const hsmUp = metrics.gauge('gerbang_hsm_up', 'HSM reachable (1) or not (0), from the dashboard probe');
+    let running = false;
+    const run = () => {
+      if (running) return; // never more than one probe in flight
+      running = true;
+      let t: NodeJS.Timeout | undefined;
+      const timeout = new Promise<boolean>((r) => (t = setTimeout(() => r(false), 2000)));
+      Promise.race([probe().catch(() => false), timeout])
+        .then((ok) => hsmUp.set(ok ? 1 : 0))
+        .finally(() => {
+          clearTimeout(t);
+          running = false;
+        });
+    };
+    run();
+    probeTimer = setInterval(run, opts.hsmProbeMs ?? 5000);
+    probeTimer.unref();
+  }
+
   const serve = (path: string, type: string, body: string | Buffer) =>
     app.get(path, (res) => {
       res.cork(() => res.writeStatus('200 OK').writeHeader('content-type', type).writeHeader('cache-control', 'no-cache').end(body));
@@ -65,7 +91,10 @@ export function mountDashboard(app: uWS.TemplatedApp, opts: DashboardOptions = {
     },
   });
   return {
-    close: () => clearInterval(timer),
+    close: () => {
+      clearInterval(timer);
+      if (probeTimer) clearInterval(probeTimer);
+    },
     current: () => last,
   };
 }

@@ -12,6 +12,7 @@ import { parseExposition } from '../../src/dashboard/snapshot.js';
 import { startHttpApi, type HttpApi } from '../../src/http/server.js';
 import { startSwitch, type RunningSwitch } from '../../src/runtime/index.js';
 import { demoCard } from '../../src/demo/portfolio.js';
+import { createHsmClient, type HsmClient } from '../../src/hsm/client.js';
 import { ACQUIRER, tempDir, testConfig, waitFor } from '../switch/helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -21,12 +22,19 @@ let key: string;
 let base: string;
 let browser: BrowserContext | undefined;
 let profile: string;
+let hsm: HsmClient;
 
 beforeAll(async () => {
   sw = await startSwitch(testConfig(tempDir('dashboard')), { hsmMode: 'in-process', issuerSim: { latencyMs: 1, jitterMs: 0, approveRate: 1 } });
   await waitFor(() => sw.issuers.get('bank-b')!.links[0].isUp, 5000, 'issuer link up');
   // The HTTP front as the switch will run it: same engine, same data dir.
-  api = await startHttpApi({ port: 0, authorizer: sw.authorizer!, dataDir: sw.config.dataDir, dashboard: { intervalMs: 250 } });
+  hsm = createHsmClient({ host: '127.0.0.1', port: sw.hsmPort! });
+  api = await startHttpApi({
+    port: 0,
+    authorizer: sw.authorizer!,
+    dataDir: sw.config.dataDir,
+    dashboard: { intervalMs: 250, hsmProbe: () => hsm.diagnostics().then(() => true), hsmProbeMs: 500 },
+  });
   key = (await api.createMerchant({ name: 'Dash Shop', id: 'mer_dash' })).apiKey;
   base = `http://127.0.0.1:${api.port}`;
   profile = mkdtempSync(join(tmpdir(), 'gerbang-chromium-'));
@@ -41,6 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await api?.close();
+  await hsm?.close();
   await sw?.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
@@ -122,6 +131,7 @@ describe('dashboard', () => {
     expect(Object.keys(live.tpsByChannel)).toEqual(expect.arrayContaining(['iso', 'http']));
     expect(await page.locator('#links').textContent()).toContain('bank-b');
     expect(await page.locator('#links').textContent()).toContain('up');
+    expect(await page.locator('#hsm').textContent()).toBe('up');
 
     // After traffic stops, wait for a snapshot computed later, then compare with /metrics.
     const stoppedAt = Date.now();
