@@ -38,10 +38,11 @@ export function appendSettled(store: SettledStore, record: NewSettledRecord): nu
   if (existing !== undefined) return existing;
   const seq = ((store.records.get(SEQ_KEY) as number | undefined) ?? 0) + 1;
   const stored: SettledRecord = { ...record, seq };
-  // putSync inside transactionSync writes into that same transaction (no async batching, no own commit).
-  store.records.putSync(seq, stored);
-  store.records.putSync(SEQ_KEY, seq);
-  store.ids.putSync(record.id, seq);
+  // put (never putSync: inside an async transaction() callback putSync commits on its own) joins the caller's
+  // transaction in both transaction() and transactionSync(); reads in the callback see these writes.
+  void store.records.put(seq, stored);
+  void store.records.put(SEQ_KEY, seq);
+  void store.ids.put(record.id, seq);
   return seq;
 }
 

@@ -1,0 +1,125 @@
+// From the authorization journal to the settled-record stream. The engine calls journal hooks INSIDE its write
+// transaction right after it writes the journal record (src/authorize/commit.ts registerJournalHook), so
+// wiring settlement in is one call at start-up:
+//
+//   registerJournalHook(settledJournalHook({ issuerId: 'ONUS' }));
+//
+// Only approved events that move money become records: purchase (or 'advice' when it came as an 0120/0220
+// advice), preauth (a hold), completion, refund and the reversal of any of them. Balance inquiries, declines,
+// cash withdrawals (no merchant to settle) and incrementals (LIMITATION: the ledger models one hold per preauth)
+// produce nothing. Atomicity is LMDB's: the hook's writes commit in the engine's transaction or not at all
+// (note: lmdb-js's async transaction() commits what the callback wrote even when it throws, so the hook
+// itself never throws).
+import type { RootDatabase } from 'lmdb';
+import { metrics } from '../metrics/registry.js';
+import type { JournalRecord } from '../state/records.js';
+import { appendSettled, openSettledStore, type SettledStore } from './lmdb.js';
+import { settledRecordId, type NewSettledRecord, type SettledKind, type Split } from './types.js';
+
+export interface JournalMapOptions {
+  /** The issuer id the on-us engine settles as (default 'ONUS'). */
+  issuerId?: string;
+}
+
+const ADVICE_MTIS = new Set(['0120', '0121', '0220', '0221']);
+
+/** The settled kind a journal record maps to, or undefined when it moves no merchant money. */
+export function settledKindOf(rec: Pick<JournalRecord, 'kind' | 'mti' | 'approved'>): SettledKind | undefined {
+  if (!rec.approved) return undefined;
+  switch (rec.kind) {
+    case 'purchase':
+      return ADVICE_MTIS.has(rec.mti) ? 'advice' : 'purchase';
+    case 'preauth':
+      return 'preauth';
+    case 'completion':
+      return 'completion';
+    case 'refund':
+      return 'refund';
+    case 'reversal':
+      return 'reversal';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Pure mapping: the settled record for journal record `rec`, given the journal record it refers to (for
+ * completions, refunds and reversals) and the payment's marketplace split if it had one.
+ */
+export function settledFromJournal(rec: JournalRecord, original: JournalRecord | undefined, opts: JournalMapOptions = {}, split?: Split): NewSettledRecord | undefined {
+  const kind = settledKindOf(rec);
+  if (!kind) return undefined;
+  let originalId: string | undefined;
+  let amount = rec.approvedAmount;
+  if (original) {
+    const ok = settledKindOf(original);
+    if (ok) originalId = settledRecordId(original.txnId, ok);
+  }
+  if (kind === 'reversal') {
+    // A reversal of something that never moved money (a decline, a balance inquiry) settles nothing.
+    if (!original || !originalId) return undefined;
+    amount = original.approvedAmount;
+  }
+  return toRecord();
+
+  function toRecord(): NewSettledRecord | undefined {
+    if (!(amount > 0)) return undefined;
+    if (kind === 'completion' && !originalId) {
+      // A completion whose preauth we cannot name still captured money: settle it as a purchase.
+      return build('purchase');
+    }
+    return build(kind!);
+  }
+
+  function build(k: SettledKind): NewSettledRecord {
+    const r: NewSettledRecord = {
+      id: settledRecordId(rec.txnId, k),
+      kind: k,
+      txnId: rec.txnId,
+      amount,
+      currency: rec.currency,
+      merchantId: rec.merchantId ?? (rec.terminalId ? `T:${rec.terminalId}` : 'UNKNOWN'),
+      acquirerId: rec.acquirerId || 'UNKNOWN',
+      issuerId: opts.issuerId ?? 'ONUS',
+      occurredAt: new Date(rec.at).toISOString(),
+    };
+    if (originalId && k !== 'purchase') r.originalId = originalId;
+    if (split && (k === 'purchase' || k === 'advice' || k === 'completion')) r.split = split;
+    if (rec.panMasked) r.panMasked = rec.panMasked;
+    if (rec.panHash) r.panHash = rec.panHash;
+    return r;
+  }
+}
+
+const stores = new WeakMap<RootDatabase, SettledStore>();
+const refused = metrics.counter('gerbang_stream_refused_total', 'Journal records whose settled record failed validation (logged, not appended)');
+
+/** Minimal view of the engine's State the hook needs. */
+export interface JournalState {
+  root: RootDatabase;
+  journal: { get(seq: number): JournalRecord | undefined };
+}
+
+/**
+ * The journal hook: appends the record's settled event to the stream in the SAME write transaction.
+ * The split comes from the journal record when the engine stores it there (`split` field), else none.
+ */
+export function settledJournalHook(opts: JournalMapOptions = {}): (s: JournalState, rec: JournalRecord) => void {
+  return (s, rec) => {
+    if (!rec.approved) return;
+    let store = stores.get(s.root);
+    if (!store) stores.set(s.root, (store = openSettledStore(s.root)));
+    const original = rec.originalSeq !== undefined ? s.journal.get(rec.originalSeq) : undefined;
+    const split = (rec as JournalRecord & { split?: Split }).split;
+    const settled = settledFromJournal(rec, original, opts, split);
+    if (!settled) return;
+    try {
+      // Validation throws before any write; the authorization must not fail because settlement dislikes a
+      // field, so the record is refused loudly and reconciliation finds it in the journal.
+      appendSettled(store, settled);
+    } catch (e) {
+      refused.inc();
+      process.stderr.write(`settled stream: refused journal seq ${rec.seq}: ${(e as Error).message}\n`);
+    }
+  };
+}
