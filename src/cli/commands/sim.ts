@@ -110,7 +110,7 @@ export function summaryText(s: AcquirerSummary): string {
     `timeouts ${s.timeouts}  errors ${s.errors}  late ${s.late}  undecodable ${s.undecodable}`,
     `response codes: ${codes || '(none)'}`,
     `by kind: ${kinds || '(none)'}`,
-    `generator: ${s.cpuUsPerRequest} µs CPU per request, send lag p99 ${s.sendLagP99Ms} ms, pool ${s.poolReused ? 'reused' : `built in ${s.poolBuildMs} ms`}`,
+    `generator: ${s.cpuUsPerRequest} µs CPU per request, send lag p99 ${s.sendLagP99Ms} ms; transactions prepared in ${s.poolBuildMs} ms, encoded in ${s.wireBuildMs} ms${s.unpatchableShapes ? ` (${s.unpatchableShapes} shapes encoded per message)` : ''}`,
   ].join('\n');
 }
 
