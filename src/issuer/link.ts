@@ -73,6 +73,7 @@ export class IssuerLink extends EventEmitter {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private ticker: NodeJS.Timeout | null = null;
   private echoInFlight = false;
+  private corked = false;
   private readonly log: Logger;
   stats = { sent: 0, answered: 0, timeouts: 0, unmatched: 0, connects: 0, signOns: 0, echoes: 0, badFrames: 0 };
 
@@ -312,6 +313,15 @@ export class IssuerLink extends EventEmitter {
     } catch (e) {
       this.log.error('cannot encode message for issuer', { mti: msg.mti, error: (e as Error).message });
       return false;
+    }
+    // Coalesce messages written in the same tick into one syscall.
+    if (!this.corked) {
+      this.corked = true;
+      sock.cork();
+      setImmediate(() => {
+        this.corked = false;
+        sock.uncork();
+      });
     }
     sock.write(bytes);
     return true;

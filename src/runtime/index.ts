@@ -37,7 +37,12 @@ export interface Service {
 export interface StartOptions {
   /** HSM simulator in a child process (default, closer to production) or in this process (tests). */
   hsmMode?: 'child' | 'in-process';
-  /** Extra options for the issuer simulator the runtime starts (fail modes, latency, seed). */
+  /**
+   * Issuer simulator in a child process (default: a remote bank is another machine, and it keeps the simulator's
+   * work off the switch's event loop) or in this process (tests that drive its fail modes and read recent()).
+   */
+  issuerSimMode?: 'child' | 'in-process';
+  /** Extra options for an in-process issuer simulator (fail modes, latency, seed); implies in-process. */
   issuerSim?: Partial<IssuerSimOptions>;
   /** Replaces the on-us engine (tests of the switch alone); null runs without one (on-us answers 91). */
   onus?: Decider | null;
@@ -76,26 +81,26 @@ function repoRoot(): string {
   throw new Error('cannot find bin/gerbang.js above the runtime module');
 }
 
-/** Starts `gerbang hsm --port P --json` and resolves with its port once it prints it. */
-async function spawnHsm(port: number, log: Logger): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(repoRoot(), 'bin', 'gerbang.js'), 'hsm', '--port', String(port), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `gerbang <args> --json` and resolves with the port it prints as JSON on its first stdout line. */
+async function spawnGerbang(what: string, args: string[], log: Logger): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, [join(repoRoot(), 'bin', 'gerbang.js'), ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr!.on('data', (b: Buffer) => {
-    for (const line of b.toString('utf8').split('\n')) if (line.trim()) log.debug('hsm', { line: line.slice(0, 300) });
+    for (const line of b.toString('utf8').split('\n')) if (line.trim()) log.debug(what, { line: line.slice(0, 300) });
   });
   const lines = createInterface({ input: child.stdout! });
   const got = await new Promise<number>((res, rej) => {
-    const t = setTimeout(() => rej(new Error('HSM simulator did not start within 10 s')), 10_000);
-    child.once('exit', (code) => (clearTimeout(t), rej(new Error(`HSM simulator exited with ${code}`))));
+    const t = setTimeout(() => rej(new Error(`${what} did not start within 15 s`)), 15_000);
+    child.once('exit', (code) => (clearTimeout(t), rej(new Error(`${what} exited with ${code}`))));
     lines.once('line', (l) => {
       clearTimeout(t);
       try {
         res((JSON.parse(l) as { port: number }).port);
       } catch {
-        rej(new Error(`HSM simulator said ${l.slice(0, 100)}`));
+        rej(new Error(`${what} said ${l.slice(0, 100)}`));
       }
     });
   });
-  lines.on('line', () => {}); // keep draining (final stats line)
+  lines.on('line', () => {}); // keep draining (final counters line)
   return { port: got, child };
 }
 
@@ -146,7 +151,7 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
     let hsmAddr = { host: cfg.hsm.host, port: cfg.hsm.port };
     if (cfg.hsm.simulator) {
       if ((opts.hsmMode ?? 'child') === 'child') {
-        const h = await spawnHsm(cfg.hsm.port, log);
+        const h = await spawnGerbang('hsm-sim', ['hsm', '--port', String(cfg.hsm.port)], log);
         services.push({ name: 'hsm-sim', close: () => stopChild(h.child) });
         hsmPort = h.port;
       } else {
@@ -176,11 +181,19 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
 
     // Issuer simulator for links that say simulator: true.
     let issuerSim: IssuerSim | null = null;
+    let issuerSimPort: number | null = null;
     if (cfg.issuerSimulator) {
       const sc = cfg.issuerSimulator;
-      issuerSim = await startIssuerSim({ spec: sc.spec, framing: sc.framing as IssuerSimOptions['framing'], ...opts.issuerSim });
-      const sim = issuerSim;
-      services.push({ name: 'issuer-sim', close: () => sim.close() });
+      if ((opts.issuerSimMode ?? (opts.issuerSim ? 'in-process' : 'child')) === 'child') {
+        const c = await spawnGerbang('issuer-sim', ['sim', 'issuer', '--port', '0', '--spec', sc.spec, '--framing', sc.framing], log);
+        services.push({ name: 'issuer-sim', close: () => stopChild(c.child) });
+        issuerSimPort = c.port;
+      } else {
+        issuerSim = await startIssuerSim({ spec: sc.spec, framing: sc.framing as IssuerSimOptions['framing'], ...opts.issuerSim });
+        const sim = issuerSim;
+        services.push({ name: 'issuer-sim', close: () => sim.close() });
+        issuerSimPort = sim.port;
+      }
     }
 
     // Issuers.
@@ -190,7 +203,7 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
       const spec = specOf(ic.spec);
       const svc = new IssuerService({
         cfg: ic,
-        addresses: ic.links.map((l) => (l.simulator ? { host: '127.0.0.1', port: issuerSim!.port } : { host: l.host, port: l.port })),
+        addresses: ic.links.map((l) => (l.simulator ? { host: '127.0.0.1', port: issuerSimPort! } : { host: l.host, port: l.port })),
         spec,
         saf,
         store,
@@ -206,7 +219,7 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
 
     const duplicates = new DuplicateDetector<Decision>(store, cfg.duplicates.windowMs);
     duplicates.startSweeper();
-    services.push({ name: 'duplicates', close: async () => duplicates.stop() });
+    services.push({ name: 'duplicates', close: () => duplicates.stop() });
     const pipeline = createPipeline({ routes, onus, issuers, duplicates, log });
 
     const listeners: AcquirerListener[] = [];
@@ -219,7 +232,6 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
       services.push({ name: `listener:${lc.id}`, close: () => l.close(cfg.shutdownGraceMs) });
     }
     const acquirerPorts = Object.fromEntries(listeners.map((l) => [l.id, l.port]));
-    const issuerSimPort = issuerSim?.port ?? null;
     let closing: Promise<void> | null = null;
     return {
       config: cfg,

@@ -258,7 +258,7 @@ class Connection {
     if (!this.corked) {
       this.corked = true;
       this.sock.cork();
-      process.nextTick(() => {
+      setImmediate(() => {
         this.corked = false;
         this.sock.uncork();
       });

@@ -2,6 +2,8 @@
 // DE 41 and message class (a repeat MTI such as 0201 counts as its 0200) — within the window gets the stored answer
 // and is never authorized twice. A repeat that arrives while the first is still being decided joins it.
 // Stored answers are Decisions (no PAN); the edge rebuilds the response from the repeat's own request.
+// A lookup is one LMDB read; records are written behind in batches (one transaction per event-loop turn) together
+// with an expiry index [at, key] that the sweep walks from the oldest end.
 import type { SwitchStore } from '../runtime/store.js';
 
 export interface DupParts {
@@ -27,10 +29,16 @@ interface Stored<T> {
   value: T;
 }
 
+/** Records written per LMDB transaction by the write-behind flush. */
+const FLUSH_BATCH = 2048;
+
 export class DuplicateDetector<T> {
   private readonly inFlight = new Map<string, Promise<T>>();
-  /** Answers written but maybe not yet committed: LMDB reads see them only after the async commit. */
+  /** Answers decided but not yet committed (write-behind): LMDB sees them after the next flush commits. */
   private readonly recent = new Map<string, Stored<T>>();
+  private unflushed: [string, Stored<T>][] = [];
+  private flushScheduled = false;
+  private flushing: Promise<void> = Promise.resolve();
   private sweepTimer: NodeJS.Timeout | null = null;
   duplicates = 0;
 
@@ -53,6 +61,10 @@ export class DuplicateDetector<T> {
    * Runs `work` once per key inside the window. Returns its value and whether this call was a duplicate.
    * `work` failing is not remembered (the acquirer may retry a request that got no answer).
    */
+  private lookup(key: string): Stored<T> | undefined {
+    return this.recent.get(key) ?? (this.store.dup.get(key) as Stored<T> | undefined);
+  }
+
   async once(key: string, work: () => Promise<T>): Promise<{ value: T; duplicate: boolean }> {
     const pending = this.inFlight.get(key);
     if (pending) {
@@ -60,7 +72,7 @@ export class DuplicateDetector<T> {
       return { value: await pending, duplicate: true };
     }
     const t = this.now();
-    const cached = this.recent.get(key) ?? (this.store.dup.get(key) as Stored<T> | undefined);
+    const cached = this.lookup(key);
     if (cached && t - cached.at <= this.windowMs) {
       this.duplicates++;
       return { value: cached.value, duplicate: true };
@@ -71,21 +83,46 @@ export class DuplicateDetector<T> {
       const value = await p;
       const rec: Stored<T> = { at: this.now(), value };
       this.recent.set(key, rec);
-      // Commit asynchronously (batched by lmdb-js); `recent` covers the gap until the commit is visible.
-      void Promise.all([this.store.dup.put(key, rec), this.store.dupExpiry.put([rec.at, key], 1)]).finally(() => {
-        if (this.recent.get(key) === rec) this.recent.delete(key);
-      });
+      this.unflushed.push([key, rec]);
+      if (this.unflushed.length >= FLUSH_BATCH) void this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => void this.flush());
+      }
       return { value, duplicate: false };
     } finally {
       this.inFlight.delete(key);
     }
   }
 
+  /** Writes the pending records in one LMDB transaction (one put per record is far costlier at 10k/s). */
+  flush(): Promise<void> {
+    this.flushScheduled = false;
+    const batch = this.unflushed;
+    if (batch.length === 0) return this.flushing;
+    this.unflushed = [];
+    const write = this.store.root.transaction(() => {
+      for (const [key, rec] of batch) {
+        this.store.dup.put(key, rec);
+        this.store.dupExpiry.put([rec.at, key], 1);
+      }
+    });
+    this.flushing = this.flushing.then(() => write).then(
+      () => {
+        for (const [key, rec] of batch) if (this.recent.get(key) === rec) this.recent.delete(key);
+      },
+      () => {
+        // Keep them in `recent` (still answered as duplicates while this process runs); the next flush may succeed.
+      },
+    );
+    return this.flushing;
+  }
+
   /** Deletes records older than the window; returns how many. Bounded work per call (50k records). */
   async sweep(limit = 50_000): Promise<number> {
     const cutoff = this.now() - this.windowMs;
     const expired: [number, string][] = [];
-    for (const { key } of this.store.dupExpiry.getRange({ start: [0, ''], end: [cutoff, '\uffff'], limit })) expired.push(key as [number, string]);
+    for (const key of this.store.dupExpiry.getKeys({ start: [0, ''], end: [cutoff, '\uffff'], limit })) expired.push(key as [number, string]);
     if (expired.length === 0) return 0;
     await this.store.root.transaction(() => {
       for (const k of expired) {
@@ -98,8 +135,10 @@ export class DuplicateDetector<T> {
     return expired.length;
   }
 
-  stop(): void {
+  /** Stops the sweeper and writes what is pending. */
+  async stop(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = null;
+    await this.flush();
   }
 }

@@ -69,15 +69,18 @@ describe('duplicate detector', () => {
     const [a, b] = await Promise.all([d.once(key, work), d.once(key, work)]);
     expect(a).toEqual({ value: 'answer-1', duplicate: false });
     expect(b).toEqual({ value: 'answer-1', duplicate: true });
-    await store.root.flushed;
+    await d.flush();
+    expect([...store.dup.getKeys({})]).toEqual([key]);
     t += 999;
     expect(await d.once(key, work)).toEqual({ value: 'answer-1', duplicate: true });
     t += 2;
     expect(await d.once(key, work)).toEqual({ value: 'answer-2', duplicate: false });
-    await store.root.flushed;
+    await d.flush();
+    // A new detector over the same store (a restart) still knows the answer.
+    expect(await new DuplicateDetector<string>(store, 1000, () => t).once(key, work)).toEqual({ value: 'answer-2', duplicate: true });
     t += 5000;
     expect(await d.sweep()).toBeGreaterThanOrEqual(1);
-    expect(store.dup.get(key)).toBeUndefined();
+    expect([...store.dup.getKeys({})]).toEqual([]);
     expect(runs).toBe(2);
     expect(baseMti('0421')).toBe('0420');
   });
