@@ -74,6 +74,12 @@ function jsonReply(status: number, body: unknown, headers?: Record<string, strin
   return { status, body: JSON.stringify(body), headers };
 }
 
+/** The `error.code` of a rendered error body, for the log line (never the body itself: it may echo input). */
+function errorCode(body: string): string | undefined {
+  const m = /"code":"([a-z_]{1,64})"/.exec(body);
+  return m ? m[1] : undefined;
+}
+
 function errorReply(e: ApiError): Reply {
   return jsonReply(e.status, e.body(), e.headers);
 }
@@ -99,6 +105,10 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
 
   const send = (res: uWS.HttpResponse, r: Reply, op: string, t0: number, state: { aborted: boolean }) => {
     requests.inc({ op, status: String(r.status) });
+    // Bad input is logged once, here (declines are results, not bad input; 429s are counted, not logged).
+    if (r.status >= 400 && r.status < 500 && r.status !== 402 && r.status !== 429 && hlog.enabled('info')) {
+      hlog.info('request rejected', { op, status: r.status, code: errorCode(r.body) });
+    }
     latency.recordMicros((performance.now() - t0) * 1000, { op });
     if (state.aborted) return;
     res.cork(() => {
