@@ -33,9 +33,9 @@ const GROUP_ASYNC = process.env.GERBANG_GROUP_COMMIT !== 'sync';
 
 /**
  * Group commit: plans submitted during one event-loop turn (from every concurrent task of this worker) are
- * committed in ONE synchronous write transaction, then answered once LMDB reports the commit flushed to disk.
- * A synchronous transaction holds LMDB's writer lock only while it runs (an async transaction() callback would
- * keep it across this thread's event-loop delays, stalling the other workers).
+ * committed by ONE lmdb-js async transaction() callback — one commit, one fsync — and answered once LMDB reports
+ * the commit flushed to disk. One callback per group (not per transaction) keeps the writer lock short; the
+ * synchronous variant (GERBANG_GROUP_COMMIT=sync, kept for comparison) blocks this worker on the fsync.
  */
 export class GroupCommitter {
   private queue: { plan: CommitPlan; resolve: (r: Committed | Error) => void }[] = [];
