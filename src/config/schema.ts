@@ -72,7 +72,7 @@ const standIn = {
     allowedKinds: { type: 'array', items: { type: 'string', enum: ['purchase', 'preauth', 'cash', 'balance', 'refund'] }, default: ['purchase', 'preauth'] },
     blockedMcc: { type: 'array', items: { type: 'string', pattern: '^[0-9]{4}$' }, default: ['6011', '7995'] },
     checkExpiry: { type: 'boolean', default: true },
-    declinePin: { type: 'boolean', default: false },
+    declinePin: { type: 'boolean', default: true },
     declineCode: { type: 'string', pattern: '^[0-9A-Z]{2}$', default: '05' },
     onTimeout: { type: 'boolean', default: false },
   },

@@ -81,3 +81,12 @@ describe('config loader', () => {
     expect(() => loadConfig(join(dir, 'missing.yaml'))).toThrow(/missing\.yaml: cannot read: ENOENT/);
   });
 });
+
+describe('config/gerbang.example.yaml', () => {
+  it('is valid and says exactly what the built-in defaults say', async () => {
+    const { defaultConfig } = await import('../../src/config/defaults.js');
+    const { knownNames } = await import('../../src/runtime/index.js');
+    const file = join(import.meta.dirname, '..', '..', 'config', 'gerbang.example.yaml');
+    expect(loadConfig(file, knownNames())).toEqual(defaultConfig());
+  });
+});
