@@ -3,7 +3,7 @@
 // in-memory queue; when the queue is full it simply stays `pending` in the log and a periodic scan picks it up.
 // Retries use exponential backoff with a cap and a maximum number of attempts; a failed or succeeded
 // delivery can be replayed.
-import { randomBytes } from 'node:crypto';
+import { randomId } from '../http/ids.js';
 import { log } from '../runtime/log.js';
 import { metrics } from '../metrics/registry.js';
 import { signatureHeader } from '../http/signing.js';
@@ -75,10 +75,10 @@ export class WebhookDispatcher {
     const ep = merchant.webhook;
     if (!ep || this.closed) return undefined;
     if (ep.events.length > 0 && !ep.events.includes(type)) return undefined;
-    const eventId = 'evt_' + randomBytes(12).toString('base64url');
+    const eventId = randomId('evt_');
     const payload = JSON.stringify({ id: eventId, object: 'event', type, created: now, data: { object } });
     const d: DeliveryRecord = {
-      id: 'whd_' + randomBytes(12).toString('base64url'),
+      id: randomId('whd_'),
       merchantId: merchant.id,
       eventId,
       eventType: type,

@@ -109,3 +109,13 @@ describe('payment state machine', () => {
     expect(p.captured).toBe(0);
   });
 });
+
+describe('resource ids', () => {
+  test('pooled random ids: the format the schemas expect, no repeats across pool refills', async () => {
+    const { randomId } = await import('../../src/http/ids.js');
+    const seen = new Set<string>();
+    for (let i = 0; i < 5_000; i++) seen.add(randomId('pay_')); // ~15 pool refills
+    expect(seen.size).toBe(5_000);
+    for (const id of [...seen].slice(0, 50)) expect(id).toMatch(/^pay_[A-Za-z0-9_-]{16}$/);
+  });
+});
