@@ -30,6 +30,7 @@ const TARGET_P99_MS = 50;
 const BENCH_CARDS = 10_000;
 /** Terminals, one merchant each: merchant-velocity fraud features see a realistic spread. */
 const BENCH_TERMINALS = 2000;
+const STEP_PAUSE_MS = 1000;
 /** A step counts as sustained when it answered this share of what it sent within the deadline, without errors. */
 const MIN_ANSWERED = 0.999;
 
@@ -130,6 +131,7 @@ async function stepUp(
       );
     }
     const s = stepOf(rate, runs);
+    await new Promise((r) => setTimeout(r, STEP_PAUSE_MS)); // let a backlog drain before the next step
     steps.push(s);
     log(`${label}: ${fmtStep(s)}`);
     if (s.tps < rate * o.stopBelow) {
@@ -215,6 +217,9 @@ async function main(): Promise<number> {
       port = acquirerPortOf(sw.ready, 'iso');
       if (!port) throw new Error(`switch ready line has no acquirer port: ${JSON.stringify(sw.ready)}`);
     }
+    // Settle: a gentle unrecorded run so HSM connections, worker pools and JIT are up before the first step.
+    log('switch: settling at 50 TPS for 3 s (not recorded)…');
+    await runAcquirer({ port, tps: 50, durationS: 3, connections, pool, mix, timeoutMs, acquirerId: DEFAULT_ACQUIRER_ID, seed: 99 });
     steps = await stepUp('switch', port, rates, { ...common, stopBelow: 0.5 });
   } catch (e) {
     switchError = (e as Error).message;
