@@ -163,7 +163,7 @@ async function main(): Promise<number> {
     strict: true,
   });
   if (a.help) {
-    process.stdout.write(`Usage: node dist/bench/switch.js [--json] [--step-s 5] [--steps 500,2000,5000,10000,15000,20000]
+    process.stdout.write(`Usage: node dist/bench/switch.js [--json] [--step-s 5] [--steps 100,500,2000,5000,10000,15000,20000]
   [--echo-steps 5000,10000,20000,40000] [--warmup-s 1] [--runs 1] [--connections 8] [--pool 20000] [--mix ...]
   [--remote-share 0.3] [--timeout-ms 2000] [--target HOST:PORT (a switch already running)] [--no-echo]\n`);
     return 0;
@@ -174,7 +174,7 @@ async function main(): Promise<number> {
   const runs = Math.max(1, Number(a.runs ?? 1));
   const connections = Number(a.connections ?? 8);
   const timeoutMs = Number(a['timeout-ms'] ?? 2000);
-  const rates = nums(a.steps, [500, 2000, 5000, 10_000, 15_000, 20_000]);
+  const rates = nums(a.steps, [100, 500, 2000, 5000, 10_000, 15_000, 20_000]);
   const echoRates = nums(a['echo-steps'], [5000, 10_000, 20_000, 40_000]);
   const mix = a.mix ? parseMix(a.mix) : DEFAULT_MIX;
   const remoteShare = Number(a['remote-share'] ?? 0.3);
