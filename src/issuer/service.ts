@@ -33,6 +33,13 @@ const safDepth = metrics.gauge('gerbang_saf_depth', 'Store-and-forward entries w
 const standIns = metrics.counter('gerbang_standin_total', 'Stand-in decisions by issuer and DE 39');
 const issuerTimeouts = metrics.counter('gerbang_issuer_timeouts_total', 'Requests an issuer did not answer in time');
 
+interface ForwardedRecord {
+  mti: string;
+  stan: string;
+  transmittedAt: string;
+  issuerId: string;
+}
+
 /** SAF entries sent at once per issuer. */
 const SAF_WINDOW = 16;
 
@@ -131,6 +138,7 @@ export class IssuerService {
       } catch (e) {
         return this.fail(txn, '96', 'issuer', (e as Error).message);
       }
+      this.rememberForwarded(txn, msg, now);
       try {
         this.stats.forwarded++;
         const resp = await link.request(msg);
@@ -156,10 +164,28 @@ export class IssuerService {
     return { txnId: txn.id, responseCode: code, approved: false, approvedAmount: 0, reasons: [{ check, ok: false, detail }] };
   }
 
+  /** What the issuer saw of a request (its link STAN and DE 7), so an acquirer's later reversal can name it. */
+  private rememberForwarded(txn: Txn, sent: IsoMessage, now: Date): void {
+    const key = `${utcDay(now)}|${txn.acquirerId}|${txn.stan}|${txn.transmittedAt ?? ''}`;
+    const rec: ForwardedRecord = { mti: sent.mti, stan: String(sent.fields[11]), transmittedAt: String(sent.fields[7]), issuerId: this.id };
+    this.d.store.putLater(this.d.store.fwd, key, rec);
+  }
+
+  private forwardedOriginal(txn: Txn, now: Date): ForwardedRecord | undefined {
+    const o = txn.original;
+    if (!o?.stan) return undefined;
+    const tail = `|${o.acquirerId ?? txn.acquirerId}|${o.stan}|${o.transmittedAt ?? ''}`;
+    const yesterday = new Date(now.getTime() - 86_400_000);
+    return (this.d.store.fwd.get(utcDay(now) + tail) ?? this.d.store.fwd.get(utcDay(yesterday) + tail)) as ForwardedRecord | undefined;
+  }
+
   /** An acquirer's reversal of an issuer transaction: guaranteed delivery through SAF, accepted at once. */
   private async forwardReversal(txn: Txn, now: Date): Promise<Decision> {
     const msg = txnToIso(txn, { stan: '000000', now, forwarderId: this.d.forwarderId, receiverId: this.d.cfg.institutionId });
     msg.fields[39] = '17'; // customer cancellation
+    // DE 90 names the request as the issuer saw it (our link STAN and DE 7), when we forwarded it.
+    const orig = this.forwardedOriginal(txn, now);
+    if (orig && typeof msg.fields[90] === 'object') msg.fields[90] = { ...msg.fields[90], 1: orig.mti, 2: orig.stan, 3: orig.transmittedAt, 5: this.d.forwarderId.padStart(11, '0') };
     const ok = await this.queue('reversal', msg);
     if (!ok) return this.fail(txn, '96', 'saf', 'SAF queue full');
     return { txnId: txn.id, responseCode: '00', approved: true, approvedAmount: txn.amount, reasons: [{ check: 'issuer.reversal', ok: true, detail: 'queued for the issuer' }] };

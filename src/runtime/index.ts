@@ -27,7 +27,7 @@ import { pinTranslator } from '../switch/pin.js';
 import { compileRoutes } from '../switch/routing.js';
 import type { Decision } from '../model/txn.js';
 import { log as rootLog, type Logger } from './log.js';
-import { openSwitchStore, type SwitchStore } from './store.js';
+import { openSwitchStore, sweepForwarded, type SwitchStore } from './store.js';
 
 export interface Service {
   name: string;
@@ -145,6 +145,10 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
 
     const store = openSwitchStore(cfg.dataDir);
     services.push({ name: 'switch-store', close: () => store.close() });
+    // Forwarded-request records (for acquirer reversals) are kept for today and yesterday.
+    const fwdSweep = setInterval(() => void sweepForwarded(store, new Date(Date.now() - 86_400_000).toISOString().slice(0, 10).replaceAll('-', '')), 3_600_000);
+    fwdSweep.unref();
+    services.push({ name: 'fwd-sweep', close: async () => clearInterval(fwdSweep) });
 
     // HSM: a simulator (child process or in-process) or the configured address.
     let hsmPort: number | null = null;

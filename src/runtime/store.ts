@@ -24,6 +24,12 @@ export interface SwitchStore {
   stip: Database<unknown, string>;
   /** Keys the HSM generated for the config (LMK-wrapped, never clear) and counters. */
   meta: Database<unknown, string>;
+  /** Requests forwarded to issuers: `${utcDay}|${acquirer}|${stan}|${DE 7}` → what the issuer saw (for reversals). */
+  fwd: Database<unknown, string>;
+  /** Buffers a put and commits it with others in one transaction on the next event-loop turn. */
+  putLater(db: Database<unknown, string>, key: string, value: unknown): void;
+  /** Commits what putLater buffered. */
+  flushLater(): Promise<void>;
   /** Seals / opens text holding a PAN (AES-256-GCM, `aad` bound). */
   seal(text: string, aad: string): string;
   unseal(sealed: string, aad: string): string;
@@ -63,6 +69,16 @@ function unseal(key: Buffer, sealed: string, aad: string): string {
   return Buffer.concat([d.update(b.subarray(28)), d.final()]).toString('utf8');
 }
 
+/** Deletes `fwd` records of days before `keepFromDay` (YYYYMMDD); bounded per call. */
+export async function sweepForwarded(store: SwitchStore, keepFromDay: string, limit = 50_000): Promise<number> {
+  const old = [...store.fwd.getKeys({ start: '', end: `${keepFromDay}|`, limit })] as string[];
+  if (old.length === 0) return 0;
+  await store.root.transaction(() => {
+    for (const k of old) store.fwd.remove(k);
+  });
+  return old.length;
+}
+
 export function openSwitchStore(dataDir: string): SwitchStore {
   mkdirSync(dataDir, { recursive: true });
   const key = loadOrCreateKey(dataDir);
@@ -70,6 +86,23 @@ export function openSwitchStore(dataDir: string): SwitchStore {
   const macKey = key.subarray(32);
   const root = open({ path: join(dataDir, SWITCH_STORE_FILE), maxDbs: 8, mapSize: MAP_SIZE, encoding: 'msgpack' });
   let closed = false;
+  let later: [Database<unknown, string>, string, unknown][] = [];
+  let scheduled = false;
+  let flushing: Promise<void> = Promise.resolve();
+  const flushLater = (): Promise<void> => {
+    scheduled = false;
+    const batch = later;
+    if (batch.length === 0 || closed) return flushing;
+    later = [];
+    const write = root.transaction(() => {
+      for (const [db, k, v] of batch) db.put(k, v);
+    });
+    flushing = flushing.then(() => write).then(
+      () => undefined,
+      () => undefined,
+    );
+    return flushing;
+  };
   return {
     root,
     dup: root.openDB<unknown, string>({ name: 'dup', encoding: 'msgpack' }),
@@ -77,11 +110,22 @@ export function openSwitchStore(dataDir: string): SwitchStore {
     saf: root.openDB<unknown, [string, number]>({ name: 'saf', encoding: 'msgpack' }),
     stip: root.openDB<unknown, string>({ name: 'stip', encoding: 'msgpack' }),
     meta: root.openDB<unknown, string>({ name: 'meta', encoding: 'msgpack' }),
+    fwd: root.openDB<unknown, string>({ name: 'fwd', encoding: 'msgpack' }),
+    putLater(db, key, value) {
+      later.push([db, key, value]);
+      if (later.length >= 4096) void flushLater();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(() => void flushLater());
+      }
+    },
+    flushLater,
     seal: (text, aad) => seal(encKey, text, aad),
     unseal: (sealed, aad) => unseal(encKey, sealed, aad),
     cardHash: (pan) => createHmac('sha256', macKey).update(pan, 'ascii').digest('hex').slice(0, 32),
     async close() {
       if (closed) return;
+      await flushLater();
       closed = true;
       await root.flushed;
       await root.close();

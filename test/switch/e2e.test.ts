@@ -86,6 +86,24 @@ describe('switch end to end', () => {
     expect(fresh.fields[38]).not.toBe(first.fields[38]);
   });
 
+  it("an acquirer's reversal of a remote purchase reaches the issuer naming the request as the issuer saw it", async () => {
+    const req = purchase(panFor('4999', 16, '3'), 6_600);
+    expect((await iso.request(req)).fields[39]).toBe('00');
+    const seen = sw.issuerSim!.recent().find((x) => x.mti === '0200' && x.amount === '000000006600')!;
+    const rev = purchase(req.fields[2] as string, 6_600, {
+      11: '888001',
+      90: { 1: '0200', 2: req.fields[11] as string, 3: req.fields[7] as string, 4: '00000100001', 5: '00000000000' },
+    });
+    rev.mti = '0420';
+    const r = await iso.request(rev);
+    expect(r.mti).toBe('0430');
+    expect(r.fields[39]).toBe('00');
+    await waitFor(() => sw.issuerSim!.recent().some((x) => x.mti === '0420' && x.amount === '000000006600'), 5000, 'reversal at the issuer');
+    const got = sw.issuerSim!.recent().find((x) => x.mti === '0420' && x.amount === '000000006600')!;
+    expect(got.original).toMatchObject({ 1: '0200', 2: seen.stan, 4: '00000100001' });
+    expect(got.responseCode).toBe('17');
+  });
+
   it('concurrent duplicates of a remote transaction reach the issuer once', async () => {
     const req = purchase(panFor('5999'), 4_321);
     const before = sw.issuerSim!.stats().received['0200'] ?? 0;
