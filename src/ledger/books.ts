@@ -44,7 +44,8 @@ export interface Books {
 export function openBooks(dir: string): Books {
   mkdirSync(dir, { recursive: true });
   const root = open({ path: join(dir, BOOKS_FILE), maxDbs: 24, mapSize: 16 * 1024 ** 3, encoding: 'msgpack' });
-  const db = <V>(name: string) => root.openDB<V, string>({ name, encoding: 'msgpack' });
+  // Shared msgpack structures (see src/stream/lmdb.ts): values carry a structure id, not their field names.
+  const db = <V>(name: string) => root.openDB<V, string>({ name, encoding: 'msgpack', sharedStructuresKey: Symbol.for('structures') });
   return {
     root,
     accounts: db('accounts'),

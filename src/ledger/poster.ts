@@ -104,7 +104,7 @@ export class LedgerPoster implements StreamConsumer {
         for (const [id, s] of res.states) states.set(id, s);
         if (res.shareCaptureId) applyShares(books, res.shareCaptureId, res.posting, ctx);
       }
-      for (const [id, s] of states) books.states.putSync(id, s);
+      for (const [id, s] of states) void books.states.put(id, s);
       w.flush();
       if (last > from) setOffsetInTxn(books.offsets, this.name, last);
     });

@@ -68,8 +68,9 @@ export class LedgerWriter {
   /** Stores and applies a posting; `gross` (default: none) adds to the batch's per-kind statistics. */
   post(p: Posting, gross?: number): void {
     assertBalanced(p);
-    if (this.books.postings.doesExist(p.id)) throw new Error(`posting ${p.id} already exists: postings are never rewritten`);
-    this.books.postings.putSync(p.id, p);
+    // One LMDB operation writes it and proves it new (noOverwrite: false when the id exists).
+    const written = this.books.postings.putSync(p.id, p, { noOverwrite: true }) as unknown as boolean;
+    if (!written) throw new Error(`posting ${p.id} already exists: postings are never rewritten`);
     let day = this.moves.get(p.businessDate);
     if (!day) this.moves.set(p.businessDate, (day = new Map()));
     for (const [a, f, n] of p.entries) {
