@@ -84,7 +84,7 @@ export class Matcher {
   private skipped = 0;
   private matchedBank = 0;
 
-  constructor(switchItems: Iterable<SwitchItem>, rules: Partial<MatchRules> = {}, readonly asOf: string) {
+  constructor(switchItems: Iterable<SwitchItem>, rules: Partial<MatchRules> = {}, readonly asOf: string, readonly name = 'statement') {
     this.rules = { ...DEFAULT_RULES, ...rules };
     this.asOfDay = dayNumber(asOf);
     for (const s of switchItems) this.addSwitchItem(s);
@@ -115,12 +115,13 @@ export class Matcher {
   private addBreak(category: BreakCategory, s: SwitchItem | undefined, b: BankItem | undefined, amount: number, detail: string, currency?: string): void {
     const ref = s?.ref ?? b?.refs[0] ?? b?.key ?? '?';
     const br: Break = {
-      id: breakId(category, ref, b?.key),
+      id: breakId(category, `${this.name}:${ref}`, b?.key),
       category,
       ref,
       amount,
       currency: currency ?? s?.currency ?? b!.currency,
       source: b?.source ?? s?.kind ?? 'switch',
+      recon: this.name,
       ageDays: this.age(s?.date || b?.date || this.asOf),
       detail,
     };
@@ -341,8 +342,8 @@ export class Matcher {
 }
 
 /** The whole thing in one call, for bank items already in memory. */
-export function match(switchItems: Iterable<SwitchItem>, bank: Iterable<BankItem>, rules: Partial<MatchRules> = {}, asOf: string): MatchResult {
-  const m = new Matcher(switchItems, rules, asOf);
+export function match(switchItems: Iterable<SwitchItem>, bank: Iterable<BankItem>, rules: Partial<MatchRules> = {}, asOf: string, name = 'statement'): MatchResult {
+  const m = new Matcher(switchItems, rules, asOf, name);
   for (const b of bank) m.offer(b);
   return m.finish();
 }

@@ -50,6 +50,7 @@ export async function reconcile(input: ReconInput): Promise<ReconOutput> {
       input.bankSide.filter((s) => !rejected.has(s.ref)),
       rules,
       input.asOf,
+      'statement',
     );
     for (const f of input.statements) {
       sources.push(f);
@@ -58,7 +59,7 @@ export async function reconcile(input: ReconInput): Promise<ReconOutput> {
     results.push(m.finish());
   }
   if (input.clearing?.length) {
-    const m = new Matcher(input.clearingSide ?? [], rules, input.asOf);
+    const m = new Matcher(input.clearingSide ?? [], rules, input.asOf, 'clearing');
     for (const f of input.clearing) {
       sources.push(f);
       for await (const items of readClearing(f)) for (const b of items) m.offer(b);

@@ -130,6 +130,8 @@ export interface Break {
   bankDate?: string;
   bankKey?: string;
   source: string;
+  /** Which reconciliation found it ('statement', 'clearing'): the matcher's name. */
+  recon: string;
   /** Days from the item's date to `asOf`. */
   ageDays: number;
   detail: string;
