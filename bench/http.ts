@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import uWS from 'uWebSockets.js';
 import { createAuthorizer } from '../src/authorize/index.js';
 import { demoPan, demoProvisionInput, DEMO_EXPIRY } from '../src/demo/portfolio.js';
+import { parseExposition } from '../src/dashboard/snapshot.js';
 import { startHttpApi } from '../src/http/server.js';
 import { signatureHeader } from '../src/http/signing.js';
 import { closeState, openState } from '../src/state/env.js';
@@ -182,10 +183,17 @@ async function main(): Promise<void> {
       helloWorldReqPerSec,
       ratio: Math.round((paymentsPerSec / helloWorldReqPerSec) * 1000) / 1000,
     };
+    // The engine's answers by DE 39, from the server's own /metrics (declines are payments too, and say why).
+    const byCode: Record<string, number> = {};
+    for (const smp of parseExposition(await (await fetch(`http://127.0.0.1:${info.port}/metrics`)).text()).get('gerbang_http_decisions_total') ?? []) {
+      byCode[smp.labels.code] = (byCode[smp.labels.code] ?? 0) + smp.value;
+    }
+    log(`engine answers by response code (warm-up included): ${JSON.stringify(byCode)}`);
     const approvedShare = pay.reduce((a, r) => a + r.approved, 0) / Math.max(1, pay.reduce((a, r) => a + r.approved + r.declined, 0));
     writeResults('http', {
       ...result,
       approvedShare: Math.round(approvedShare * 1000) / 1000,
+      responseCodes: byCode,
       config: { durationS, runs, connections, cards, workers: flag('workers', 1), fraud: word('fraud', 'on'), signing: true, idempotencyKeys: true },
       runs: { payments: pay, helloWorld: helloFigures.map((r) => ({ reqPerSec: r.reqPerSec, p50Ms: r.p50Ms, p99Ms: r.p99Ms, errors: r.errors })) },
       note: 'medians of runs on a shared 2-core machine; autocannon runs in the parent, the API + engine in a child',
