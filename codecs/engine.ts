@@ -24,7 +24,7 @@ import {
   T_XN,
   T_Z,
 } from './spec.js';
-import { decodePrivateTlv, decodeTlv, encodePrivateTlv, tlvEncodedLength, tlvTags, writeHex, writeTlv } from './tlv.js';
+import { decodePrivateTlv, decodeTlv, encodePrivateTlv, hexUpper, tlvEncodedLength, tlvTags, writeHex, writeTlv } from './tlv.js';
 
 /** A field value in the canonical JSON form: a string, or sub-fields as a nested object of strings. */
 export type FieldValue = string | Record<string, string>;
@@ -58,6 +58,9 @@ export function decodeWith(spec: CompiledSpec, bytes: Uint8Array): IsoMessage {
   if (!(bytes instanceof Uint8Array)) err(null, 0, 'bad-value', 'decode needs a Buffer or Uint8Array');
   const buf = asBuffer(bytes);
   const end = buf.length;
+  // The whole message as one latin1 string (lossless for every byte): ASCII fields become substrings of it,
+  // one native call per message instead of one per field.
+  const str = fast(buf).latin1Slice(0, end);
   let o = 0;
   // MTI
   let mti: string;
@@ -70,9 +73,8 @@ export function decodeWith(spec: CompiledSpec, bytes: Uint8Array): IsoMessage {
     for (let i = 0; i < 4; i++) {
       const c = spec.mtiEnc === E_EBCDIC ? EBCDIC_TO_ASCII[buf[i]] : buf[i];
       if (c < 48 || c > 57) err(0, i, 'bad-mti', 'MTI must be four digits');
-      scratch[i] = c;
     }
-    mti = fast(scratch).latin1Slice(0, 4);
+    mti = spec.mtiEnc === E_EBCDIC ? String.fromCharCode(EBCDIC_TO_ASCII[buf[0]], EBCDIC_TO_ASCII[buf[1]], EBCDIC_TO_ASCII[buf[2]], EBCDIC_TO_ASCII[buf[3]]) : str.slice(0, 4);
     o = 4;
   }
   // Bitmaps: primary, secondary if bit 1, tertiary if bit 65.
@@ -97,7 +99,7 @@ export function decodeWith(spec: CompiledSpec, bytes: Uint8Array): IsoMessage {
       if (num === 1 || num === 65 || num === 129) continue; // bitmap indicators, never data
       const f = defs[num];
       if (f === null) err(num, o, 'bad-bitmap', 'bitmap names a field this spec does not define');
-      o = decodeField(f, buf, o, end, fields);
+      o = decodeField(f, buf, str, o, end, fields);
     }
   }
   if (o !== end) err(null, o, 'trailing-bytes', `${end - o} bytes left after the last field`);
@@ -172,7 +174,7 @@ function dataBytes(f: CompiledField, len: number): number {
   return len;
 }
 
-function decodeField(f: CompiledField, buf: Buffer, o: number, end: number, out: Record<string, FieldValue>): number {
+function decodeField(f: CompiledField, buf: Buffer, str: string, o: number, end: number, out: Record<string, FieldValue>): number {
   const num = f.num;
   let len = f.length;
   if (f.prefixDigits !== 0) {
@@ -193,10 +195,15 @@ function decodeField(f: CompiledField, buf: Buffer, o: number, end: number, out:
         }
         out[num] = decodeTlv(Buffer.from(scratch.subarray(0, len)), 0, len, num);
       }
-    } else if (f.enc === E_BINARY) out[num] = fast(buf).hexSlice(o, o + nbytes).toUpperCase();
+    } else if (f.enc === E_BINARY) out[num] = hexUpper(buf, o, o + nbytes);
     else {
-      for (let i = 0; i < nbytes; i++) if (HEX_VAL[buf[o + i]] < 0) err(num, o + i, 'bad-hex', 'binary field is not hex');
-      out[num] = fast(buf).latin1Slice(o, o + nbytes).toUpperCase();
+      let lower = false;
+      for (let i = 0; i < nbytes; i++) {
+        const c = buf[o + i];
+        if (HEX_VAL[c] < 0) err(num, o + i, 'bad-hex', 'binary field is not hex');
+        if (c >= 97) lower = true;
+      }
+      out[num] = lower ? str.slice(o, o + nbytes).toUpperCase() : str.slice(o, o + nbytes);
     }
     return o + nbytes;
   }
@@ -215,7 +222,7 @@ function decodeField(f: CompiledField, buf: Buffer, o: number, end: number, out:
       for (let i = 0; i < nbytes; i++) {
         if (CHAR_OK[base + buf[o + i]] !== 1) err(num, o + i, 'bad-char', `byte 0x${buf[o + i].toString(16).padStart(2, '0')} not allowed in this field`);
       }
-      text = fast(buf).latin1Slice(o, o + nbytes);
+      text = str.slice(o, o + nbytes);
     }
   } else if (f.enc === E_BCD) {
     let digitsAt = 0;
@@ -245,7 +252,7 @@ function decodeField(f: CompiledField, buf: Buffer, o: number, end: number, out:
       }
       if (ebc) scratch[i] = c;
     }
-    text = ebc ? fast(scratch).latin1Slice(0, nbytes) : fast(buf).latin1Slice(o, o + nbytes);
+    text = ebc ? fast(scratch).latin1Slice(0, nbytes) : str.slice(o, o + nbytes);
   }
   const sub = f.sub;
   if (sub === S_NONE) out[num] = text;

@@ -76,6 +76,7 @@ function tlvErr(field: number | null, offset: number, msg: string): never {
 export function decodeTlv(bytes: Uint8Array, start = 0, end = bytes.length, field: number | null = 55): TlvObject {
   const out: TlvObject = {};
   const order: string[] = [];
+  let hex: string | null = null;
   let o = start;
   while (o < end) {
     const tagStart = o;
@@ -105,15 +106,22 @@ export function decodeTlv(bytes: Uint8Array, start = 0, end = bytes.length, fiel
       o += n;
     }
     if (o + len > end) tlvErr(field, o, `tag ${tag}: length ${len} runs past the field end`);
-    if (Object.prototype.hasOwnProperty.call(out, tag)) tlvErr(field, tagStart, `duplicate tag ${tag}`);
+    if (out[tag] !== undefined) tlvErr(field, tagStart, `duplicate tag ${tag}`); // values are always strings
     if (order.length >= MAX_TLV_TAGS) tlvErr(field, tagStart, `more than ${MAX_TLV_TAGS} tags`);
-    out[tag] = hexUpper(bytes, o, o + len);
+    // one hex string for the whole field, then a substring per value (no per-tag native call)
+    if (hex === null) hex = hexUpper(bytes, start, end);
+    out[tag] = len === 1 ? HEX[bytes[o]] : hex.slice(2 * (o - start), 2 * (o - start + len));
     order.push(tag);
     o += len;
   }
-  Object.defineProperty(out, TLV_ORDER, { value: order, enumerable: false });
+  orderDescriptor.value = order;
+  Object.defineProperty(out, TLV_ORDER, orderDescriptor);
+  orderDescriptor.value = undefined;
   return out;
 }
+
+/** Reused property descriptor for TLV_ORDER (one object less per decode). */
+const orderDescriptor: PropertyDescriptor = { value: undefined, enumerable: false };
 
 const HEX_ASCII = new Uint8Array(512); // byte → two upper-case hex ASCII codes
 for (let i = 0; i < 256; i++) {
@@ -123,7 +131,7 @@ for (let i = 0; i < 256; i++) {
 let hexScratch = Buffer.allocUnsafe(1024) as Buffer & { latin1Slice(s: number, e: number): string };
 
 /** Upper-case hex of bytes[s, e) with one string allocation. */
-function hexUpper(bytes: Uint8Array, s: number, e: number): string {
+export function hexUpper(bytes: Uint8Array, s: number, e: number): string {
   const n = e - s;
   if (n === 1) return HEX[bytes[s]];
   if (n * 2 > hexScratch.length) hexScratch = Buffer.allocUnsafe(n * 2) as typeof hexScratch; // bounded by the input size
@@ -139,9 +147,7 @@ function hexUpper(bytes: Uint8Array, s: number, e: number): string {
 export function tlvTags(obj: Record<string, string>): string[] {
   const order = (obj as TlvObject)[TLV_ORDER];
   if (order !== undefined) {
-    let keys = 0;
-    for (const _ in obj) keys++;
-    let ok = keys === order.length;
+    let ok = Object.keys(obj).length === order.length; // Object.keys is far cheaper than counting with for-in
     for (let i = 0; ok && i < order.length; i++) ok = obj[order[i]] !== undefined;
     if (ok) return order;
   }
