@@ -253,6 +253,7 @@ async function main(): Promise<number> {
         xLabel: 'offered TPS',
         yLabel: 'latency ms',
         yLog: true,
+        xLog: true,
         series: [
           { name: 'switch p50', color: '#1565c0', points: steps.map((s) => [s.offered, s.p50Ms]) },
           { name: 'switch p99', color: '#c62828', points: steps.map((s) => [s.offered, s.p99Ms]) },
@@ -264,10 +265,12 @@ async function main(): Promise<number> {
         title: 'Achieved vs offered TPS',
         xLabel: 'offered TPS',
         yLabel: 'achieved TPS',
+        xLog: true,
+        yLog: true,
         series: [
           { name: 'switch', color: '#c62828', points: steps.map((s) => [s.offered, s.tps]) },
           { name: 'echo (no switch)', color: '#7b1fa2', dashed: true, points: echoSteps.map((s) => [s.offered, s.tps]) },
-          { name: 'offered (ideal)', color: '#bdbdbd', dashed: true, points: [...new Set([0, ...steps.map((s) => s.offered), ...echoSteps.map((s) => s.offered)])].sort((x, y) => x - y).map((x) => [x, x]) },
+          { name: 'offered (ideal)', color: '#bdbdbd', dashed: true, points: [...new Set([...steps.map((s) => s.offered), ...echoSteps.map((s) => s.offered)])].sort((x, y) => x - y).map((x) => [x, x]) },
         ],
         refLines: [{ y: 10_000, label: 'target 10k TPS', color: '#2e7d32' }],
       },

@@ -22,6 +22,8 @@ export interface Panel {
   yLabel: string;
   /** log10 y axis: latency spans 1 ms … seconds once a step saturates. */
   yLog?: boolean;
+  /** log10 x axis: offered rates from 100 to 20,000 spread evenly. */
+  xLog?: boolean;
   series: readonly Series[];
   refLines?: readonly RefLine[];
 }
@@ -67,17 +69,19 @@ export function logTicks(min: number, max: number): number[] {
 function renderPanel(p: Panel, ox: number): string {
   const w = PANEL_W - M.left - M.right;
   const h = PANEL_H - M.top - M.bottom;
-  const pts = p.series.flatMap((s) => s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!p.yLog || y > 0)));
+  const ok = ([x, y]: readonly [number, number]) => Number.isFinite(x) && Number.isFinite(y) && (!p.yLog || y > 0) && (!p.xLog || x > 0);
+  const pts = p.series.flatMap((s) => s.points.filter(ok));
   if (pts.length > MAX_POINTS) throw new RangeError(`plot: ${pts.length} points is more than ${MAX_POINTS}`);
   const refs = p.refLines ?? [];
   const xMax = Math.max(1, ...pts.map(([x]) => x));
   const yVals = [...pts.map(([, y]) => y), ...refs.map((r) => r.y)];
-  const xTicks = linearTicks(xMax);
+  const xTicks = p.xLog ? logTicks(Math.min(...pts.map(([x]) => x), xMax), xMax) : linearTicks(xMax);
   const yTicks = p.yLog ? logTicks(Math.min(...yVals, 1), Math.max(...yVals, 10)) : linearTicks(Math.max(1, ...yVals));
+  const x0 = p.xLog ? xTicks[0] : 0;
   const x1 = xTicks[xTicks.length - 1];
   const y0 = p.yLog ? yTicks[0] : 0;
   const y1 = yTicks[yTicks.length - 1];
-  const sx = (x: number) => ox + M.left + (x / x1) * w;
+  const sx = (x: number) => ox + M.left + (p.xLog ? (Math.log10(x) - Math.log10(x0)) / (Math.log10(x1) - Math.log10(x0)) : (x - x0) / (x1 - x0)) * w;
   const sy = (y: number) =>
     p.yLog ? M.top + h - ((Math.log10(y) - Math.log10(y0)) / (Math.log10(y1) - Math.log10(y0))) * h : M.top + h - ((y - y0) / (y1 - y0)) * h;
 
@@ -95,7 +99,7 @@ function renderPanel(p: Panel, ox: number): string {
     out.push(`<text x="${x}" y="${M.top + h + 16}" text-anchor="middle" font-size="11">${formatTick(t)}</text>`);
   }
   out.push(`<rect x="${ox + M.left}" y="${M.top}" width="${w}" height="${h}" fill="none" stroke="#444"/>`);
-  out.push(`<text x="${ox + M.left + w / 2}" y="${M.top + h + 36}" text-anchor="middle" font-size="12">${esc(p.xLabel)}</text>`);
+  out.push(`<text x="${ox + M.left + w / 2}" y="${M.top + h + 36}" text-anchor="middle" font-size="12">${esc(p.xLabel)}${p.xLog ? ' (log scale)' : ''}</text>`);
   const yMid = M.top + h / 2;
   out.push(`<text x="${ox + 16}" y="${yMid}" text-anchor="middle" font-size="12" transform="rotate(-90 ${ox + 16} ${yMid})">${esc(p.yLabel)}${p.yLog ? ' (log scale)' : ''}</text>`);
   // reference lines
@@ -107,7 +111,7 @@ function renderPanel(p: Panel, ox: number): string {
   }
   // series
   for (const s of p.series) {
-    const good = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!p.yLog || y > 0));
+    const good = s.points.filter(ok);
     if (good.length === 0) continue;
     const d = good.map(([x, y], i) => `${i ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
     out.push(`<path d="${d}" fill="none" stroke="${esc(s.color)}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
