@@ -26,7 +26,7 @@ const num = (name: string, def: number, lo: number, hi: number) => {
 };
 const RUNS = num('--runs', 3, 1, 20);
 const SECONDS = num('--seconds', 4, 1, 60);
-const BATCH = num('--batch', 64, 1, 1024);
+const BATCH = num('--batch', 256, 1, 1024);
 const WORKERS = num('--workers', 2, 1, 16);
 const CONCURRENCY = num('--concurrency', 512, 1, 100_000);
 const CARDS = num('--cards', 10_000, 100, 1_000_000);

@@ -13,15 +13,18 @@ function saturated(txn: Txn, code: string, detail: string): Decision {
 
 export async function createAuthorizer(opts: AuthorizerOptions): Promise<Authorizer> {
   const workers = opts.workers ?? 2;
-  const batchSize = opts.batchSize ?? 32;
-  const tasksPerWorker = 4;
+  const batchSize = opts.batchSize ?? 256;
+  const tasksPerWorker = opts.tasksPerWorker ?? 4;
+  if (!(tasksPerWorker >= 1 && tasksPerWorker <= 64)) throw new Error('tasksPerWorker must be 1–64');
   /** Transactions allowed in flight (running or queued) before new ones get 91. */
   const maxInFlight = opts.maxQueue ?? 4096;
   if (!(batchSize >= 1 && batchSize <= 1024)) throw new Error('batchSize must be 1–1024');
   if (!(maxInFlight >= 1)) throw new Error('maxQueue must be ≥ 1');
 
-  // Create the data dir and its keys here, once, before workers open it.
+  // Create the data dir and its keys here, once, before workers open it; then close it: the main thread does no
+  // database work, and an idle reader here would pin an old snapshot (LMDB could not reuse freed pages).
   const state: State = openState(opts.dataDir, { create: true });
+  await closeState(state);
   const pool: EnginePool = createPool({
     workers,
     tasksPerWorker,
@@ -121,7 +124,6 @@ export async function createAuthorizer(opts: AuthorizerOptions): Promise<Authori
       flush();
       while (inFlight > 0) await new Promise((r) => setTimeout(r, 5));
       await pool.destroy();
-      await closeState(state);
     },
   };
 }

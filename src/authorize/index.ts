@@ -22,8 +22,10 @@ export interface AuthorizerOptions {
   workers?: number;
   /** Tasks allowed to wait for a worker; beyond it authorize() answers 91 at once (default 4096). */
   maxQueue?: number;
-  /** Transactions handed to a worker per task by authorize() (micro-batching; default 32). */
+  /** Most transactions handed to a worker per task by authorize() (micro-batching; default 256, see README). */
   batchSize?: number;
+  /** Pool tasks a worker runs at once (their HSM waits overlap, their commits share a group; default 4). */
+  tasksPerWorker?: number;
   fraud?: FraudOptions;
   /** Hold lifetime for pre-authorizations without an explicit expiry (default 7 days). */
   holdTtlMs?: number;
