@@ -23,7 +23,9 @@ import { bodyValidator, queryValidator, type Validator } from './validate.js';
 export interface HttpApiOptions {
   port: number;
   host?: string;
-  authorizer: Authorizer;
+  /** What decides each payment step: the engine's Authorizer, or the switch pipeline
+   * (`{ authorize: (t) => pipeline.decide(t) }`) so HTTP payments are routed like ISO ones (on-us or remote issuer). */
+  authorizer: Pick<Authorizer, 'authorize'>;
   dataDir: string;
   /** Largest request body accepted (default 16 KiB) → 413. */
   maxBodyBytes?: number;

@@ -57,7 +57,7 @@ export class PaymentService {
 
   constructor(
     private readonly store: HttpStore,
-    private readonly authorizer: Authorizer,
+    private readonly authorizer: Pick<Authorizer, 'authorize'>,
     private readonly vault: Vault,
     private readonly webhooks: WebhookDispatcher | undefined,
     /** An engine call that has not answered by then is treated as unavailable (503 + safety reversal). */

@@ -13,7 +13,7 @@ import { startHttpApi, type HttpApi } from '../../src/http/server.js';
 import { startSwitch, type RunningSwitch } from '../../src/runtime/index.js';
 import { demoCard } from '../../src/demo/portfolio.js';
 import { createHsmClient, type HsmClient } from '../../src/hsm/client.js';
-import { ACQUIRER, tempDir, testConfig, waitFor } from '../switch/helpers.js';
+import { ACQUIRER, panFor, tempDir, testConfig, waitFor } from '../switch/helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 let sw: RunningSwitch;
@@ -31,7 +31,8 @@ beforeAll(async () => {
   hsm = createHsmClient({ host: '127.0.0.1', port: sw.hsmPort! });
   api = await startHttpApi({
     port: 0,
-    authorizer: sw.authorizer!,
+    // As gerbang start wires it: through the switch pipeline (routing on-us / remote issuer, stand-in).
+    authorizer: { authorize: (t) => sw.pipeline.decide(t) },
     dataDir: sw.config.dataDir,
     dashboard: { intervalMs: 250, hsmProbe: () => hsm.diagnostics().then(() => true), hsmProbeMs: 500 },
   });
@@ -99,6 +100,14 @@ describe('dashboard', () => {
     expect(text).toMatch(/gerbang_http_requests_total\{op="createPayment",status="201"\} \d+/);
     expect(text).toMatch(/gerbang_http_request_seconds\{op="createPayment",quantile="0\.99"\} [0-9.e-]+/);
     expect(metricSum(text, 'gerbang_http_decisions_total', (l) => l.code === '00')).toBeGreaterThanOrEqual(1);
+  });
+
+  test('an HTTP payment on a remote BIN is routed by the switch pipeline to the remote issuer', async () => {
+    expect(await pay(panFor('4999'), 12_345)).toBe(201);
+    const got = sw.issuerSim!.recent().filter((r) => r.amount !== undefined && Number(r.amount) === 12_345);
+    expect(got.length).toBe(1);
+    expect(got[0]).toMatchObject({ mti: '0200', processingCode: '000000' });
+    expect(got[0].pan).not.toBe(panFor('4999')); // masked in the simulator's log
   });
 
   test('numbers move while the acquirer simulator and HTTP payments run, and match /metrics once they stop', async () => {
