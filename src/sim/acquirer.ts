@@ -113,6 +113,33 @@ interface Conn {
 
 const RING = 4096;
 
+/** Bounded LIFO: push overwrites the oldest entry when full; takeNewest pops the most recent. O(1) both. */
+export class RecentRing<T> {
+  private readonly items: (T | undefined)[];
+  private head = 0; // next write position
+  private size = 0;
+  constructor(readonly capacity: number) {
+    if (!(capacity >= 1)) throw new RangeError('ring capacity must be >= 1');
+    this.items = new Array<T | undefined>(capacity);
+  }
+  get length(): number {
+    return this.size;
+  }
+  push(v: T): void {
+    this.items[this.head] = v;
+    this.head = (this.head + 1) % this.capacity;
+    if (this.size < this.capacity) this.size++;
+  }
+  takeNewest(): T | undefined {
+    if (this.size === 0) return undefined;
+    this.head = (this.head - 1 + this.capacity) % this.capacity;
+    const v = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.size--;
+    return v;
+  }
+}
+
 // Prepared wire bytes per pool and spec/framing/acquirer, so repeated runs on one pool (bench steps) prepare once.
 const wires = new WeakMap<TxnPool, Map<string, PreparedWire>>();
 function wireFor(pool: TxnPool, spec: CompiledSpec, framing: FramingOptions, acquirerId: string, preauth: boolean, balance: boolean): PreparedWire {
@@ -185,13 +212,10 @@ export async function runAcquirer(o: AcquirerOptions): Promise<AcquirerSummary> 
   let nextBalance = 0;
 
   // Approved purchases and pre-authorizations that later messages may refer to; each is used at most once.
-  const purchases: Approval[] = [];
-  const preauths: Approval[] = [];
-  const takeRecent = (ring: Approval[]) => ring.pop();
-  const keep = (ring: Approval[], a: Approval) => {
-    if (ring.length >= RING) ring.shift();
-    ring.push(a);
-  };
+  const purchases = new RecentRing<Approval>(RING);
+  const preauths = new RecentRing<Approval>(RING);
+  const takeRecent = (ring: RecentRing<Approval>) => ring.takeNewest();
+  const keep = (ring: RecentRing<Approval>, a: Approval) => ring.push(a);
 
   // Envelope: one STAN sequence for the whole acquirer (the switch's duplicate check keys on DE 32 + DE 11 + DE 7).
   let stan = Math.floor(rand() * 900_000);

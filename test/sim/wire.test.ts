@@ -36,3 +36,15 @@ describe('prepared wire bytes (template + patch)', () => {
     });
   }
 });
+
+describe('RecentRing (approvals later messages refer to)', () => {
+  it('pops newest first and drops the oldest when full', async () => {
+    const { RecentRing } = await import('../../src/sim/acquirer.js');
+    const r = new RecentRing<number>(3);
+    for (let i = 1; i <= 5; i++) r.push(i);
+    expect(r.length).toBe(3);
+    expect([r.takeNewest(), r.takeNewest(), r.takeNewest(), r.takeNewest()]).toEqual([5, 4, 3, undefined]);
+    r.push(7);
+    expect(r.takeNewest()).toBe(7);
+  });
+});
