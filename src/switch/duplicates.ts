@@ -31,6 +31,8 @@ interface Stored<T> {
 
 /** Records written per LMDB transaction by the write-behind flush. */
 const FLUSH_BATCH = 2048;
+/** Answers held in memory while LMDB commits lag (or fail); past it the oldest are forgotten. */
+const MAX_RECENT = 200_000;
 
 export class DuplicateDetector<T> {
   private readonly inFlight = new Map<string, Promise<T>>();
@@ -83,6 +85,7 @@ export class DuplicateDetector<T> {
       const value = await p;
       const rec: Stored<T> = { at: this.now(), value };
       this.recent.set(key, rec);
+      if (this.recent.size > MAX_RECENT) this.recent.delete(this.recent.keys().next().value as string);
       this.unflushed.push([key, rec]);
       if (this.unflushed.length >= FLUSH_BATCH) void this.flush();
       else if (!this.flushScheduled) {
