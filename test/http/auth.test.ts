@@ -30,6 +30,12 @@ describe('API keys', () => {
     }
   });
 
+  test('merchant ids are unique and DE 42-shaped', async () => {
+    await expect(t.api.createMerchant({ name: 'Again', id: t.merchantId })).rejects.toThrow(/already exists/);
+    await expect(t.api.createMerchant({ name: 'Bad', id: 'mer-with-dash' })).rejects.toThrow(/merchant id/);
+    await expect(t.api.createMerchant({ name: 'Way too long id', id: 'mer_0123456789abc' })).rejects.toThrow(/merchant id/);
+  });
+
   test.each([
     ['no header', undefined],
     ['not bearer', 'Basic abc'],
