@@ -64,6 +64,11 @@ async function fillStream(dir: string, n: number, gen: GeneratorOptions): Promis
   return { stream, close: () => root.close(), seconds: (performance.now() - t0) / 1000 };
 }
 
+/** Peak V8 heap (sampled every 50 ms): RSS also counts LMDB's memory-mapped file pages, the heap does not. */
+let peakHeap = 0;
+const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 50);
+sampler.unref();
+
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'gerbang-bench-settle-'));
   const load0 = loadavg()[0];
@@ -113,8 +118,9 @@ async function main(): Promise<void> {
     const batchSeconds = (t2 - t0) / 1000;
     const closeSeconds = (t2 - t1) / 1000;
     const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+    const peakHeapMb = Math.round(Math.max(peakHeap, process.memoryUsage().heapUsed) / 1024 / 1024);
     log(`  batch: ${BATCH_N.toLocaleString()} transactions posted in ${((t1 - t0) / 1000).toFixed(1)} s, closed + files in ${closeSeconds.toFixed(2)} s (${payouts} payouts, ${batch.positions.length} positions; ${sizes.join(', ')})`);
-    log(`  peak RSS ${peakRssMb} MB; load average now ${loadavg()[0].toFixed(1)}`);
+    log(`  peak RSS ${peakRssMb} MB (includes LMDB's mapped file pages), peak JS heap ${peakHeapMb} MB; load average now ${loadavg()[0].toFixed(1)}`);
     await closeBooks(books);
     await day.close();
 
@@ -124,6 +130,7 @@ async function main(): Promise<void> {
       batchSeconds: Number(batchSeconds.toFixed(2)),
       closeSeconds: Number(closeSeconds.toFixed(2)),
       peakRssMb,
+      peakHeapMb,
       batchTransactions: BATCH_N,
       payouts,
       runs: RUNS,

@@ -37,7 +37,7 @@ export class LedgerWriter {
   private readonly accounts = new Map<string, Cached>();
   /** date → account → movement. */
   private readonly moves = new Map<string, Map<string, Move>>();
-  private readonly kindStats = new Map<string, { n: number; amount: bigint }>();
+  private readonly kindStats = new Map<string, { n: number; amount: bigint; delta: number }>();
 
   constructor(private readonly books: Books) {}
 
@@ -97,11 +97,15 @@ export class LedgerWriter {
       let s = this.kindStats.get(key);
       if (!s) {
         const stored = this.books.stats.get(key);
-        s = stored ? { n: stored.n, amount: BigInt(stored.amount) } : { n: 0, amount: 0n };
+        s = stored ? { n: stored.n, amount: BigInt(stored.amount), delta: 0 } : { n: 0, amount: 0n, delta: 0 };
         this.kindStats.set(key, s);
       }
       s.n++;
-      s.amount += BigInt(gross);
+      s.delta += gross;
+      if (s.delta > FOLD) {
+        s.amount += BigInt(s.delta);
+        s.delta = 0;
+      }
     }
   }
 
@@ -121,7 +125,7 @@ export class LedgerWriter {
         this.books.movements.putSync(key, { d: d.toString(), c: c.toString() } satisfies Movement);
       }
     }
-    for (const [k, s] of this.kindStats) this.books.stats.putSync(k, { n: s.n, amount: s.amount.toString() } satisfies KindStat);
+    for (const [k, s] of this.kindStats) this.books.stats.putSync(k, { n: s.n, amount: (s.amount + BigInt(s.delta)).toString() } satisfies KindStat);
     this.accounts.clear();
     this.moves.clear();
     this.kindStats.clear();

@@ -159,6 +159,8 @@ export async function closeBatch(ctx: SettlementContext, date: string, opts: Clo
       let eligible = asOfDate < balance ? asOfDate : balance;
       if (type === 'seller') eligible -= unmaturedShares(ctx, id, cur, date);
       if (eligible < BigInt(ctx.policy.minAmount) || eligible <= 0n || !ctx.beneficiaries[id]) continue;
+      // One payout carries at most 2^53 − 1 minor units; anything above waits for the next batch.
+      if (eligible > BigInt(Number.MAX_SAFE_INTEGER)) eligible = BigInt(Number.MAX_SAFE_INTEGER);
       const p = createPayoutInTxn(ctx, w, { kind: 'auto', type, beneficiaryId: id, amount: Number(eligible), currency: cur, businessDate: date, createdInBatch: batchId }, now);
       if (p.status !== 'queued') held++;
     }
