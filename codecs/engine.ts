@@ -24,7 +24,7 @@ import {
   T_XN,
   T_Z,
 } from './spec.js';
-import { decodePrivateTlv, decodeTlv, encodePrivateTlv, hexUpper, tlvEncodedLength, tlvTags, writeHex, writeTlv } from './tlv.js';
+import { decodePrivateTlv, decodeTlv, encodePrivateTlv, hexUpper, tagBytes, tlvEncodedLength, tlvTags, writeHex, writeTlv } from './tlv.js';
 
 /** A field value in the canonical JSON form: a string, or sub-fields as a nested object of strings. */
 export type FieldValue = string | Record<string, string>;
@@ -326,12 +326,12 @@ export function encodeWith(spec: CompiledSpec, msg: IsoMessage): Buffer {
   const keys = Object.keys(fields);
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k];
-    const v = fields[key];
     const num = +key;
     // canonical keys only: "2".."192", no sign, exponent, spaces or leading zeros
     if (!(num >= 2 && num <= MAX_FIELD) || (num | 0) !== num || key.length !== (num < 10 ? 1 : num < 100 ? 2 : 3)) {
       err(null, 0, 'unknown-field', `field key ${JSON.stringify(key)} is not a field number 2..${MAX_FIELD}`);
     }
+    const v = fields[num]; // integer-keyed load: no string → index conversion
     if (v === undefined) continue;
     if (spec.fields[num] === null) err(num, 0, 'unknown-field', 'this spec does not define the field');
     if (num === 65 || num === 129) err(num, 0, 'unknown-field', 'fields 65 and 129 are bitmap indicators');
@@ -428,29 +428,39 @@ function encodeField(f: CompiledField, v: FieldValue, o: number): number {
     return o;
   }
   if (type === T_TEXT) {
-    const cls = f.charClass;
-    const ebc = f.enc === E_EBCDIC;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c > 0x7e || !textCharOk(c, cls)) err(num, o, 'bad-char', `character ${JSON.stringify(s[i])} not allowed in this field`);
-      out[o++] = ebc ? ASCII_TO_EBCDIC[c] : c;
+    const base = f.charClass * 256;
+    if (f.enc === E_EBCDIC) {
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7e || CHAR_OK[base + c] !== 1) err(num, o, 'bad-char', `character ${JSON.stringify(s[i])} not allowed in this field`);
+        out[o++] = ASCII_TO_EBCDIC[c];
+      }
+      for (let i = 0; i < pad; i++) out[o++] = 0x40;
+    } else {
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7e || CHAR_OK[base + c] !== 1) err(num, o, 'bad-char', `character ${JSON.stringify(s[i])} not allowed in this field`);
+        out[o++] = c;
+      }
+      for (let i = 0; i < pad; i++) out[o++] = 32;
     }
-    for (let i = 0; i < pad; i++) out[o++] = ebc ? 0x40 : 32;
     return o;
   }
   // numerics: n, z, xn
   let start = 0;
+  const ebc = f.enc === E_EBCDIC;
   if (type === T_XN) {
     const sign = s.charCodeAt(0);
     if (sign !== 67 && sign !== 68) err(num, o, 'bad-char', "amount must start with 'C' or 'D'");
-    out[o++] = f.enc === E_EBCDIC ? ASCII_TO_EBCDIC[sign] : sign;
+    out[o++] = ebc ? ASCII_TO_EBCDIC[sign] : sign;
     start = 1;
   }
-  for (let i = start; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (type === T_Z && (c === 61 || c === 68)))) err(num, o, 'bad-digit', `character ${JSON.stringify(s[i])} is not a digit`);
-  }
+  const z = type === T_Z;
   if (f.enc === E_BCD) {
+    for (let i = start; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (!((c >= 48 && c <= 57) || (z && (c === 61 || c === 68)))) err(num, o, 'bad-digit', `character ${JSON.stringify(s[i])} is not a digit`);
+    }
     const digits = len - start; // includes leading zero padding
     const nb = (digits + 1) >> 1;
     const padLeft = type === T_XN ? true : f.padLeft;
@@ -464,12 +474,15 @@ function encodeField(f: CompiledField, v: FieldValue, o: number): number {
     }
     return o + nb;
   }
-  const zero = f.enc === E_EBCDIC ? 0xf0 : 48;
+  // ASCII / EBCDIC digits: check and write in one pass ('0'..'9' is 0xF0..0xF9 in EBCDIC)
+  const zero = ebc ? 0xf0 : 48;
+  const o0 = o; // error offset: where the field's digits start, as before padding
   for (let i = 0; i < pad; i++) out[o++] = zero;
   for (let i = start; i < s.length; i++) {
-    let c = s.charCodeAt(i);
-    if (c === 68 && type === T_Z) c = 61; // track 2 'D' separator normalised to '='
-    out[o++] = f.enc === E_EBCDIC ? ASCII_TO_EBCDIC[c] : c;
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) out[o++] = c - 48 + zero;
+    else if (z && (c === 61 || c === 68)) out[o++] = ebc ? ASCII_TO_EBCDIC[61] : 61; // track 2 'D' separator normalised to '='
+    else err(num, o0, 'bad-digit', `character ${JSON.stringify(s[i])} is not a digit`);
   }
   return o;
 }
@@ -488,17 +501,65 @@ function joinFixed(f: CompiledField, v: Record<string, string>): string {
 
 function encodeTlvField(f: CompiledField, v: Record<string, string>, o: number): number {
   const tags = tlvTags(v);
-  const len = tlvEncodedLength(v, f.num, tags);
+  if (f.enc !== E_BINARY) {
+    const len = tlvEncodedLength(v, f.num, tags);
+    if (len > f.length) err(f.num, o, 'length-exceeds-max', `TLV length ${len} exceeds max ${f.length}`);
+    if (f.prefixDigits === 0 && len !== f.length) err(f.num, o, 'bad-length', `must be exactly ${f.length} bytes`);
+    ensure(o, f.prefixBytes + len * 2);
+    if (f.prefixDigits !== 0) o = writePrefix(f, len, o);
+    const tmp = Buffer.allocUnsafe(len);
+    writeTlv(v, tmp, 0, f.num, tags);
+    for (let i = 0; i < len; i++) {
+      out[o++] = HEXCH[tmp[i] >> 4];
+      out[o++] = HEXCH[tmp[i] & 15];
+    }
+    return o;
+  }
+  // Raw bytes: write the TLV once, after room for the prefix, then fill the prefix in (one tag lookup per tag).
+  const at = o + f.prefixBytes;
+  let p: number;
+  try {
+    p = writeTlvChecked(v, tags, f, at);
+  } catch (e) {
+    // Report problems in the same order as the two-pass path: tags and values, total length, then hex digits.
+    if (e instanceof CodecError) checkTlvLength(f, tlvEncodedLength(v, f.num, tags), o);
+    throw e;
+  }
+  checkTlvLength(f, p - at, o);
+  if (f.prefixDigits !== 0) writePrefix(f, p - at, o);
+  return p;
+}
+
+function checkTlvLength(f: CompiledField, len: number, o: number): void {
   if (len > f.length) err(f.num, o, 'length-exceeds-max', `TLV length ${len} exceeds max ${f.length}`);
   if (f.prefixDigits === 0 && len !== f.length) err(f.num, o, 'bad-length', `must be exactly ${f.length} bytes`);
-  ensure(o, f.prefixBytes + len * 2);
-  if (f.prefixDigits !== 0) o = writePrefix(f, len, o);
-  if (f.enc === E_BINARY) return writeTlv(v, out, o, f.num, tags);
-  const tmp = Buffer.allocUnsafe(len);
-  writeTlv(v, tmp, 0, f.num, tags);
-  for (let i = 0; i < len; i++) {
-    out[o++] = HEXCH[tmp[i] >> 4];
-    out[o++] = HEXCH[tmp[i] & 15];
+}
+
+/** BER-TLV of v straight into out at o; throws as soon as a tag or value is bad or the total passes f.length. */
+function writeTlvChecked(v: Record<string, string>, tags: readonly string[], f: CompiledField, o: number): number {
+  const num = f.num;
+  const start = o;
+  for (let i = 0; i < tags.length; i++) {
+    const tag = tags[i];
+    const tb = tagBytes(tag, num);
+    const x = v[tag];
+    if (typeof x !== 'string' || (x.length & 1) !== 0) err(num, 0, 'bad-value', `tag ${tag}: value must be an even-length hex string`);
+    const len = x.length >> 1;
+    if (len > 0xffff) err(num, 0, 'length-exceeds-max', `tag ${tag}: value too long`);
+    const need = tb.length + (len < 0x80 ? 1 : len < 0x100 ? 2 : 3) + len;
+    if (o - start + need > f.length) err(num, start, 'length-exceeds-max', `TLV length exceeds max ${f.length}`); // re-reported by the caller
+    ensure(o, need);
+    for (let k = 0; k < tb.length; k++) out[o++] = tb[k];
+    if (len < 0x80) out[o++] = len;
+    else if (len < 0x100) {
+      out[o++] = 0x81;
+      out[o++] = len;
+    } else {
+      out[o++] = 0x82;
+      out[o++] = len >> 8;
+      out[o++] = len & 0xff;
+    }
+    o = writeHex(x, out, o, num);
   }
   return o;
 }
@@ -506,9 +567,7 @@ function encodeTlvField(f: CompiledField, v: Record<string, string>, o: number):
 /** Fixed-position sub-fields written in place (ASCII/EBCDIC): each padded to its length, checked against its class. */
 function encodeFixedComposite(f: CompiledField, v: Record<string, string>, o: number): number {
   const sfs = f.subfields!;
-  let keys = 0;
-  for (const k in v) keys++;
-  if (keys > sfs.length) joinFixed(f, v); // throws the precise unknown-sub-field error
+  if (Object.keys(v).length > sfs.length) joinFixed(f, v); // throws the precise unknown-sub-field error (Object.keys: no for-in)
   ensure(o, f.length);
   const ebc = f.enc === E_EBCDIC;
   const numeric = f.type !== T_TEXT;

@@ -173,7 +173,7 @@ export function tlvEncodedLength(obj: Record<string, string>, field: number | nu
 const tagCache = new Map<string, Uint8Array>();
 const MAX_TAG_CACHE = 4096;
 
-function tagBytes(tag: string, field: number | null): Uint8Array {
+export function tagBytes(tag: string, field: number | null): Uint8Array {
   const hit = tagCache.get(tag);
   if (hit !== undefined) return hit;
   const n = tag.length >> 1;

@@ -104,3 +104,52 @@ describe('private TLV (DE 48 / 62 / 127 style)', () => {
     expect(decode(s, b)).toEqual(m);
   });
 });
+
+describe('DE 55 on encode (one pass into the message buffer)', () => {
+  const err = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      const c = e as CodecError;
+      return { reason: c.reason, field: c.field, message: c.message };
+    }
+    return null;
+  };
+  const withDe55 = (de55: Record<string, string>) => ({ mti: '0200', fields: { '3': '000000', '55': de55 } });
+
+  it('writes the LLL prefix after the TLV, for short and long-form lengths, on every built-in with raw DE 55', () => {
+    for (const spec of ['iso87-ascii', 'iso87-ascii-binbitmap', 'iso87-bcd', 'iso93-ascii', 'iso87-ebcdic']) {
+      const long = { '9F10': 'AB'.repeat(200), '82': '1980' }; // 9F10 81 C8 <200 bytes> 82 02 1980 = 208 bytes
+      const b = encode(spec, withDe55(long));
+      const m = decode(spec, b);
+      expect(m.fields['55']).toEqual(long);
+      expect(encode(spec, m).equals(b)).toBe(true);
+      const tlv = encodeTlv(long);
+      expect(tlv.length).toBe(208);
+      expect(b.subarray(b.length - 208).equals(tlv)).toBe(true);
+    }
+    // ASCII LLL prefix right before the TLV bytes
+    const b = encode('iso87-ascii-binbitmap', withDe55({ '9F26': '1122334455667788' }));
+    expect(b.subarray(b.length - 14).toString('latin1', 0, 3)).toBe('011');
+  });
+  it('over the 255-byte maximum: length-exceeds-max naming the total', () => {
+    const e = err(() => encode('iso87-ascii', withDe55({ '9F10': 'AB'.repeat(250), '9F26': '1122334455667788' })));
+    expect(e).toMatchObject({ reason: 'length-exceeds-max', field: 55 });
+    expect(e!.message).toMatch(/TLV length 265 exceeds max 255/);
+  });
+  it('problems reported in a fixed order: bad value, then total length, then bad hex', () => {
+    // a bad value in a later tag wins over an earlier tag that already passes the maximum
+    expect(err(() => encode('iso87-ascii', withDe55({ '9F10': 'AB'.repeat(300), '9F26': 'ABC' })))?.reason).toBe('bad-value');
+    // a bad value in a later tag wins over bad hex in an earlier one
+    expect(err(() => encode('iso87-ascii', withDe55({ '9F10': 'ZZ', '9F26': 'ABC' })))?.reason).toBe('bad-value');
+    // too long wins over bad hex
+    expect(err(() => encode('iso87-ascii', withDe55({ '9F10': 'ZZ', '9F26': 'AB'.repeat(300) })))?.reason).toBe('length-exceeds-max');
+    expect(err(() => encode('iso87-ascii', withDe55({ '9F10': 'ZZ' })))).toMatchObject({ reason: 'bad-hex', field: 55 });
+    expect(err(() => encode('iso87-ascii', withDe55({ '9F2': '00' })))).toMatchObject({ reason: 'bad-tlv', field: 55 });
+  });
+  it('a failed encode leaves no trace in the next one', () => {
+    const good = encode('iso87-ascii', msg0200());
+    expect(err(() => encode('iso87-ascii', withDe55({ '9F10': 'AB'.repeat(300) })))?.reason).toBe('length-exceeds-max');
+    expect(encode('iso87-ascii', msg0200()).equals(good)).toBe(true);
+  });
+});
