@@ -36,13 +36,18 @@ function cdi(v: string, where: string): Cdi {
   throw new Error(`${where}: CdtDbtInd must be CRDT or DBIT, got "${v}"`);
 }
 
-/** Parses a camt.052/053/054 document from text chunks; yields its entries in file order. */
-export async function* parseStatement(chunks: AsyncIterable<string> | Iterable<string>, o: CamtOptions = {}): AsyncGenerator<BankEntry> {
+/** A push parser: write text chunks, entries go to `emit` as each one closes. */
+export interface CamtParser {
+  write(chunk: string): void;
+  /** Ends the document; throws when it was not a camt.052/053/054 message. */
+  close(): void;
+}
+
+export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): CamtParser {
   const source = o.source ?? 'camt';
   const maxDetails = o.maxDetails ?? 100_000;
   const parser = new SaxesParser({ position: true });
   const stack: string[] = [];
-  const out: BankEntry[] = [];
   let text = '';
   let ccy = '';
   let message: BankEntry['message'] | undefined;
@@ -92,7 +97,7 @@ export async function* parseStatement(chunks: AsyncIterable<string> | Iterable<s
         break;
       }
       default:
-        if (ROOTS[name] && stack.length <= 2) message = ROOTS[name];
+        if (stack.length <= 2 && ROOTS[name]) message = ROOTS[name];
     }
   });
   parser.on('text', (t) => {
@@ -196,7 +201,7 @@ export async function* parseStatement(chunks: AsyncIterable<string> | Iterable<s
             e.amount = parseAmount(amountText, e.currency);
             if (!e.status) e.status = 'BOOK';
             if (btk.length) e.bankTxCode = btk.join('/');
-            out.push(e);
+            emit(e);
             break;
           }
         }
@@ -231,21 +236,53 @@ export async function* parseStatement(chunks: AsyncIterable<string> | Iterable<s
     stack.pop();
   });
 
+  return {
+    write: (chunk) => void parser.write(chunk),
+    close() {
+      parser.close();
+      if (!message) throw new Error(`${source}: not a camt.052/053/054 document (no BkToCstmrStmt, BkToCstmrDbtCdtNtfctn or BkToCstmrAcctRpt)`);
+    },
+  };
+}
+
+/** Parses a camt.052/053/054 document from text chunks; yields its entries in file order. */
+export async function* parseStatement(chunks: AsyncIterable<string> | Iterable<string>, o: CamtOptions = {}): AsyncGenerator<BankEntry> {
+  const out: BankEntry[] = [];
+  const p = camtParser((e) => out.push(e), o);
   for await (const chunk of chunks) {
-    parser.write(chunk);
+    p.write(chunk);
     if (out.length) {
       // Hand the chunk's entries over before reading more: the caller's pace bounds what is held.
       for (const e of out) yield e;
       out.length = 0;
     }
   }
-  parser.close();
+  p.close();
   for (const e of out) yield e;
-  if (!message) throw new Error(`${source}: not a camt.052/053/054 document (no BkToCstmrStmt, BkToCstmrDbtCdtNtfctn or BkToCstmrAcctRpt)`);
+}
+
+/** The same without a generator per entry (the hot path of big statements): `onEntry` runs as entries close. */
+export async function scanStatement(chunks: AsyncIterable<string> | Iterable<string>, onEntry: (e: BankEntry) => void, o: CamtOptions = {}): Promise<number> {
+  let n = 0;
+  const p = camtParser((e) => {
+    n++;
+    onEntry(e);
+  }, o);
+  for await (const chunk of chunks) p.write(chunk);
+  p.close();
+  return n;
+}
+
+export function statementChunks(path: string): AsyncIterable<string> {
+  return createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 }) as AsyncIterable<string>;
 }
 
 /** Reads a camt file from disk in 256 KiB chunks. */
 export function readStatement(path: string, o: CamtOptions = {}): AsyncGenerator<BankEntry> {
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 });
-  return parseStatement(stream as AsyncIterable<string>, { source: o.source ?? path.split('/').pop()!, ...o });
+  return parseStatement(statementChunks(path), { source: o.source ?? path.split('/').pop()!, ...o });
+}
+
+/** Streams a camt file from disk into `onEntry`; resolves to the number of entries. */
+export function scanStatementFile(path: string, onEntry: (e: BankEntry) => void, o: CamtOptions = {}): Promise<number> {
+  return scanStatement(statementChunks(path), onEntry, { source: o.source ?? path.split('/').pop()!, ...o });
 }

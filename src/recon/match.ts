@@ -83,6 +83,12 @@ export class Matcher {
   private bankCount = 0;
   private skipped = 0;
   private matchedBank = 0;
+  private readonly byRule: Partial<Record<Match['rule'], number>> = {};
+
+  private record(m: Match): void {
+    this.byRule[m.rule] = (this.byRule[m.rule] ?? 0) + 1;
+    if (this.matches.length < this.rules.keepMatches) this.matches.push(m);
+  }
 
   constructor(switchItems: Iterable<SwitchItem>, rules: Partial<MatchRules> = {}, readonly asOf: string, readonly name = 'statement') {
     this.rules = { ...DEFAULT_RULES, ...rules };
@@ -156,7 +162,8 @@ export class Matcher {
       return;
     }
     this.state[i] = MATCHED;
-    this.matches.push({ rule, switchRefs: [s.ref], bankKeys: bs.map((b) => b.key), difference: diff, currency: s.currency });
+    this.byRule[rule] = (this.byRule[rule] ?? 0) + 1;
+    if (this.matches.length < this.rules.keepMatches) this.matches.push({ rule, switchRefs: [s.ref], bankKeys: bs.map((b) => b.key), difference: diff, currency: s.currency });
   }
 
   /** Consumes one bank item as it arrives. */
@@ -248,7 +255,7 @@ export class Matcher {
       matches: this.matches,
       expected,
       breaks: this.breaks,
-      stats: { switchItems: this.items.length, bankItems: this.bankCount, matchedSwitch, matchedBank: this.matchedBank, skippedBank: this.skipped },
+      stats: { switchItems: this.items.length, bankItems: this.bankCount, matchedSwitch, matchedBank: this.matchedBank, skippedBank: this.skipped, byRule: { ...this.byRule } },
     };
   }
 
@@ -330,7 +337,7 @@ export class Matcher {
           this.matchedBank++;
           const diff = signed(b.amount, b.cdi) - sum;
           if (late) this.addBreak('late', this.items[open[0]], b, diff, `group ${ref} booked ${b.date}, after its window`);
-          else this.matches.push({ rule: 'oneToMany', switchRefs: open.map((i) => this.items[i].ref), bankKeys: [b.key], difference: diff, currency: b.currency });
+          else this.record({ rule: 'oneToMany', switchRefs: open.map((i) => this.items[i].ref), bankKeys: [b.key], difference: diff, currency: b.currency });
           done = true;
           break;
         }

@@ -64,10 +64,8 @@ export function buildReport(results: readonly MatchResult[], o: ReportOptions): 
   const byRule: Record<string, number> = {};
   const matches: Match[] = [];
   for (const r of results) {
-    for (const m of r.matches) {
-      byRule[m.rule] = (byRule[m.rule] ?? 0) + 1;
-      if (matches.length < maxMatches) matches.push(m);
-    }
+    for (const [rule, n] of Object.entries(r.stats.byRule)) byRule[rule] = (byRule[rule] ?? 0) + (n ?? 0);
+    for (const m of r.matches) if (matches.length < maxMatches) matches.push(m);
   }
   const cat = categorise(breaks);
   const counts = {} as Record<BreakCategory, number>;

@@ -7,7 +7,7 @@ import type { Books } from '../ledger/books.js';
 import { readPain002 } from '../settlement/iso20022/pain002.js';
 import { classify } from '../settlement/iso20022/pain002.js';
 import { listBreaks, recordBreaks, type RecordOutcome } from './breaks.js';
-import { readStatement } from './camt.js';
+import { scanStatementFile } from './camt.js';
 import { readClearing } from './clearing.js';
 import { Matcher } from './match.js';
 import { recordOpenBreaks, recordRun } from './metrics.js';
@@ -54,7 +54,7 @@ export async function reconcile(input: ReconInput): Promise<ReconOutput> {
     );
     for (const f of input.statements) {
       sources.push(f);
-      for await (const e of readStatement(f, { onBalance: (b) => balances.length < 10_000 && balances.push(b) })) m.offerEntry(e);
+      await scanStatementFile(f, (e) => m.offerEntry(e), { onBalance: (b) => void (balances.length < 10_000 && balances.push(b)) });
     }
     results.push(m.finish());
   }

@@ -151,6 +151,8 @@ export interface MatchRules {
   passes: MatchRule[];
   /** Bank items left without a reference match that the later passes keep (a bound on memory). Default 2,000,000. */
   maxLeftovers: number;
+  /** Matches listed in the result (all are counted in stats.byRule): a million matches are counted, not kept. Default 10,000. */
+  keepMatches: number;
 }
 
 export const DEFAULT_RULES: MatchRules = {
@@ -160,6 +162,7 @@ export const DEFAULT_RULES: MatchRules = {
   earlyDays: 1,
   passes: ['exact', 'tolerant', 'oneToMany', 'manyToOne'],
   maxLeftovers: 2_000_000,
+  keepMatches: 10_000,
 };
 
 export interface MatchResult {
@@ -174,5 +177,7 @@ export interface MatchResult {
     matchedBank: number;
     /** Entries not booked (PDNG, INFO) that matching skipped. */
     skippedBank: number;
+    /** Matches per rule (all of them; `matches` lists at most rules.keepMatches). */
+    byRule: Partial<Record<MatchRule, number>>;
   };
 }

@@ -1,0 +1,157 @@
+// Reconciliation benchmark. Setup (not timed): a camt.053.001.08 statement of --entries entries (default
+// 1,000,000) stream-written to os.tmpdir(), the matching switch items (one payout per entry, a few planted
+// breaks), and a clearing CSV of --lines lines with its items. Timed, median of --runs:
+//   parse-only   saxes alone reading the file (no handlers): the ceiling;
+//   reconcile    the camt reader + matcher over the same file, finish() included → entries/s;
+//   clearing     the CSV reader + matcher → lines/s.
+// Peak RSS of the whole process. Files are deleted at the end.
+// Usage: node dist/bench/recon.js [--json] [--runs N] [--entries N] [--lines N]
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SaxesParser } from 'saxes';
+import { scanStatementFile } from '../src/recon/camt.js';
+import { writeCamt053, type StatementEntrySpec } from '../src/recon/camtWriter.js';
+import { readClearing } from '../src/recon/clearing.js';
+import { Matcher } from '../src/recon/match.js';
+import type { SwitchItem } from '../src/recon/types.js';
+import { median, writeResults } from './lib/results.js';
+
+const argv = process.argv.slice(2);
+const json = argv.includes('--json');
+const num = (flag: string, dflt: number, max: number) => {
+  const i = argv.indexOf(flag);
+  const v = i >= 0 ? Number(argv[i + 1]) : dflt;
+  if (!Number.isSafeInteger(v) || v < 1 || v > max) throw new Error(`${flag} must be an integer 1..${max}`);
+  return v;
+};
+const RUNS = num('--runs', 3, 20);
+const ENTRIES = num('--entries', 1_000_000, 10_000_000);
+const LINES = num('--lines', 1_000_000, 10_000_000);
+const log = (s: string) => process.stdout.write(s + '\n');
+const AS_OF = '2026-11-30';
+
+const amountOf = (i: number) => 10_000 + ((i * 7919) % 5_000_000);
+const ref = (i: number) => `PO${String(i).padStart(10, '0')}`;
+
+function* statementEntries(n: number): Generator<StatementEntrySpec> {
+  for (let i = 0; i < n; i++) {
+    if (i % 100_000 === 1) continue; // planted: missing at bank
+    const amount = i % 100_000 === 2 ? amountOf(i) + 100 : amountOf(i); // planted: amount mismatch
+    yield { amount, currency: 'IDR', cdi: 'DBIT', bookingDate: '2026-11-24', servicerRef: `BNK${i}`, details: [{ endToEndId: ref(i), amount }] };
+  }
+}
+
+function switchItems(n: number): SwitchItem[] {
+  const out: SwitchItem[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = { ref: ref(i), amount: amountOf(i), currency: 'IDR', cdi: 'DBIT', date: '2026-11-23', kind: 'payout' };
+  return out;
+}
+
+async function writeClearingCsv(path: string, n: number): Promise<void> {
+  const out = createWriteStream(path, { highWaterMark: 1 << 20 });
+  const write = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r())));
+  await write('record_id,amount,currency,cleared_date,kind\n');
+  let buf = '';
+  for (let i = 0; i < n; i++) {
+    buf += `T${i}:purchase,${amountOf(i)},360,2026-11-23,purchase\n`;
+    if (buf.length > 1 << 20) {
+      await write(buf);
+      buf = '';
+    }
+  }
+  await write(buf);
+  await new Promise<void>((r) => out.end(() => r()));
+}
+
+function clearingSide(n: number): SwitchItem[] {
+  const out: SwitchItem[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = { ref: `T${i}:purchase`, amount: amountOf(i), currency: 'IDR', cdi: 'CRDT', date: '2026-11-23', kind: 'purchase' };
+  return out;
+}
+
+async function parseOnly(path: string): Promise<number> {
+  const t0 = performance.now();
+  const p = new SaxesParser();
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })) p.write(chunk as string);
+  p.close();
+  return (performance.now() - t0) / 1000;
+}
+
+// The switch side is indexed as its records arrive (setup, timed apart as indexMs); the timed part is what a
+// statement costs: streaming it through the reader and the matcher, and finish().
+async function reconcileStatement(path: string, items: SwitchItem[]): Promise<{ s: number; indexMs: number; breaks: number; matched: number }> {
+  const t0 = performance.now();
+  const m = new Matcher(items, {}, AS_OF);
+  const t1 = performance.now();
+  await scanStatementFile(path, (e) => m.offerEntry(e));
+  const r = m.finish();
+  return { s: (performance.now() - t1) / 1000, indexMs: t1 - t0, breaks: r.breaks.length, matched: r.stats.matchedSwitch };
+}
+
+async function reconcileClearing(path: string, items: SwitchItem[]): Promise<{ s: number; matched: number }> {
+  const m = new Matcher(items, {}, AS_OF, 'clearing');
+  const t0 = performance.now();
+  for await (const batch of readClearing(path)) for (const b of batch) m.offer(b);
+  const r = m.finish();
+  return { s: (performance.now() - t0) / 1000, matched: r.stats.matchedSwitch };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'gerbang-bench-recon-'));
+  try {
+    const stmt = join(dir, 'camt053.xml');
+    const csv = join(dir, 'clearing.csv');
+    let t0 = performance.now();
+    const written = await writeCamt053(stmt, { msgId: 'BENCH', statementId: 'S1', account: 'ID12GERB00000000001', currency: 'IDR', createdAt: '2026-11-25T01:00:00Z', opening: { amount: 0, cdi: 'CRDT', date: '2026-11-24' } }, statementEntries(ENTRIES));
+    const bytes = statSync(stmt).size;
+    log(`setup: statement of ${written} entries, ${(bytes / 1e6).toFixed(0)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    t0 = performance.now();
+    await writeClearingCsv(csv, LINES);
+    log(`setup: clearing CSV of ${LINES} lines, ${(statSync(csv).size / 1e6).toFixed(0)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    const parse: number[] = [];
+    const recon: number[] = [];
+    const clearing: number[] = [];
+    const indexMs: number[] = [];
+    let check = { breaks: 0, matched: 0, clearingMatched: 0 };
+    for (let run = 0; run < RUNS; run++) {
+      // Interleaved so both see the same machine load.
+      const p = await parseOnly(stmt);
+      const items = switchItems(ENTRIES);
+      const r = await reconcileStatement(stmt, items);
+      const cItems = clearingSide(LINES);
+      const c = await reconcileClearing(csv, cItems);
+      parse.push(written / p);
+      recon.push(written / r.s);
+      clearing.push(LINES / c.s);
+      indexMs.push(r.indexMs);
+      check = { breaks: r.breaks, matched: r.matched, clearingMatched: c.matched };
+      log(`run ${run + 1}: parse-only ${(written / p).toFixed(0)} entries/s (${(bytes / p / 1e6).toFixed(0)} MB/s), reconcile ${(written / r.s).toFixed(0)} entries/s, clearing ${(LINES / c.s).toFixed(0)} lines/s; load ${loadavg()[0].toFixed(2)}`);
+    }
+    const expectedBreaks = 2 * Math.ceil((ENTRIES - 1) / 100_000);
+    if (check.breaks !== expectedBreaks || check.clearingMatched !== LINES) throw new Error(`bench self-check failed: ${check.breaks} breaks (expected ${expectedBreaks}), ${check.clearingMatched}/${LINES} clearing lines matched`);
+    const entriesPerSec = Math.round(median(recon));
+    const parseOnlyPerSec = Math.round(median(parse));
+    const figures = {
+      entriesPerSec,
+      parseOnlyPerSec,
+      ratio: Math.round((entriesPerSec / parseOnlyPerSec) * 1000) / 1000,
+      parseOnlyMBps: Math.round((median(parse) * bytes) / written / 1e6),
+      csvLinesPerSec: Math.round(median(clearing)),
+      indexMs: Math.round(median(indexMs)),
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
+    writeResults('recon', { ...figures, entries: written, statementBytes: bytes, csvLines: LINES, runs: RUNS, note: 'medians of interleaved runs on a shared 2-core machine', raw: { parse, recon, clearing } });
+    log(`median of ${RUNS}: reconcile ${figures.entriesPerSec} entries/s = ${(figures.ratio * 100).toFixed(0)} % of parse-only ${figures.parseOnlyPerSec} (${figures.parseOnlyMBps} MB/s); clearing ${figures.csvLinesPerSec} lines/s; peak RSS ${figures.peakRssMb} MB`);
+    if (json) log(JSON.stringify(figures));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench/recon: ${(e as Error).stack ?? e}\n`);
+  process.exitCode = 1;
+});
+
