@@ -75,15 +75,17 @@ export function knownNames(): { specs: string[]; framings: string[] } {
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'bin', 'gerbang.js'))) return dir;
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bin', 'gerbang.js'))) return dir;
     dir = dirname(dir);
   }
   throw new Error('cannot find bin/gerbang.js above the runtime module');
 }
 
-/** Starts `gerbang <args> --json` and resolves with the port it prints as JSON on its first stdout line. */
-async function spawnGerbang(what: string, args: string[], log: Logger): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(repoRoot(), 'bin', 'gerbang.js'), ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a simulator child (./child.ts, compiled) and resolves with the port it prints on its first stdout line. */
+async function spawnChild(what: 'hsm' | 'issuer-sim', options: Record<string, unknown>, log: Logger): Promise<{ port: number; child: ChildProcess }> {
+  const entry = join(repoRoot(), 'dist', 'src', 'runtime', 'child.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run npx tsc -p tsconfig.json`);
+  const child = spawn(process.execPath, [entry, what, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr!.on('data', (b: Buffer) => {
     for (const line of b.toString('utf8').split('\n')) if (line.trim()) log.debug(what, { line: line.slice(0, 300) });
   });
@@ -155,7 +157,7 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
     let hsmAddr = { host: cfg.hsm.host, port: cfg.hsm.port };
     if (cfg.hsm.simulator) {
       if ((opts.hsmMode ?? 'child') === 'child') {
-        const h = await spawnGerbang('hsm-sim', ['hsm', '--port', String(cfg.hsm.port)], log);
+        const h = await spawnChild('hsm', { port: cfg.hsm.port }, log);
         services.push({ name: 'hsm-sim', close: () => stopChild(h.child) });
         hsmPort = h.port;
       } else {
@@ -189,7 +191,7 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
     if (cfg.issuerSimulator) {
       const sc = cfg.issuerSimulator;
       if ((opts.issuerSimMode ?? (opts.issuerSim ? 'in-process' : 'child')) === 'child') {
-        const c = await spawnGerbang('issuer-sim', ['sim', 'issuer', '--port', '0', '--spec', sc.spec, '--framing', sc.framing], log);
+        const c = await spawnChild('issuer-sim', { port: 0, spec: sc.spec, framing: sc.framing }, log);
         services.push({ name: 'issuer-sim', close: () => stopChild(c.child) });
         issuerSimPort = c.port;
       } else {
