@@ -10,5 +10,10 @@ if (!existsSync(main)) {
   process.stderr.write('gerbang: dist/ is missing; run `npm install` (or `npm run build`) first\n');
   process.exit(1);
 }
+// `gerbang … | head` closes stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 const { main: run } = await import(main);
 process.exitCode = await run(process.argv.slice(2));

@@ -1,5 +1,5 @@
 // `gerbang` entry point: finds every command module in ./commands and dispatches to it.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from './command.js';
@@ -29,16 +29,27 @@ function topHelp(commands: Map<string, Command>): string {
   ].join('\n');
 }
 
+/** Imports only the named command's module (a half-built or heavy sibling never slows or breaks it). */
+async function loadCommand(name: string): Promise<Command | undefined> {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) return undefined;
+  for (const ext of ['.js', '.ts']) {
+    const file = join(commandsDir, name + ext);
+    if (!existsSync(file)) continue;
+    const mod = (await import(pathToFileURL(file).href)) as { command?: Command };
+    if (mod.command?.name === name) return mod.command;
+  }
+  return undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const commands = await loadCommands();
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(topHelp(commands) + '\n');
+    process.stdout.write(topHelp(await loadCommands()) + '\n');
     return name ? 0 : 2;
   }
-  const command = commands.get(name);
+  const command = await loadCommand(name);
   if (!command) {
-    process.stderr.write(`gerbang: unknown command '${name}'\n\n${topHelp(commands)}\n`);
+    process.stderr.write(`gerbang: unknown command '${name}'\n\n${topHelp(await loadCommands())}\n`);
     return 2;
   }
   if (rest.length === 1 && (rest[0] === '--help' || rest[0] === '-h')) {
