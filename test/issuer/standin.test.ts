@@ -110,4 +110,34 @@ describe('failover and stand-in end to end', () => {
     expect(advices.map((a) => a.responseCode).sort()).toEqual(['00', '61']);
     client.close();
   }, 30_000);
+
+  it('stands in after repeated timeouts, without waiting, until the issuer answers again (its SAF acknowledgements)', async () => {
+    const sim = await startIssuerSim({ fail: 'slow', slowMs: 60_000, latencyMs: 1, jitterMs: 0, approveRate: 1 });
+    sims.push(sim);
+    const cfg = testConfig(tempDir('stip-to'), {
+      onus: false,
+      raw: { issuerSimulator: null, engine: { provisionDemo: false } },
+      issuer: { links: [{ name: 'primary', port: sim.port }], zpkRef: null, requestTimeoutMs: 250, timeoutsBeforeStandIn: 2, safRetryMs: 100 },
+    });
+    sw = await startSwitch(cfg, { hsmMode: 'in-process', onus: null, log: createLogger({}, 'silent') });
+    const bank = sw.issuers.get('bank-b')!;
+    await waitFor(() => bank.links[0].isUp, 3000, 'link up');
+    const client = await IsoClient.connect(sw.acquirerPorts.iso);
+    const pan = panFor('4999', 16, '7');
+    expect((await client.request(purchase(pan, 1_000))).fields[39]).toBe('91');
+    expect((await client.request(purchase(pan, 1_100))).fields[39]).toBe('91');
+    expect(bank.unavailable).toBe(true);
+    const t0 = Date.now();
+    const stood = await client.request(purchase(pan, 1_200));
+    expect(Date.now() - t0).toBeLessThan(200); // decided here, not after another timeout
+    expect(stood.fields[39]).toBe('00');
+    expect(stood.fields[38]).toMatch(/^S\d{5}$/);
+    // The issuer recovers: its 0430s for the queued reversals clear the timeout streak; traffic goes to it again.
+    await sim.setMode('none');
+    await waitFor(() => !bank.unavailable && bank.status().safDepth === 0, 5000, 'issuer answering again');
+    const back = await client.request(purchase(pan, 1_300));
+    expect(back.fields[39]).toBe('00');
+    expect(back.fields[38]).toMatch(/^\d{6}$/);
+    client.close();
+  }, 30_000);
 });
