@@ -89,6 +89,9 @@ export function decodeWith(spec: CompiledSpec, bytes: Uint8Array): IsoMessage {
     }
   }
   const fields: Record<string, FieldValue> = {};
+  // Store the highest field first: the object's element store is sized once instead of regrown as fields arrive.
+  const last = lastBit(maxField);
+  if (last !== 0 && last !== 1 && last !== 65 && last !== 129) fields[last] = ''; // overwritten below
   const defs = spec.fields;
   for (let byte = 0; byte < maxField >> 3; byte++) {
     const bits = bitmap[byte];
@@ -104,6 +107,15 @@ export function decodeWith(spec: CompiledSpec, bytes: Uint8Array): IsoMessage {
   }
   if (o !== end) err(null, o, 'trailing-bytes', `${end - o} bytes left after the last field`);
   return { mti, fields };
+}
+
+/** Highest field number present in the decoded bitmap (0 if none). */
+function lastBit(maxField: number): number {
+  for (let byte = (maxField >> 3) - 1; byte >= 0; byte--) {
+    const bits = bitmap[byte];
+    if (bits !== 0) return byte * 8 + 8 - (31 - Math.clz32(bits & -bits)); // lowest set bit = highest field
+  }
+  return 0;
 }
 
 function readBitmap(spec: CompiledSpec, buf: Buffer, o: number, at: number): number {

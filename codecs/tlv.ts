@@ -83,6 +83,7 @@ export function decodeTlv(bytes: Uint8Array, start = 0, end = bytes.length, fiel
     const b0 = bytes[o++];
     if (b0 === 0x00 || b0 === 0xff) tlvErr(field, tagStart, 'padding byte where a tag should start');
     let tag: string;
+    let tagCode = b0;
     if ((b0 & 0x1f) !== 0x1f) tag = tagName(b0);
     else {
       let code = b0;
@@ -94,6 +95,7 @@ export function decodeTlv(bytes: Uint8Array, start = 0, end = bytes.length, fiel
         if ((b & 0x80) === 0) break;
       }
       tag = tagName(code);
+      tagCode = code;
     }
     if (o >= end) tlvErr(field, o, `tag ${tag}: missing length`);
     let len = bytes[o++];
@@ -106,8 +108,11 @@ export function decodeTlv(bytes: Uint8Array, start = 0, end = bytes.length, fiel
       o += n;
     }
     if (o + len > end) tlvErr(field, o, `tag ${tag}: length ${len} runs past the field end`);
-    if (out[tag] !== undefined) tlvErr(field, tagStart, `duplicate tag ${tag}`); // values are always strings
     if (order.length >= MAX_TLV_TAGS) tlvErr(field, tagStart, `more than ${MAX_TLV_TAGS} tags`);
+    // duplicates by tag code: a scan of ≤ MAX_TLV_TAGS numbers beats a megamorphic property lookup per tag
+    const code = tagCode;
+    for (let k = 0; k < order.length; k++) if (seenCodes[k] === code) tlvErr(field, tagStart, `duplicate tag ${tag}`);
+    seenCodes[order.length] = code;
     // one hex string for the whole field, then a substring per value (no per-tag native call)
     if (hex === null) hex = hexUpper(bytes, start, end);
     out[tag] = len === 1 ? HEX[bytes[o]] : hex.slice(2 * (o - start), 2 * (o - start + len));
@@ -119,6 +124,9 @@ export function decodeTlv(bytes: Uint8Array, start = 0, end = bytes.length, fiel
   orderDescriptor.value = undefined;
   return out;
 }
+
+/** Tag codes seen so far in the BER-TLV being decoded (decode is synchronous, so one scratch array serves all). */
+const seenCodes = new Float64Array(MAX_TLV_TAGS);
 
 /** Reused property descriptor for TLV_ORDER (one object less per decode). */
 const orderDescriptor: PropertyDescriptor = { value: undefined, enumerable: false };

@@ -141,6 +141,18 @@ describe('message level', () => {
     expect(encode(s, m).equals(b)).toBe(true);
     expect(decode(s, b)).toEqual(m);
   });
+  it('decoded fields hold exactly the fields on the wire, also when the last bit set is a bitmap indicator', () => {
+    // bit 65 (tertiary indicator) is the highest bit of the secondary bitmap, and the tertiary bitmap is empty
+    const b = cat(asc('2100'), hex('C000000000000000 8000000000000000 0000000000000000'), asc('12'));
+    const m = decode(s, b);
+    expect(Object.keys(m.fields)).toEqual(['2']);
+    expect(m).toEqual({ mti: '2100', fields: { 2: '12' } });
+    // the highest field present is decoded with its real value, and keys stay in ascending order
+    const m2 = { mti: '2100', fields: { 2: '34', 130: '9' } };
+    const d = decode(s, encode(s, m2));
+    expect(Object.keys(d.fields)).toEqual(['2', '130']);
+    expect(d.fields[130]).toBe('9');
+  });
   it('accepts a secondary bitmap with no field above 64 (as npm iso_8583 sends)', () => {
     const b = cat(asc('0100'), hex('C000000000000000 0000000000000000'), asc('12'));
     expect(decode(s, b)).toEqual({ mti: '0100', fields: { 2: '12' } });
