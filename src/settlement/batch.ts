@@ -5,7 +5,7 @@
 // batch; it is safe to repeat after any crash (same ids, same content) and marks the payouts sent at the end.
 import { existsSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { netPosted, parseAccountId } from '../ledger/accounts.js';
+import { parseAccountId } from '../ledger/accounts.js';
 import type { KindStat, Movement } from '../ledger/books.js';
 import type { Entry } from '../ledger/posting.js';
 import { LedgerWriter } from '../ledger/writer.js';
@@ -255,4 +255,3 @@ function removeStaleTemps(dir: string): void {
   for (const f of readdirSync(dir)) if (/^\.[0-9a-z]+-\d+\.tmp$/.test(f)) unlinkSync(join(dir, f));
 }
 
-export { netPosted };
