@@ -9,6 +9,12 @@ import { connectHsm } from './hsm.js';
 import { makeFraudConfig } from '../fraud/index.js';
 import type { WorkerConfig } from './config.js';
 import { workerData } from 'node:worker_threads';
+import { registerJournalHook } from '../authorize/commit.js';
+import { settledJournalHook } from '../stream/journal.js';
+
+// Every approved money movement enters the settled-record stream in the same LMDB transaction as its journal
+// record (issue 8): settlement, the ledger and reconciliation consume it from there.
+registerJournalHook(settledJournalHook({ issuerId: 'ONUS' }));
 
 export type Task = { op: 'authorize'; txns: Txn[] } | { op: 'sweep'; now: number } | { op: 'ping' };
 
