@@ -18,14 +18,18 @@ const FOLLOW_UPS: Record<string, [Action, Actor]> = {
 const ALPHA_TO_NUM: Record<string, string> = { IDR: '360', USD: '840', EUR: '978', GBP: '826', SGD: '702', MYR: '458', THB: '764', PHP: '608', AUD: '036', JPY: '392' };
 export const MAX_LINES = 1_000_000;
 
+const ORDER: Record<string, number> = { retrieval_request: 0, chargeback: 1, representment: 2, pre_arbitration: 3, arbitration: 4, issuer_accept: 5, ruling_won: 5, ruling_lost: 5, closed: 5 };
+
 export interface ImportOutcome {
   opened: string[];
   advanced: string[];
+  /** Lines the dispute had already passed (a file read twice changes nothing). */
+  unchanged: string[];
   errors: { line: number; message: string }[];
 }
 
 export async function importChargebacks(svc: DisputeService, text: string, now = new Date(), by = 'issuer-file'): Promise<ImportOutcome> {
-  const out: ImportOutcome = { opened: [], advanced: [], errors: [] };
+  const out: ImportOutcome = { opened: [], advanced: [], unchanged: [], errors: [] };
   const lines = text.split(/\r?\n/);
   if (lines.length > MAX_LINES) throw new Error(`chargeback file has more than ${MAX_LINES} lines`);
   const head = (lines[0] ?? '').split(',').map((s) => s.trim().toLowerCase());
@@ -57,6 +61,8 @@ export async function importChargebacks(svc: DisputeService, text: string, now =
         const cur = get('currency');
         if (cur && (ALPHA_TO_NUM[cur] ?? cur) !== d.currency) out.errors.push({ line: i + 1, message: `currency ${cur} differs from the transaction's ${d.currency} (dispute opened in ${d.currency})` });
         out.opened.push(d.id);
+      } else if (ORDER[stage] !== undefined && ORDER[stage] <= ORDER[existing.stage]) {
+        out.unchanged.push(existing.id);
       } else {
         const step = FOLLOW_UPS[stage];
         if (!step) throw new Error(`unknown stage ${stage} (expected ${Object.keys(FOLLOW_UPS).join(', ')})`);
