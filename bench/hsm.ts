@@ -1,7 +1,11 @@
-// `npm run bench:hsm`: PIN translations (CA, TPK → ZPK) and CVV verifications (CY) per second through the TCP client
-// pool against `gerbang hsm` in a child process, with HDR latency. Closed loop: a fixed number of requests in flight.
+// `npm run bench:hsm`: per-command throughput through the TCP client pool against `gerbang hsm` in a child process,
+// with HDR latency and the child's CPU time per command (from /proc: on a shared, loaded box wall-clock rate alone
+// says more about the neighbours than about the simulator). Commands: CA (TPK → ZPK), CY (CVV verify), G0 from TDES
+// DUKPT and from AES DUKPT (many terminals, each transaction advancing its terminal's counter, as a switch sees
+// them), KQ (ARQC verify, scheme 1 session keys, many cards). Closed loop: a fixed number of requests in flight.
 // Each phase runs `--runs` times; figures are medians (the box's 2 cores are shared, so single runs are noisy).
-// Flags: --duration MS (per run, default 1500) --runs N (5) --inflight N (64) --connections N (2) --json
+// Flags: --duration MS (per run, default 1500) --runs N (5) --inflight N (64) --connections N (2)
+//        --terminals N (DUKPT terminals, 1000) --only CA,CY,G0,G0AES,KQ --json
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +13,12 @@ import * as hdr from 'hdr-histogram-js';
 import { createHsmClient, type HsmClient } from '../src/hsm/client.js';
 import { HsmError } from '../src/hsm/api.js';
 import { KEY_TYPE_CODES, LmkKeys } from '../hsm-sim/keys.js';
-import { testLmk, tdesEcbEncrypt, encodePinBlock, account12, fixParity } from '../hsm-sim/crypto/index.js';
+import { readFileSync } from 'node:fs';
+import {
+  testLmk, tdesEcbEncrypt, encodePinBlock, account12, fixParity, aesDukptKey, encryptPinBlock4, iccMasterKey,
+  commonSessionKey, acDiversification, generateArqc,
+} from '../hsm-sim/crypto/index.js';
+import { DukptTerminal, makeKsn } from '../src/sim/dukpt.js';
 import { median, writeResults } from './lib/results.js';
 
 function flag(name: string, dflt: number): number {
@@ -23,12 +32,29 @@ const durationMs = flag('duration', 1500);
 const runs = flag('runs', 5);
 const inflight = flag('inflight', 64);
 const connections = flag('connections', 2);
+const terminals = flag('terminals', 1000);
+const onlyArg = process.argv.indexOf('--only');
+const only = new Set(onlyArg >= 0 ? process.argv[onlyArg + 1].split(',') : ['CA', 'CY', 'G0', 'G0AES', 'KQ']);
+const CLK_TCK = 100; // USER_HZ on Linux
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = (s: string) => process.stderr.write(s + '\n');
 
-async function startChild(): Promise<{ port: number; stop: () => Promise<Record<string, number>> }> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'gerbang.js'), 'hsm', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** CPU seconds (user + system) the process has used so far, from /proc/<pid>/stat (0 where /proc is missing). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK; // fields 14 and 15 (utime, stime), counted after the comm field
+  } catch {
+    return 0;
+  }
+}
+
+async function startChild(): Promise<{ port: number; cpu: () => number; stop: () => Promise<Record<string, number>> }> {
+  // HSM_NODE_ARGS lets a profiling run pass e.g. --cpu-prof --cpu-prof-dir=… to the simulator.
+  const nodeArgs = (process.env.HSM_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'bin', 'gerbang.js'), 'hsm', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (d: string) => (out += d));
@@ -45,6 +71,7 @@ async function startChild(): Promise<{ port: number; stop: () => Promise<Record<
   });
   return {
     port,
+    cpu: () => cpuSeconds(child.pid),
     stop: async () => {
       const exited = new Promise<void>((r) => child.on('exit', () => r()));
       child.kill('SIGTERM');
@@ -56,6 +83,8 @@ async function startChild(): Promise<{ port: number; stop: () => Promise<Record<
 
 interface RunResult {
   opsPerSec: number;
+  /** Simulator CPU (user + system) per command, µs. */
+  cpuUsPerOp: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
@@ -63,11 +92,12 @@ interface RunResult {
 }
 
 /** Keeps `inflight` requests going for `durationMs`; every answer is checked (a wrong answer counts as an error). */
-async function closedLoop(op: (i: number) => Promise<boolean>): Promise<RunResult> {
+async function closedLoop(op: (i: number) => Promise<boolean>, cpu: () => number): Promise<RunResult> {
   const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
   let done = 0;
   let errors = 0;
   let i = 0;
+  const cpu0 = cpu();
   const t0 = performance.now();
   const end = t0 + durationMs;
   async function worker(): Promise<void> {
@@ -85,17 +115,25 @@ async function closedLoop(op: (i: number) => Promise<boolean>): Promise<RunResul
   }
   await Promise.all(Array.from({ length: inflight }, worker));
   const secs = (performance.now() - t0) / 1000;
-  return { opsPerSec: done / secs, p50Ms: h.getValueAtPercentile(50) / 1000, p99Ms: h.getValueAtPercentile(99) / 1000, maxMs: h.maxValue / 1000, errors };
+  const cpuUsPerOp = ((cpu() - cpu0) * 1e6) / Math.max(1, done);
+  return { opsPerSec: done / secs, cpuUsPerOp, p50Ms: h.getValueAtPercentile(50) / 1000, p99Ms: h.getValueAtPercentile(99) / 1000, maxMs: h.maxValue / 1000, errors };
 }
 
 function summarise(rs: RunResult[]): RunResult {
   return {
     opsPerSec: Math.round(median(rs.map((r) => r.opsPerSec))),
+    cpuUsPerOp: Math.round(median(rs.map((r) => r.cpuUsPerOp))),
     p50Ms: median(rs.map((r) => r.p50Ms)),
     p99Ms: median(rs.map((r) => r.p99Ms)),
     maxMs: Math.max(...rs.map((r) => r.maxMs)),
     errors: rs.reduce((a, r) => a + r.errors, 0),
   };
+}
+
+/** A named workload: `op(i)` issues the i-th request and says whether the answer was right. */
+interface Phase {
+  name: string;
+  op: (i: number) => Promise<boolean>;
 }
 
 async function main(): Promise<void> {
@@ -110,40 +148,140 @@ async function main(): Promise<void> {
     const cvk = keys.encrypt(KEY_TYPE_CODES.CVK, Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex'), 'U');
     const N = 1024;
     const pans = Array.from({ length: N }, (_, i) => '4' + String(200000000000000 + i * 104729).padStart(15, '0'));
-    const pinBlocks = pans.map((pan, i) => tdesEcbEncrypt(tpkClear, encodePinBlock(0, String(1000 + i).padStart(4, '0'), account12(pan))).toString('hex').toUpperCase());
-    const cvvs = await Promise.all(pans.map((pan) => client.generateCvv({ cvk, pan, expiry: '2812', serviceCode: '101' })));
+    const pinOf = (i: number) => String(1000 + (i % 9000)).padStart(4, '0');
+    const phases: Phase[] = [];
 
-    const pinOp = async (i: number) => {
-      const k = i % N;
-      const r = await client.translatePin({ sourceKeyType: 'TPK', sourceKey: tpk, destZpk: zpk, pinBlock: pinBlocks[k], sourceFormat: '01', destFormat: '01', pan: pans[k] });
-      return r.pinLength === 4;
-    };
-    const cvvOp = async (i: number) => client.verifyCvv({ cvk, cvv: cvvs[i % N], pan: pans[i % N], expiry: '2812', serviceCode: '101' });
-
-    // Warm up both paths (JIT, key cache, TCP windows) before measuring.
-    await Promise.all(Array.from({ length: 2000 }, (_, i) => (i % 2 ? pinOp(i) : cvvOp(i))));
-    const pin: RunResult[] = [];
-    const cvv: RunResult[] = [];
-    for (let r = 0; r < runs; r++) {
-      pin.push(await closedLoop(pinOp));
-      cvv.push(await closedLoop(cvvOp));
-      log(`run ${r + 1}/${runs}: CA ${Math.round(pin[r].opsPerSec)}/s p99 ${pin[r].p99Ms} ms · CY ${Math.round(cvv[r].opsPerSec)}/s p99 ${cvv[r].p99Ms} ms`);
+    if (only.has('CA')) {
+      const pinBlocks = pans.map((pan, i) => tdesEcbEncrypt(tpkClear, encodePinBlock(0, pinOf(i), account12(pan))).toString('hex').toUpperCase());
+      phases.push({
+        name: 'CA',
+        op: async (i) => {
+          const k = i % N;
+          const r = await client.translatePin({ sourceKeyType: 'TPK', sourceKey: tpk, destZpk: zpk, pinBlock: pinBlocks[k], sourceFormat: '01', destFormat: '01', pan: pans[k] });
+          return r.pinLength === 4;
+        },
+      });
     }
-    const p = summarise(pin);
-    const c = summarise(cvv);
+    if (only.has('CY')) {
+      const cvvs = await Promise.all(pans.map((pan) => client.generateCvv({ cvk, pan, expiry: '2812', serviceCode: '101' })));
+      phases.push({ name: 'CY', op: async (i) => client.verifyCvv({ cvk, cvv: cvvs[i % N], pan: pans[i % N], expiry: '2812', serviceCode: '101' }) });
+    }
+    // DUKPT: `terminals` devices under one BDK, each starting at its own mid-life counter (so derivations from the BDK
+    // walk a realistic 8-10 one-bits); request i is the next transaction of terminal i mod terminals, so counters
+    // advance by one per round, as live traffic does. When the prepared rounds run out the sequence wraps (each
+    // terminal jumps back to its first counter: a cold derivation path, once per `terminals × rounds` requests).
+    const rounds = 8;
+    const startCounter = (t: number) => ((t * 2654435761) >>> 0) % 400_000 + 50_000;
+    if (only.has('G0')) {
+      const bdkClear = Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex');
+      const bdk = keys.encrypt(KEY_TYPE_CODES.BDK, bdkClear, 'U');
+      const ts = Array.from({ length: terminals }, (_, t) => new DukptTerminal(bdkClear, makeKsn('FFFF987654', 1000 + t, startCounter(t))));
+      const ops: { ksn: string; pinBlock: string; pan: string }[] = [];
+      const t0 = performance.now();
+      for (let r = 0; r < rounds; r++) {
+        for (let t = 0; t < terminals; t++) {
+          const pan = pans[(t * 7 + r) % N];
+          ops.push({ ...ts[t].nextPinBlock(pinOf(t), pan), pan });
+        }
+      }
+      log(`prepared ${ops.length} TDES DUKPT transactions (${terminals} terminals × ${rounds}) in ${Math.round(performance.now() - t0)} ms`);
+      phases.push({
+        name: 'G0',
+        op: async (i) => {
+          const o = ops[i % ops.length];
+          const r = await client.translatePinFromDukpt({ bdk, ksn: o.ksn, destZpk: zpk, pinBlock: o.pinBlock, sourceFormat: '01', destFormat: '01', pan: o.pan });
+          return r.pinLength === 4;
+        },
+      });
+    }
+    if (only.has('G0AES')) {
+      const bdkClear = Buffer.from('FEDCBA9876543210F1F1F1F1F1F1F1F1', 'hex');
+      const bdk = keys.encrypt(KEY_TYPE_CODES.BDK, bdkClear, 'S', true);
+      // Fewer AES rounds: the bench derives each AES key from the BDK (no incremental AES terminal), which is slow.
+      const aesRounds = 4;
+      const ops: { ksn: string; pinBlock: string; pan: string }[] = [];
+      const t0 = performance.now();
+      for (let r = 1; r <= aesRounds; r++) {
+        for (let t = 0; t < terminals; t++) {
+          const ksn = Buffer.alloc(12);
+          ksn.write('12345678', 0, 'hex');
+          ksn.writeUInt32BE(0x10000 + t, 4);
+          ksn.writeUInt32BE(startCounter(t) + r, 8);
+          const pan = pans[(t * 7 + r) % N];
+          const pinBlock = encryptPinBlock4(aesDukptKey(bdkClear, ksn, 'pin'), pinOf(t), pan).toString('hex').toUpperCase();
+          ops.push({ ksn: ksn.toString('hex').toUpperCase(), pinBlock, pan });
+        }
+      }
+      log(`prepared ${ops.length} AES DUKPT transactions (${terminals} terminals × ${aesRounds}) in ${Math.round(performance.now() - t0)} ms`);
+      phases.push({
+        name: 'G0AES',
+        op: async (i) => {
+          const o = ops[i % ops.length];
+          const r = await client.translatePinFromDukpt({ bdk, ksn: o.ksn, destZpk: zpk, pinBlock: o.pinBlock, sourceFormat: '48', destFormat: '01', pan: o.pan, aes: true });
+          return r.pinLength === 4;
+        },
+      });
+    }
+    if (only.has('KQ')) {
+      const imkClear = fixParity(Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex'));
+      const mkac = keys.encrypt(KEY_TYPE_CODES['MK-AC'], imkClear, 'U');
+      const cards = pans.map((pan, i) => {
+        const atc = Buffer.alloc(2);
+        atc.writeUInt16BE(1 + i);
+        const un = Buffer.alloc(4);
+        un.writeUInt32BE((i * 2654435761) >>> 0);
+        const data = Buffer.alloc(33, i & 0xff); // CDOL1-sized transaction data
+        const sk = commonSessionKey(iccMasterKey(imkClear, pan, '01'), acDiversification(atc, un));
+        const H = (b: Buffer) => b.toString('hex').toUpperCase();
+        return { pan, atc: H(atc), un: H(un), data: H(data), arqc: H(generateArqc(sk, data)) };
+      });
+      phases.push({
+        name: 'KQ',
+        op: async (i) => {
+          const c = cards[i % N];
+          const r = await client.verifyArqc({ mkac, pan: c.pan, panSequence: '01', atc: c.atc, unpredictableNumber: c.un, data: c.data, arqc: c.arqc, arpc: { method: 1, arc: '3030' } });
+          return r.ok && r.arpc?.length === 16;
+        },
+      });
+    }
+
+    // Warm up every path (JIT, key caches, TCP windows) before measuring.
+    for (const p of phases) for (let b = 0; b < 1000; b += inflight) await Promise.all(Array.from({ length: Math.min(inflight, 1000 - b) }, (_, i) => p.op(b + i)));
+    const results: Record<string, RunResult[]> = Object.fromEntries(phases.map((p) => [p.name, []]));
+    const offsets: Record<string, number> = Object.fromEntries(phases.map((p) => [p.name, 1000]));
+    for (let r = 0; r < runs; r++) {
+      const line: string[] = [];
+      for (const p of phases) {
+        let n = 0;
+        const base = offsets[p.name];
+        const res = await closedLoop((i) => (n++, p.op(base + i)), hsm.cpu);
+        offsets[p.name] += n;
+        results[p.name].push(res);
+        line.push(`${p.name} ${Math.round(res.opsPerSec)}/s ${Math.round(res.cpuUsPerOp)} µs CPU p99 ${res.p99Ms} ms`);
+      }
+      log(`run ${r + 1}/${runs}: ${line.join(' · ')}`);
+    }
+    const s = Object.fromEntries(phases.map((p) => [p.name, summarise(results[p.name])]));
     await client.close();
     const server = await hsm.stop();
+    const all = Object.values(s);
     const figures = {
-      pinTranslatePerSec: p.opsPerSec,
-      cvvVerifyPerSec: c.opsPerSec,
-      opsPerSec: Math.round((p.opsPerSec + c.opsPerSec) / 2),
-      p50Ms: Math.max(p.p50Ms, c.p50Ms),
-      p99Ms: Math.max(p.p99Ms, c.p99Ms),
-      pinTranslate: p,
-      cvvVerify: c,
-      errors: p.errors + c.errors + (server.errors ?? 0),
+      pinTranslatePerSec: s.CA?.opsPerSec,
+      cvvVerifyPerSec: s.CY?.opsPerSec,
+      dukptTdesPerSec: s.G0?.opsPerSec,
+      dukptAesPerSec: s.G0AES?.opsPerSec,
+      arqcVerifyPerSec: s.KQ?.opsPerSec,
+      opsPerSec: Math.round(median(all.map((r) => r.opsPerSec))),
+      p50Ms: Math.max(...all.map((r) => r.p50Ms)),
+      p99Ms: Math.max(...all.map((r) => r.p99Ms)),
+      pinTranslate: s.CA,
+      cvvVerify: s.CY,
+      dukptTdes: s.G0,
+      dukptAes: s.G0AES,
+      arqcVerify: s.KQ,
+      errors: all.reduce((a, r) => a + r.errors, 0) + (server.errors ?? 0),
       serverRequests: server.requests,
-      settings: { durationMs, runs, inflight, connections, statistic: 'median of runs' },
+      settings: { durationMs, runs, inflight, connections, terminals, statistic: 'median of runs', cpu: 'simulator user+system CPU per command' },
     };
     writeResults('hsm', figures);
     if (json) process.stdout.write(JSON.stringify(figures) + '\n');
