@@ -58,7 +58,9 @@ export function settledFromJournal(rec: JournalRecord, original: JournalRecord |
   if (kind === 'reversal') {
     // A reversal of something that never moved money (a decline, a balance inquiry) settles nothing.
     if (!original || !originalId) return undefined;
-    amount = original.approvedAmount;
+    // What this reversal actually undid: 0 for a repeat (the original was already reversed) or for a hold that
+    // had already closed, and then it settles nothing — a second reversal must never move money twice.
+    amount = rec.approvedAmount;
   }
   return toRecord();
 

@@ -28,9 +28,11 @@ describe('journal → settled stream', () => {
     expect(settledFromJournal(pre, undefined)).toMatchObject({ id: 'P1:preauth', kind: 'preauth', amount: 80_000 });
     const comp = settledFromJournal(j({ seq: 2, txnId: 'C1', kind: 'completion', mti: '0220', approvedAmount: 60_000, originalSeq: 1 }), pre);
     expect(comp).toMatchObject({ id: 'C1:completion', kind: 'completion', amount: 60_000, originalId: 'P1:preauth' });
-    // A reversal carries what the original moved; a reversal of a decline settles nothing.
-    const rev = settledFromJournal(j({ seq: 3, txnId: 'R1', kind: 'reversal', mti: '0400', approvedAmount: 0, originalSeq: 1 }), pre);
+    // A reversal carries what it undid (the engine journals that as its approved amount); a repeated reversal
+    // (approved, amount 0: the original was already reversed) and a reversal of a decline settle nothing.
+    const rev = settledFromJournal(j({ seq: 3, txnId: 'R1', kind: 'reversal', mti: '0400', approvedAmount: 80_000, originalSeq: 1 }), pre);
     expect(rev).toMatchObject({ id: 'R1:reversal', kind: 'reversal', amount: 80_000, originalId: 'P1:preauth' });
+    expect(settledFromJournal(j({ seq: 4, txnId: 'R2', kind: 'reversal', mti: '0400', approvedAmount: 0, originalSeq: 1 }), pre)).toBeUndefined();
     expect(settledFromJournal(j({ kind: 'reversal', mti: '0400', originalSeq: 1 }), j({ approved: false, approvedAmount: 0 }))).toBeUndefined();
     // Marketplace split on captures.
     const split = { platformFee: 5_000, sellers: [{ sellerId: 'S1', amount: 45_000 }] };
