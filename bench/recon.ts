@@ -31,6 +31,15 @@ const LINES = num('--lines', 1_000_000, 10_000_000);
 const log = (s: string) => process.stdout.write(s + '\n');
 const AS_OF = '2026-11-30';
 
+/** Wall and CPU seconds of `f` (CPU is what this process burnt: less sensitive to other load on the box). */
+async function timed<T>(f: () => Promise<T>): Promise<{ wall: number; cpu: number; value: T }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await f();
+  const c = process.cpuUsage(c0);
+  return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6, value };
+}
+
 const amountOf = (i: number) => 10_000 + ((i * 7919) % 5_000_000);
 const ref = (i: number) => `PO${String(i).padStart(10, '0')}`;
 
@@ -70,31 +79,34 @@ function clearingSide(n: number): SwitchItem[] {
   return out;
 }
 
-async function parseOnly(path: string): Promise<number> {
-  const t0 = performance.now();
-  const p = new SaxesParser();
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })) p.write(chunk as string);
-  p.close();
-  return (performance.now() - t0) / 1000;
+async function parseOnly(path: string): Promise<{ wall: number; cpu: number }> {
+  return timed(async () => {
+    const p = new SaxesParser();
+    for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })) p.write(chunk as string);
+    p.close();
+  });
 }
 
 // The switch side is indexed as its records arrive (setup, timed apart as indexMs); the timed part is what a
 // statement costs: streaming it through the reader and the matcher, and finish().
-async function reconcileStatement(path: string, items: SwitchItem[]): Promise<{ s: number; indexMs: number; breaks: number; matched: number }> {
+async function reconcileStatement(path: string, items: SwitchItem[]) {
   const t0 = performance.now();
   const m = new Matcher(items, {}, AS_OF);
-  const t1 = performance.now();
-  await scanStatementFile(path, (e) => m.offerEntry(e));
-  const r = m.finish();
-  return { s: (performance.now() - t1) / 1000, indexMs: t1 - t0, breaks: r.breaks.length, matched: r.stats.matchedSwitch };
+  const indexMs = performance.now() - t0;
+  const t = await timed(async () => {
+    await scanStatementFile(path, (e) => m.offerEntry(e));
+    return m.finish();
+  });
+  return { s: t.wall, cpu: t.cpu, indexMs, breaks: t.value.breaks.length, matched: t.value.stats.matchedSwitch };
 }
 
-async function reconcileClearing(path: string, items: SwitchItem[]): Promise<{ s: number; matched: number }> {
+async function reconcileClearing(path: string, items: SwitchItem[]) {
   const m = new Matcher(items, {}, AS_OF, 'clearing');
-  const t0 = performance.now();
-  for await (const batch of readClearing(path)) for (const b of batch) m.offer(b);
-  const r = m.finish();
-  return { s: (performance.now() - t0) / 1000, matched: r.stats.matchedSwitch };
+  const t = await timed(async () => {
+    for await (const batch of readClearing(path)) for (const b of batch) m.offer(b);
+    return m.finish();
+  });
+  return { s: t.wall, cpu: t.cpu, matched: t.value.stats.matchedSwitch };
 }
 
 async function main(): Promise<void> {
@@ -114,7 +126,9 @@ async function main(): Promise<void> {
     const recon: number[] = [];
     const clearing: number[] = [];
     const indexMs: number[] = [];
+    const cpu = { parse: [] as number[], recon: [] as number[], clearing: [] as number[] };
     let check = { breaks: 0, matched: 0, clearingMatched: 0 };
+    await parseOnly(stmt); // warm-up (JIT, page cache), not counted
     for (let run = 0; run < RUNS; run++) {
       // Interleaved so both see the same machine load.
       const p = await parseOnly(stmt);
@@ -122,12 +136,15 @@ async function main(): Promise<void> {
       const r = await reconcileStatement(stmt, items);
       const cItems = clearingSide(LINES);
       const c = await reconcileClearing(csv, cItems);
-      parse.push(written / p);
+      parse.push(written / p.wall);
       recon.push(written / r.s);
       clearing.push(LINES / c.s);
+      cpu.parse.push(written / p.cpu);
+      cpu.recon.push(written / r.cpu);
+      cpu.clearing.push(LINES / c.cpu);
       indexMs.push(r.indexMs);
       check = { breaks: r.breaks, matched: r.matched, clearingMatched: c.matched };
-      log(`run ${run + 1}: parse-only ${(written / p).toFixed(0)} entries/s (${(bytes / p / 1e6).toFixed(0)} MB/s), reconcile ${(written / r.s).toFixed(0)} entries/s, clearing ${(LINES / c.s).toFixed(0)} lines/s; load ${loadavg()[0].toFixed(2)}`);
+      log(`run ${run + 1}: parse-only ${(written / p.wall).toFixed(0)} entries/s (${(bytes / p.wall / 1e6).toFixed(0)} MB/s; ${(written / p.cpu).toFixed(0)} per CPU-s), reconcile ${(written / r.cpu).toFixed(0)} per CPU-s, ${(written / r.s).toFixed(0)} entries/s, clearing ${(LINES / c.s).toFixed(0)} lines/s; load ${loadavg()[0].toFixed(2)}`);
     }
     const expectedBreaks = 2 * Math.ceil((ENTRIES - 1) / 100_000);
     if (check.breaks !== expectedBreaks || check.clearingMatched !== LINES) throw new Error(`bench self-check failed: ${check.breaks} breaks (expected ${expectedBreaks}), ${check.clearingMatched}/${LINES} clearing lines matched`);
@@ -138,12 +155,16 @@ async function main(): Promise<void> {
       parseOnlyPerSec,
       ratio: Math.round((entriesPerSec / parseOnlyPerSec) * 1000) / 1000,
       parseOnlyMBps: Math.round((median(parse) * bytes) / written / 1e6),
+      entriesPerCpuSec: Math.round(median(cpu.recon)),
+      parseOnlyPerCpuSec: Math.round(median(cpu.parse)),
+      ratioCpu: Math.round((median(cpu.recon) / median(cpu.parse)) * 1000) / 1000,
+      csvLinesPerCpuSec: Math.round(median(cpu.clearing)),
       csvLinesPerSec: Math.round(median(clearing)),
       indexMs: Math.round(median(indexMs)),
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     };
-    writeResults('recon', { ...figures, entries: written, statementBytes: bytes, csvLines: LINES, runs: RUNS, note: 'medians of interleaved runs on a shared 2-core machine', raw: { parse, recon, clearing } });
-    log(`median of ${RUNS}: reconcile ${figures.entriesPerSec} entries/s = ${(figures.ratio * 100).toFixed(0)} % of parse-only ${figures.parseOnlyPerSec} (${figures.parseOnlyMBps} MB/s); clearing ${figures.csvLinesPerSec} lines/s; peak RSS ${figures.peakRssMb} MB`);
+    writeResults('recon', { ...figures, entries: written, statementBytes: bytes, csvLines: LINES, runs: RUNS, note: 'medians of interleaved runs on a shared 2-core machine; wall figures suffer from other load, per-CPU-second ones less', raw: { parse, recon, clearing, cpu } });
+    log(`median of ${RUNS}: reconcile ${figures.entriesPerSec} entries/s = ${(figures.ratio * 100).toFixed(0)} % of parse-only ${figures.parseOnlyPerSec} (${figures.parseOnlyMBps} MB/s); per CPU-second ${figures.entriesPerCpuSec} vs ${figures.parseOnlyPerCpuSec} = ${(figures.ratioCpu * 100).toFixed(0)} %; clearing ${figures.csvLinesPerCpuSec} lines per CPU-s, ${figures.csvLinesPerSec} lines/s; peak RSS ${figures.peakRssMb} MB`);
     if (json) log(JSON.stringify(figures));
   } finally {
     rmSync(dir, { recursive: true, force: true });
