@@ -2,8 +2,8 @@
 //   same key, same request (method, path, body hash) → the first response again (Idempotent-Replayed: true)
 //   same key, different request                      → 422 idempotency_key_reused
 //   same key while the first is still running       → 409 idempotency_request_in_progress
-// Finished responses are stored in LMDB with an expiry (TTL configurable); the in-flight set is memory-only
-// (a crash mid-request leaves no stale lock) and bounded.
+// Finished responses are stored in LMDB with an expiry (TTL configurable), durable before the response is sent;
+// the in-flight set is memory-only (a crash mid-request leaves no stale lock) and bounded.
 import { createHash } from 'node:crypto';
 import type { Database } from 'lmdb';
 import type { IdemEntry } from './store.js';
@@ -63,17 +63,29 @@ export class IdempotencyStore {
     return { kind: 'new' };
   }
 
-  /** Records the response of a request that began as 'new'; it is replayable at once, durable soon after. */
+  /** Records the response of a request that began as 'new' and resolves once the record is durable. */
   async finish(merchantId: string, key: string, hash: string, status: number, body: string, now = Date.now()): Promise<void> {
+    const put = this.stage(merchantId, key, hash, status, body, now);
+    try {
+      await put;
+    } finally {
+      this.settled(merchantId, key);
+    }
+  }
+
+  /** Queues the record (inside a caller's write transaction, it joins that transaction) and answers replays
+   * from memory until `settled`. Call `settled` once the write is durable. */
+  stage(merchantId: string, key: string, hash: string, status: number, body: string, now = Date.now()): Promise<boolean> {
     const scoped = this.scope(merchantId, key);
     const f = this.inFlight.get(scoped);
     if (!f || f.hash !== hash) throw new Error('idempotency finish without a matching begin');
     f.done = { status, body };
-    try {
-      await this.db.put(scoped, { hash, status, body, created: now, expiresAt: now + this.ttlMs });
-    } finally {
-      this.inFlight.delete(scoped);
-    }
+    return this.db.put(scoped, { hash, status, body, created: now, expiresAt: now + this.ttlMs });
+  }
+
+  /** The record is durable (or its transaction failed and the key may be retried): LMDB answers from now on. */
+  settled(merchantId: string, key: string): void {
+    this.inFlight.delete(this.scope(merchantId, key));
   }
 
   /** Forgets a request that produced nothing worth replaying (e.g. a 5xx): the key may be retried. */

@@ -17,11 +17,45 @@ export interface RouteCtx {
   params: Record<string, string>;
   body: any; // validated against the route's body schema
   query: any; // validated against the route's query schema
+  /** Present when the request carries an Idempotency-Key: stores the response (status, JSON text) for the key.
+   * Payment steps call it inside the payment's own write transaction, so key and payment commit together. */
+  record?: (status: number, json: string) => void;
 }
 
 export interface RouteResult {
   status: number;
   body: unknown;
+  /** The body already rendered as JSON (then `body` is ignored): exactly what was recorded for the key. */
+  json?: string;
+}
+
+/** Renders an answer as the edge sends it; business errors (ApiError < 500, e.g. 402 declines) are answers
+ * too. Hands it to `record` (the Idempotency-Key) when there is one. */
+export function renderAnswer(answer: () => RouteResult, record: RouteCtx['record']): RouteResult {
+  let out: RouteResult;
+  try {
+    const r = answer();
+    out = { status: r.status, body: undefined, json: JSON.stringify(r.body) };
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status >= 500 || Object.keys(e.headers).length > 0) throw e;
+    out = { status: e.status, body: undefined, json: JSON.stringify(e.body()) };
+  }
+  record?.(out.status, out.json as string);
+  return out;
+}
+
+/** Runs a payment step whose answer is rendered (and recorded) inside the step's write transaction. */
+async function answered(
+  step: (alsoWrite: (p: PaymentRecord) => void) => Promise<PaymentRecord | undefined>,
+  answer: (p: PaymentRecord) => RouteResult,
+  record: RouteCtx['record'],
+): Promise<RouteResult> {
+  let out: RouteResult | undefined;
+  const p = await step((saved) => {
+    out = renderAnswer(() => answer(saved), record);
+  });
+  if (!p) throw notFound('payment', 'id');
+  return out ?? answer(p);
 }
 
 export interface RouteDef {
@@ -75,15 +109,47 @@ const paymentResponses = (okStatus: number, description: string) => ({
 });
 
 export function buildRoutes(d: RouteDeps): RouteDef[] {
-  const ensureCard = async (m: HttpMerchant, body: any): Promise<DetokenizedCard> => {
+  /** The card for a new payment. A new card's vault write is only queued: it commits before (or with) the
+   * payment record queued after it; `written` is awaited once the payment is durable, so it never waits itself. */
+  const ensureCard = (m: HttpMerchant, body: any): { card: DetokenizedCard; written: Promise<void> } => {
     try {
-      if (body.token !== undefined) return d.vault.detokenize(m.id, body.token as string);
+      if (body.token !== undefined) return { card: d.vault.detokenize(m.id, body.token as string), written: Promise.resolve() };
       const c = body.card as { number: string; exp_month: number; exp_year: number };
-      const t = await d.vault.tokenize(m.id, { pan: c.number, expMonth: c.exp_month, expYear: c.exp_year });
-      return { ...t, pan: c.number, expiry: expiryYymm(c.exp_month, c.exp_year) };
+      const t = d.vault.tokenizeQueued(m.id, { pan: c.number, expMonth: c.exp_month, expYear: c.exp_year });
+      t.written.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+      return { card: { ...t.info, pan: c.number, expiry: expiryYymm(c.exp_month, c.exp_year) }, written: t.written };
     } catch (e) {
       stateError(e);
     }
+  };
+
+  const captureAnswer = (p: PaymentRecord): RouteResult => {
+    if (p.status !== 'captured') {
+      throw new ApiError(402, 'card_error', 'capture_declined', `The capture was declined (${p.capture?.responseCode})`, null, {
+        decline_code: p.capture?.responseCode ?? '96',
+        payment_id: p.id,
+      });
+    }
+    return { status: 200, body: toPublic(p) };
+  };
+  const voidAnswer = (p: PaymentRecord): RouteResult => {
+    if (p.status !== 'voided') {
+      throw new ApiError(402, 'card_error', 'void_declined', `The void was declined (${p.voidRef?.responseCode})`, null, {
+        decline_code: p.voidRef?.responseCode ?? '96',
+        payment_id: p.id,
+      });
+    }
+    return { status: 200, body: toPublic(p) };
+  };
+  const refundAnswer = (p: PaymentRecord): RouteResult => {
+    const last = p.refunds[p.refunds.length - 1];
+    if (last.status !== 'succeeded') {
+      throw new ApiError(402, 'card_error', 'refund_declined', `The refund was declined (${last.responseCode})`, null, {
+        decline_code: last.responseCode,
+        payment_id: p.id,
+      });
+    }
+    return { status: 200, body: toPublic(p) };
   };
 
   return [
@@ -95,9 +161,9 @@ export function buildRoutes(d: RouteDeps): RouteDef[] {
       body: S.CreatePaymentRequest,
       responses: paymentResponses(201, 'The approved payment'),
       idempotent: true,
-      async handler({ merchant, body }) {
-        const card = await ensureCard(merchant, body);
-        const p = await d.service.create(merchant, {
+      async handler({ merchant, body, record }) {
+        const { card, written } = ensureCard(merchant, body);
+        const input = {
           amount: body.amount,
           currency: body.currency,
           currencyNumeric: S.CURRENCIES[body.currency as string],
@@ -107,8 +173,10 @@ export function buildRoutes(d: RouteDeps): RouteDef[] {
           description: body.description,
           reference: body.reference,
           metadata: body.metadata,
-        });
-        return paymentResult(p, 201);
+        };
+        const r = await answered((alsoWrite) => d.service.create(merchant, input, alsoWrite), (p) => paymentResult(p, 201), record);
+        await written; // already settled: it was queued before the payment record
+        return r;
       },
     },
     {
@@ -156,16 +224,8 @@ export function buildRoutes(d: RouteDeps): RouteDef[] {
       body: S.CaptureRequest,
       responses: paymentResponses(200, 'The captured payment'),
       idempotent: true,
-      async handler({ merchant, params, body }) {
-        const p = await d.service.capture(merchant, params.id, body.amount).catch(stateError);
-        if (!p) throw notFound('payment', 'id');
-        if (p.status !== 'captured') {
-          throw new ApiError(402, 'card_error', 'capture_declined', `The capture was declined (${p.capture?.responseCode})`, null, {
-            decline_code: p.capture?.responseCode ?? '96',
-            payment_id: p.id,
-          });
-        }
-        return { status: 200, body: toPublic(p) };
+      async handler({ merchant, params, body, record }) {
+        return answered((w) => d.service.capture(merchant, params.id, body.amount, w).catch(stateError), captureAnswer, record);
       },
     },
     {
@@ -176,16 +236,8 @@ export function buildRoutes(d: RouteDeps): RouteDef[] {
       body: S.VoidRequest,
       responses: paymentResponses(200, 'The voided payment'),
       idempotent: true,
-      async handler({ merchant, params }) {
-        const p = await d.service.void(merchant, params.id).catch(stateError);
-        if (!p) throw notFound('payment', 'id');
-        if (p.status !== 'voided') {
-          throw new ApiError(402, 'card_error', 'void_declined', `The void was declined (${p.voidRef?.responseCode})`, null, {
-            decline_code: p.voidRef?.responseCode ?? '96',
-            payment_id: p.id,
-          });
-        }
-        return { status: 200, body: toPublic(p) };
+      async handler({ merchant, params, record }) {
+        return answered((w) => d.service.void(merchant, params.id, w).catch(stateError), voidAnswer, record);
       },
     },
     {
@@ -196,17 +248,8 @@ export function buildRoutes(d: RouteDeps): RouteDef[] {
       body: S.RefundRequest,
       responses: paymentResponses(200, 'The payment with the new refund'),
       idempotent: true,
-      async handler({ merchant, params, body }) {
-        const p = await d.service.refund(merchant, params.id, body.amount, body.reason).catch(stateError);
-        if (!p) throw notFound('payment', 'id');
-        const last = p.refunds[p.refunds.length - 1];
-        if (last.status !== 'succeeded') {
-          throw new ApiError(402, 'card_error', 'refund_declined', `The refund was declined (${last.responseCode})`, null, {
-            decline_code: last.responseCode,
-            payment_id: p.id,
-          });
-        }
-        return { status: 200, body: toPublic(p) };
+      async handler({ merchant, params, body, record }) {
+        return answered((w) => d.service.refund(merchant, params.id, body.amount, body.reason, w).catch(stateError), refundAnswer, record);
       },
     },
     {

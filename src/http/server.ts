@@ -182,27 +182,37 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
       case 'saturated':
         throw new ApiError(503, 'api_error', 'overloaded', 'Too many requests in progress; retry later', null, {}, { 'retry-after': '1' });
     }
+    // The response is stored for the key before it is sent. Payment steps record it inside the payment's own
+    // write transaction (one commit, group-committed with the other requests'); the other routes store it in a
+    // commit of their own, awaited. The in-memory entry answers a concurrent replay until then.
+    let recorded = false;
+    const merchantId = who.merchant.id;
+    const key = h.idem;
+    const keyed = {
+      ...ctx,
+      record: (status: number, json: string) => {
+        idem.stage(merchantId, key, hash, status, json);
+        recorded = true;
+      },
+    };
     let reply: Reply;
     try {
-      reply = await runHandler(c, ctx);
+      reply = await runHandler(c, keyed);
     } catch (e) {
-      idem.abandon(who.merchant.id, h.idem);
+      if (recorded) idem.settled(merchantId, key);
+      else idem.abandon(merchantId, key);
       throw e;
     }
-    if (reply.status >= 500) idem.abandon(who.merchant.id, h.idem);
-    else {
-      // Not awaited: the in-memory entry answers replays at once and until the record is committed with the
-      // next write batch, so the response does not wait for a second fsync. A crash in that window (a few ms)
-      // forgets the key; the payment itself is already durable.
-      idem.finish(who.merchant.id, h.idem, hash, reply.status, reply.body).catch((e) => hlog.error('idempotency record not stored', { err: String(e) }));
-    }
+    if (recorded) idem.settled(merchantId, key);
+    else if (reply.status >= 500) idem.abandon(merchantId, key);
+    else await idem.finish(merchantId, key, hash, reply.status, reply.body);
     return reply;
   }
 
   async function runHandler(c: Compiled, ctx: Parameters<RouteDef['handler']>[0]): Promise<Reply> {
     try {
       const r = await c.def.handler(ctx);
-      return jsonReply(r.status, r.body);
+      return r.json !== undefined ? { status: r.status, body: r.json } : jsonReply(r.status, r.body);
     } catch (e) {
       // Business answers (402 declines, 400 state errors) are results worth replaying under an Idempotency-Key.
       if (e instanceof ApiError && e.status < 500) return errorReply(e);

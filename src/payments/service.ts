@@ -124,8 +124,9 @@ export class PaymentService {
     await this.webhooks.emit(m, type, toPublic(p)).catch((e) => plog.error('webhook emit failed', { payment: p.id, err: String(e) }));
   }
 
-  /** Authorize (capture=false → preauth hold) or authorize-and-capture (purchase). */
-  async create(m: HttpMerchant, input: CreatePaymentInput): Promise<PaymentRecord> {
+  /** Authorize (capture=false → preauth hold) or authorize-and-capture (purchase). `alsoWrite` runs inside the
+   * write transaction of the decided payment (see savePayment), never for a payment recorded after an engine failure. */
+  async create(m: HttpMerchant, input: CreatePaymentInput, alsoWrite?: (p: PaymentRecord) => void): Promise<PaymentRecord> {
     const kind = input.capture ? 'purchase' : 'preauth';
     const s = this.step(kind, input.amount, input.currencyNumeric);
     const txn = paymentToTxn(this.ctx(m), { pan: input.card.pan, expiry: input.card.expiry, cvv2: input.cvc, token: input.card.token }, s);
@@ -166,7 +167,7 @@ export class PaymentService {
       throw e;
     }
     const p = applyAuthorization({ ...draft, auth: this.ref(txn, d) }, d, input.capture, Date.now());
-    await savePayment(this.store, undefined, p);
+    await savePayment(this.store, undefined, p, alsoWrite);
     if (p.status === 'declined' && d.approved) {
       // Approved for a different amount (partial approval we did not ask for): give the money back.
       this.reverseQuietly(m, input.card, txn, d.approvedAmount, input.currencyNumeric);
@@ -191,7 +192,7 @@ export class PaymentService {
   }
 
   /** Completion (0220) of a hold, full or partial; the rest of the hold is released by the engine. */
-  async capture(m: HttpMerchant, id: string, amount: number | undefined): Promise<PaymentRecord | undefined> {
+  async capture(m: HttpMerchant, id: string, amount: number | undefined, alsoWrite?: (p: PaymentRecord) => void): Promise<PaymentRecord | undefined> {
     return this.withLock(id, async () => {
       const p = getPayment(this.store, m.id, id);
       if (!p) return undefined;
@@ -201,14 +202,14 @@ export class PaymentService {
       const txn = paymentToTxn(this.ctx(m), { pan: card.pan, expiry: card.expiry, token: card.token }, s);
       const d = await this.decide(txn);
       const next = applyCapture(p, this.ref(txn, d), a, d, Date.now());
-      await savePayment(this.store, p, next);
+      await savePayment(this.store, p, next, alsoWrite);
       if (next.status === 'captured') await this.emit(m, 'payment.succeeded', next);
       return next;
     });
   }
 
   /** Reversal (0400) of an uncaptured authorization. */
-  async void(m: HttpMerchant, id: string): Promise<PaymentRecord | undefined> {
+  async void(m: HttpMerchant, id: string, alsoWrite?: (p: PaymentRecord) => void): Promise<PaymentRecord | undefined> {
     return this.withLock(id, async () => {
       const p = getPayment(this.store, m.id, id);
       if (!p) return undefined;
@@ -218,13 +219,19 @@ export class PaymentService {
       const txn = paymentToTxn(this.ctx(m), { pan: card.pan, expiry: card.expiry, token: card.token }, s);
       const d = await this.decide(txn);
       const next = applyVoid(p, this.ref(txn, d), d, Date.now());
-      await savePayment(this.store, p, next);
+      await savePayment(this.store, p, next, alsoWrite);
       return next;
     });
   }
 
   /** Refund (0200, processing code 20) of captured money: partial and many, never above what was captured. */
-  async refund(m: HttpMerchant, id: string, amount: number | undefined, reason: string | undefined): Promise<PaymentRecord | undefined> {
+  async refund(
+    m: HttpMerchant,
+    id: string,
+    amount: number | undefined,
+    reason: string | undefined,
+    alsoWrite?: (p: PaymentRecord) => void,
+  ): Promise<PaymentRecord | undefined> {
     return this.withLock(id, async () => {
       const p = getPayment(this.store, m.id, id);
       if (!p) return undefined;
@@ -243,7 +250,7 @@ export class PaymentService {
         ...(reason !== undefined ? { reason } : {}),
       };
       const next = applyRefund(p, refund, Date.now());
-      await savePayment(this.store, p, next);
+      await savePayment(this.store, p, next, alsoWrite);
       if (refund.status === 'succeeded') await this.emit(m, 'payment.refunded', next);
       return next;
     });

@@ -3,7 +3,10 @@
 import type { HttpStore } from '../http/store.js';
 import { assertInvariants, type PaymentRecord, type PaymentStatus } from './model.js';
 
-export async function savePayment(store: HttpStore, prev: PaymentRecord | undefined, next: PaymentRecord): Promise<void> {
+/** Writes the record and its index rows in one transaction, awaited durable. `alsoWrite` runs inside that
+ * transaction (synchronously, before it commits): the edge uses it to store the Idempotency-Key's response
+ * in the same commit, so the key is as durable as the payment without a second fsync wait. */
+export async function savePayment(store: HttpStore, prev: PaymentRecord | undefined, next: PaymentRecord, alsoWrite?: (p: PaymentRecord) => void): Promise<void> {
   assertInvariants(next);
   if (prev) {
     if (prev.id !== next.id || prev.merchantId !== next.merchantId || prev.created !== next.created) throw new Error('payment identity changed');
@@ -15,6 +18,7 @@ export async function savePayment(store: HttpStore, prev: PaymentRecord | undefi
       if (prev) store.byStatus.remove([prev.merchantId, prev.status, prev.created, prev.id]);
       store.byStatus.put([next.merchantId, next.status, next.created, next.id], 1);
     }
+    alsoWrite?.(next);
   });
 }
 

@@ -38,6 +38,8 @@ export class VaultError extends Error {
   }
 }
 
+const DONE: Promise<void> = Promise.resolve();
+
 export const TOKEN_PATTERN = /^tok_[A-Za-z0-9_-]{22}$/;
 
 export function expiryYymm(expMonth: number, expYear: number): string {
@@ -55,24 +57,32 @@ export class Vault {
     return `${token}|${merchantId}`;
   }
 
+  /** Cards whose write is queued but not yet committed, by fingerprint: a second request for the same card
+   * in that window gets the same token (LMDB reads only see committed data). Bounded by the writes in flight. */
+  private readonly pending = new Map<string, { token: string; entry: VaultEntry; written: Promise<void> }>();
+
   /** Stores the card (durably) and returns its token. Throws VaultError('invalid_number') on a bad PAN. */
   async tokenize(merchantId: string, card: CardData, now = Date.now()): Promise<TokenInfo> {
+    const t = this.tokenizeQueued(merchantId, card, now);
+    await t.written;
+    return t.info;
+  }
+
+  /** Like tokenize, but returns as soon as the write is queued. LMDB commits writes in the order they are
+   * queued, so any write queued after this one (the payment record that names the token) is durable only
+   * once the token is: the payment path awaits its own record and saves a commit wait per request. */
+  tokenizeQueued(merchantId: string, card: CardData, now = Date.now()): { info: TokenInfo; written: Promise<void> } {
     if (!luhnValid(card.pan)) throw new VaultError('invalid_number', 'The card number is not valid');
     const fp = fingerprint(this.keys.fingerprintKey, `${merchantId}|${card.pan}`);
-    const existing = this.fingerprints.get(fp);
-    if (existing) {
-      const e = this.tokens.get(existing);
-      if (e && e.merchantId === merchantId) {
-        if (e.expMonth !== card.expMonth || e.expYear !== card.expYear) {
-          // A reissued card keeps its token; the expiry on file follows the latest one seen.
-          const updated = { ...e, expMonth: card.expMonth, expYear: card.expYear };
-          await this.tokens.put(existing, updated);
-          return info(existing, updated);
-        }
-        return info(existing, e);
-      }
+    const queued = this.pending.get(fp);
+    let token = queued?.token ?? this.fingerprints.get(fp);
+    const e = queued?.entry ?? (token ? this.tokens.get(token) : undefined);
+    if (token && e && e.merchantId === merchantId) {
+      if (e.expMonth === card.expMonth && e.expYear === card.expYear) return { info: info(token, e), written: queued?.written ?? DONE };
+      // A reissued card keeps its token; the expiry on file follows the latest one seen.
+      return { info: info(token, e), written: this.queue(fp, token, { ...e, expMonth: card.expMonth, expYear: card.expYear }, false) };
     }
-    const token = 'tok_' + randomBytes(16).toString('base64url');
+    token = 'tok_' + randomBytes(16).toString('base64url');
     const entry: VaultEntry = {
       merchantId,
       panSealed: seal(this.keys.dataKey, card.pan, this.aad(token, merchantId)),
@@ -82,11 +92,26 @@ export class Vault {
       expYear: card.expYear,
       created: now,
     };
-    await this.tokens.transaction(() => {
-      this.tokens.put(token, entry);
-      this.fingerprints.put(fp, token);
-    });
-    return info(token, entry);
+    return { info: info(token, entry), written: this.queue(fp, token, entry, true) };
+  }
+
+  private queue(fp: string, token: string, entry: VaultEntry, fresh: boolean): Promise<void> {
+    const w = { token, entry, written: DONE };
+    const done = (ok: boolean) => {
+      if (this.pending.get(fp) === w) this.pending.delete(fp);
+      return ok;
+    };
+    // Both puts are queued in this event turn, so they land in the same LMDB transaction.
+    const p = Promise.all([this.tokens.put(token, entry), fresh ? this.fingerprints.put(fp, token) : true]).then(
+      () => void done(true),
+      (e: unknown) => {
+        done(false);
+        throw e;
+      },
+    );
+    w.written = p;
+    this.pending.set(fp, w);
+    return p;
   }
 
   /** The card behind a token, for the engine call only (the PAN lives in memory for the request). */

@@ -93,6 +93,31 @@ describe('Idempotency-Key', () => {
   });
 });
 
+describe('Idempotency-Key durability', () => {
+  test('the record is in LMDB (committed) when the response arrives: payments, declines and tokens', async () => {
+    const keys = Array.from({ length: 24 }, (_, i) => `dur-${i}`);
+    await Promise.all(
+      keys.map(async (k, i) => {
+        const big = i % 6 === 5; // some declines (402), recorded with the payment too
+        const r = await t.call('POST', '/v1/payments', big ? { amount: 9_999_999, currency: 'USD', card: card() } : body(100 + i), { 'idempotency-key': k });
+        // Read at once, in the event turn the response arrived in: the record must already be committed.
+        const rec = t.api.store.idem.get(`${t.merchantId}|${k}`);
+        expect(r.status).toBe(big ? 402 : 201);
+        expect(rec).toMatchObject({ status: r.status, body: r.text });
+        const payId = big ? r.json.error.payment_id : r.json.id;
+        expect(t.api.store.payments.get(payId)?.merchantId).toBe(t.merchantId);
+      }),
+    );
+    const tok = await t.call('POST', '/v1/tokens', { card: card() }, { 'idempotency-key': 'dur-token' });
+    expect(tok.status).toBe(201);
+    expect(t.api.store.idem.get(`${t.merchantId}|dur-token`)).toMatchObject({ status: 201, body: tok.text });
+    // A capture records its answer with the payment's new state.
+    const cap = await t.call('POST', `/v1/payments/${JSON.parse(t.api.store.idem.get(`${t.merchantId}|dur-0`)!.body).id}/capture`, {}, { 'idempotency-key': 'dur-cap' });
+    expect(cap.status).toBe(200);
+    expect(t.api.store.idem.get(`${t.merchantId}|dur-cap`)).toMatchObject({ status: 200, body: cap.text });
+  });
+});
+
 describe('idempotency sweep', () => {
   test('removes expired records only', async () => {
     const store = new IdempotencyStore(t.api.store.idem, 1000);

@@ -64,4 +64,29 @@ describe('vault', () => {
       expect(readFileSync(join(dir, f)).includes(Buffer.from('5555555555554444'))).toBe(false);
     }
   });
+
+  test('a queued tokenization: the same card in flight gets the same token; readable from LMDB once written', async () => {
+    const d2 = mkdtempSync(join(tmpdir(), 'gerbang-vault-q-'));
+    const store = openHttpStore(d2);
+    try {
+      const vault = new Vault(store.tokens, store.fingerprints, loadVaultKeys(d2, store.meta));
+      const card = { pan: '4111111111111111', expMonth: 12, expYear: 2030 };
+      const a = vault.tokenizeQueued('mer_q', card);
+      const b = vault.tokenizeQueued('mer_q', card); // before a's commit: LMDB cannot see it yet
+      expect(b.info.token).toBe(a.info.token);
+      expect(vault.tokenizeQueued('mer_other', card).info.token).not.toBe(a.info.token);
+      await Promise.all([a.written, b.written]);
+      expect(store.tokens.get(a.info.token)?.merchantId).toBe('mer_q');
+      expect(vault.detokenize('mer_q', a.info.token).pan).toBe(card.pan);
+      // Later writes queued after it (the payment record) commit no earlier than it: LMDB keeps the queue order.
+      const c = vault.tokenizeQueued('mer_q', { ...card, pan: '5555555555554444' });
+      const later = store.payments.put('pay_after', { id: 'pay_after' } as never);
+      await later;
+      expect(store.tokens.get(c.info.token)).toBeDefined();
+      expect(() => vault.tokenizeQueued('mer_q', { ...card, pan: '4111111111111112' })).toThrow(VaultError);
+    } finally {
+      await closeHttpStore(store);
+      rmSync(d2, { recursive: true, force: true });
+    }
+  });
 });
