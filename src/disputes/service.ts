@@ -377,3 +377,27 @@ export function toPublicDispute(d: Dispute): Record<string, unknown> {
     updated: d.updatedAt,
   };
 }
+
+/** Runs `sweep` every `intervalMs` (default 1 h) inside a long-running process (the switch), so deadlines close
+ *  on time and the dashboard's due-soon gauge stays current. Errors are logged once per distinct message. */
+export function startDisputeSweeper(svc: DisputeService, intervalMs = 3_600_000, log: (m: string) => void = (m) => process.stderr.write(m + '\n')): { stop(): void; tick(): Promise<void> } {
+  let last = '';
+  let running = false;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      await svc.sweep(new Date());
+      last = '';
+    } catch (e) {
+      const m = `disputes sweeper: ${(e as Error).message}`;
+      if (m !== last) log(m);
+      last = m;
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer), tick };
+}

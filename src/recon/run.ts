@@ -87,3 +87,10 @@ export function writeReport(report: ReconReport, dir: string): { json: string; c
   writeFileSync(paths.html, reportHtml(report));
   return paths;
 }
+
+/** Sets the open-breaks gauges from the books (for a process that did not run the reconciliation itself). */
+export function refreshReconGauges(books: Books): number {
+  const open = listBreaks(books, { status: 'open' }, 1_000_000);
+  recordOpenBreaks(open);
+  return open.length;
+}
