@@ -54,8 +54,8 @@ function checkFormatKey(fmt: Fmt, k: ClearKey): void {
 function openPin(k: ClearKey, block: Buffer, fmt: Fmt, acct: Account): string {
   checkFormatKey(fmt, k);
   return wrapPinErrors(() => {
-    if (fmt === '48') return c.decryptPinBlock4(k.key, block, acct.pan ?? '');
-    const clear = c.tdesEcbDecrypt(k.key, block);
+    if (fmt === '48') return c.decryptPinBlock4(k.key, block, acct.pan ?? '', k.once ? c.aesDecryptorOnce(k.key) : c.aesDecryptor(k.key));
+    const clear = k.once ? c.tdesDecryptorOnce(k.key)(block) : c.tdesEcbDecrypt(k.key, block);
     return c.decodePinBlock(c.FORMAT_CODES[fmt] as 0 | 1 | 3, clear, acct.acct12);
   });
 }
@@ -94,7 +94,8 @@ function translate(src: ClearKey, dst: ClearKey, f: Fields): string {
 
 // ---- DUKPT ----
 function dukptTranslate(f: Fields, ctx: Ctx, withSourceFormat: boolean): string {
-  const bdk = ctx.keys.decrypt('009', f.key('BDK', '10'), '10');
+  const bdkField = f.key('BDK', '10');
+  const bdk = ctx.keys.decrypt('009', bdkField, '10');
   const zpk = ctx.keys.decrypt('001', f.key('ZPK', '11'), '11');
   const desc = f.oneOf(3, ['020', '024'] as const, 'KSN descriptor');
   const ksn = Buffer.from(f.hex(Number(desc), 'KSN'), 'hex');
@@ -102,9 +103,9 @@ function dukptTranslate(f: Fields, ctx: Ctx, withSourceFormat: boolean): string 
   let pinKey: ClearKey;
   if (bdk.aes) {
     if (ksn.readUInt32BE(8) === 0) throw new HsmFail('15', 'KSN counter 0');
-    pinKey = { key: c.aesDukptKey(bdk.key, ksn, 'pin'), aes: true };
+    pinKey = { key: ctx.keys.dukpt.aesPinKey(bdkField, bdk.key, ksn), aes: true, once: true };
   } else {
-    pinKey = { key: c.dukptPinKey(bdk.key, ksn), aes: false };
+    pinKey = { key: ctx.keys.dukpt.tdesPinKey(bdkField, bdk.key, ksn), aes: false, once: true };
   }
   const block = pinBlockField(f, pinKey);
   const sf: Fmt = withSourceFormat ? f.oneOf(2, FORMATS, 'source format', '23') : '01';

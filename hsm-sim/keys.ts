@@ -12,6 +12,7 @@ import {
   type LmkSet,
 } from './crypto/index.js';
 import { HsmFail } from './errors.js';
+import { DukptKeyCache } from './dukpt-cache.js';
 
 export type KeyName = 'ZMK' | 'ZPK' | 'TPK' | 'PVK' | 'CVK' | 'TAK' | 'ZAK' | 'BDK' | 'MK-AC';
 
@@ -32,6 +33,8 @@ function usageMatches(typeCode: string, usage: string): boolean {
 export interface ClearKey {
   key: Buffer;
   aes: boolean;
+  /** A key for one transaction (DUKPT): its ciphers are built uncached. */
+  once?: boolean;
 }
 
 /** Number of clear keys kept; each entry is a few dozen bytes. */
@@ -39,6 +42,8 @@ const CACHE_LIMIT = 4096;
 
 export class LmkKeys {
   private readonly cache = new Map<string, ClearKey>();
+  /** Derived DUKPT keys along each device's counter path (bounded; see dukpt-cache.ts). */
+  readonly dukpt = new DukptKeyCache();
   constructor(readonly lmk: LmkSet) {}
 
   /**

@@ -20,13 +20,25 @@ export function ede3Key(key: Buffer): Buffer {
 // update() without final(): building it once per key is the expensive part, reusing it is cheap.
 // Building a cipher costs ~5-10 µs, far more than a block: keep recent ones, keyed by algorithm and key bytes (a copy,
 // so a caller mutating its key Buffer later cannot alias a stale cipher). Bounded; the oldest entry goes first.
+// Keys used once (DUKPT path and transaction keys, EMV session keys) must not go through the cache: they would only
+// evict the hot keys (LMK parts, ZPKs) — use the *Once builders for them.
 const CIPHER_CACHE_LIMIT = 2048;
 const cipherCache = new Map<string, BlockFn>();
+const cacheCounts = { hits: 0, misses: 0 };
+
+/** Hit and miss counts of the cipher cache since start (for measuring, e.g. from a profiling run). */
+export function cipherCacheStats(): { hits: number; misses: number; size: number } {
+  return { ...cacheCounts, size: cipherCache.size };
+}
 
 function ecb(algo: string, key: Buffer, decrypt: boolean, block: number): BlockFn {
   const id = (decrypt ? 'D' : 'E') + algo + key.toString('latin1');
   let fn = cipherCache.get(id);
-  if (fn) return fn;
+  if (fn) {
+    cacheCounts.hits++;
+    return fn;
+  }
+  cacheCounts.misses++;
   fn = newEcb(algo, key, decrypt, block);
   if (cipherCache.size >= CIPHER_CACHE_LIMIT) cipherCache.delete(cipherCache.keys().next().value as string);
   cipherCache.set(id, fn);
@@ -47,6 +59,19 @@ export function tdesEncryptor(key: Buffer): BlockFn {
 }
 export function tdesDecryptor(key: Buffer): BlockFn {
   return ecb('des-ede3-ecb', ede3Key(key), true, 8);
+}
+/** Uncached builders for keys used once or twice: cheaper than a cache entry and they leave the hot keys cached. */
+export function tdesEncryptorOnce(key: Buffer): BlockFn {
+  return newEcb('des-ede3-ecb', ede3Key(key), false, 8);
+}
+export function tdesDecryptorOnce(key: Buffer): BlockFn {
+  return newEcb('des-ede3-ecb', ede3Key(key), true, 8);
+}
+export function aesEncryptorOnce(key: Buffer): BlockFn {
+  return newEcb(aesAlgo(key), key, false, 16);
+}
+export function aesDecryptorOnce(key: Buffer): BlockFn {
+  return newEcb(aesAlgo(key), key, true, 16);
 }
 export function aesAlgo(key: Buffer): string {
   assert(key.length === 16 || key.length === 24 || key.length === 32, `AES key must be 16, 24 or 32 bytes, got ${key.length}`);

@@ -1,7 +1,7 @@
 // DUKPT: TDES per ANSI X9.24-1:2009 (10-byte KSN, 21-bit counter) and AES per ANSI X9.24-3:2017
 // (12-byte KSN = 8-byte initial key ID ‖ 32-bit counter). These are what a terminal holds: the acquirer simulator
 // uses them to build PIN blocks, the HSM to open them.
-import { aesEcbEncrypt, tdesEcbEncrypt, xor } from './des.js';
+import { aesEncryptorOnce, tdesEcbEncrypt, tdesEncryptorOnce, xor } from './des.js';
 
 const C0 = Buffer.from('C0C0C0C000000000C0C0C0C000000000', 'hex');
 const PIN_VARIANT = Buffer.from('00000000000000FF00000000000000FF', 'hex');
@@ -23,29 +23,46 @@ export function tdesIpek(bdk: Buffer, ksn: Buffer): Buffer {
   return Buffer.concat([left, right]);
 }
 
-// Non-reversible key generation process (X9.24-1:2009 A.2).
+// Non-reversible key generation process (X9.24-1:2009 A.2). Every step's key is new, so its single-DES ciphers are
+// built uncached (caching them would only evict the hot keys from des.ts's cache).
 function nonReversible(key: Buffer, reg: Buffer): Buffer {
   const half = (k: Buffer): Buffer => {
     const kl = k.subarray(0, 8);
     const kr = k.subarray(8, 16);
-    return xor(tdesEcbEncrypt(kl, xor(reg, kr)), kr);
+    return xor(tdesEncryptorOnce(kl)(xor(reg, kr)), kr);
   };
   const right = half(key);
   const left = half(xor(key, C0));
   return Buffer.concat([left, right]);
 }
 
+/** The 21-bit transaction counter of a TDES KSN. */
+export function tdesKsnCounter(ksn: Buffer): number {
+  checkLen(ksn, 10, 'TDES KSN');
+  return ksn.readUIntBE(7, 3) & ((1 << COUNTER_BITS) - 1);
+}
+
+/**
+ * One step along a TDES counter's path: the key for counter bits `acc` from the key of `acc` without its lowest set
+ * bit (the KSN register is KSN bytes 2..9 with the counter field set to `acc`). A host that keeps the keys along a
+ * device's path (as a terminal does) needs one or two of these per transaction instead of up to 21.
+ */
+export function tdesDukptStep(key: Buffer, ksn: Buffer, acc: number): Buffer {
+  const reg = Buffer.from(ksn.subarray(2, 10));
+  reg.writeUIntBE((reg.readUIntBE(5, 3) & ~((1 << COUNTER_BITS) - 1) & 0xffffff) | acc, 5, 3);
+  return nonReversible(key, reg);
+}
+
 /** The transaction key for a KSN (before any usage variant). */
 export function tdesDukptKey(bdk: Buffer, ksn: Buffer): Buffer {
   const ipek = tdesIpek(bdk, ksn);
-  const counter = ksn.readUIntBE(7, 3) & ((1 << COUNTER_BITS) - 1);
-  const reg = Buffer.from(ksn.subarray(2, 10));
-  reg.writeUIntBE(reg.readUIntBE(5, 3) & ~((1 << COUNTER_BITS) - 1) & 0xffffff, 5, 3);
+  const counter = tdesKsnCounter(ksn);
   let key = ipek;
+  let acc = 0;
   for (let bit = 1 << (COUNTER_BITS - 1); bit > 0; bit >>>= 1) {
     if ((counter & bit) === 0) continue;
-    reg.writeUIntBE(reg.readUIntBE(5, 3) | bit, 5, 3);
-    key = nonReversible(key, reg);
+    acc |= bit;
+    key = tdesDukptStep(key, ksn, acc);
   }
   return key;
 }
@@ -80,6 +97,7 @@ function aesAlgorithmCode(len: number): number {
 // Derivation data (X9.24-3 6.3.2): version 01 · counter 01 · usage 2B · algorithm 2B · length in bits 2B · 8B data.
 function derive(key: Buffer, usage: number, outLen: number, data8: Buffer): Buffer {
   const blocks: Buffer[] = [];
+  const enc = aesEncryptorOnce(key); // every DUKPT key is used for one derivation: no cache entry
   for (let i = 1; i <= Math.ceil(outLen / 16); i++) {
     const d = Buffer.alloc(16);
     d[0] = 0x01;
@@ -88,7 +106,7 @@ function derive(key: Buffer, usage: number, outLen: number, data8: Buffer): Buff
     d.writeUInt16BE(aesAlgorithmCode(outLen), 4);
     d.writeUInt16BE(outLen * 8, 6);
     data8.copy(d, 8);
-    blocks.push(aesEcbEncrypt(key, d));
+    blocks.push(enc(d));
   }
   return Buffer.concat(blocks).subarray(0, outLen);
 }
@@ -99,24 +117,34 @@ export function aesDukptInitialKey(bdk: Buffer, initialKeyId: Buffer): Buffer {
   return derive(bdk, USAGE.initial, bdk.length, initialKeyId);
 }
 
+function derivationData(ksn: Buffer, counter: number): Buffer {
+  const d = Buffer.alloc(8);
+  ksn.copy(d, 0, 4, 8); // derivation ID
+  d.writeUInt32BE(counter >>> 0, 4);
+  return d;
+}
+
+/** One step along an AES DUKPT counter's path: the intermediate derivation key for counter bits `acc`. */
+export function aesDukptStep(key: Buffer, ksn: Buffer, acc: number): Buffer {
+  return derive(key, USAGE.derivation, key.length, derivationData(ksn, acc));
+}
+
+/** The working key of `usage` from the intermediate derivation key of the KSN's own counter. */
+export function aesDukptWorkingKey(derivationKey: Buffer, ksn: Buffer, usage: AesDukptUsage, outLen: number): Buffer {
+  return derive(derivationKey, USAGE[usage], outLen, derivationData(ksn, ksn.readUInt32BE(8)));
+}
+
 /** Working key for a 12-byte AES DUKPT KSN (initial key ID ‖ 32-bit counter). Output length = BDK length. */
 export function aesDukptKey(bdk: Buffer, ksn: Buffer, usage: AesDukptUsage = 'pin'): Buffer {
   checkLen(ksn, 12, 'AES DUKPT KSN');
   const counter = ksn.readUInt32BE(8);
   if (counter === 0) throw new Error('AES DUKPT counter 0 is not a transaction counter');
   let key = aesDukptInitialKey(bdk, ksn.subarray(0, 8));
-  const derivationId = ksn.subarray(4, 8);
-  let working = 0;
+  let acc = 0;
   for (let bit = 0x80000000; bit > 0; bit >>>= 1) {
     if ((counter & bit) === 0) continue;
-    working = (working | bit) >>> 0;
-    const d = Buffer.alloc(8);
-    derivationId.copy(d, 0);
-    d.writeUInt32BE(working, 4);
-    key = derive(key, USAGE.derivation, key.length, d);
+    acc = (acc | bit) >>> 0;
+    key = aesDukptStep(key, ksn, acc);
   }
-  const d = Buffer.alloc(8);
-  derivationId.copy(d, 0);
-  d.writeUInt32BE(counter, 4);
-  return derive(key, USAGE[usage], bdk.length, d);
+  return aesDukptWorkingKey(key, ksn, usage, bdk.length);
 }

@@ -91,9 +91,9 @@ export function encryptPinBlock4(aesKey: Buffer, pin: string, pan: string, rando
   const enc = aesEncryptor(aesKey);
   return enc(xor(enc(pinField4(pin, random)), panField4(pan)));
 }
-export function decryptPinBlock4(aesKey: Buffer, block: Buffer, pan: string): string {
+/** `dec` overrides the (cached) decryptor, e.g. with an uncached one for a DUKPT key used once. */
+export function decryptPinBlock4(aesKey: Buffer, block: Buffer, pan: string, dec = aesDecryptor(aesKey)): string {
   if (block.length !== 16) throw new PinBlockError('20', 'format 4 PIN block must be 16 bytes');
-  const dec = aesDecryptor(aesKey);
   const field = dec(xor(dec(block), panField4(pan)));
   const h = field.subarray(0, 8).toString('hex').toUpperCase();
   if (h[0] !== '4') throw new PinBlockError('20', 'PIN block is not ISO format 4');
