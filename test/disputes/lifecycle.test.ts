@@ -7,6 +7,7 @@ import { listPayouts } from '../../src/settlement/payouts.js';
 import { drainConsumer } from '../../src/stream/consumer.js';
 import type { LmdbSettledStream } from '../../src/stream/lmdb.js';
 import { DisputeService } from '../../src/disputes/service.js';
+import { metrics } from '../../src/metrics/registry.js';
 import type { DisputeEventType } from '../../src/disputes/types.js';
 import { freshBooks, openStreamAt, tempDir, trialBalance, allBalances } from '../ledger/helpers.js';
 import { beneficiaryConfig } from '../settlement/helpers.js';
@@ -129,6 +130,8 @@ describe('deadlines', () => {
     const m = await t.svc.open({ caseId: 'M1', network: 'mastercard', reasonCode: '4837', transactionId: 'T2:purchase', amount: 100_000 }, 'issuer', day(0));
     expect(t.svc.dueSoon(day(27)).map((d) => d.id)).toEqual([v.id]); // warned 3 days ahead
     expect(await t.svc.sweep(day(29))).toEqual([]);
+    expect(metrics.gauge('gerbang_disputes_due_soon', '').get({ waiting_on: 'merchant' })).toBe(1); // the dashboard's warning
+    expect(metrics.gauge('gerbang_disputes_open', '').get({ stage: 'chargeback' })).toBe(2);
     const s1 = await t.svc.sweep(day(31));
     expect(s1.map((d) => [d.id, d.stage, d.outcome])).toEqual([[v.id, 'closed', 'expired']]);
     expect(t.svc.get(m.id)!.stage).toBe('chargeback');

@@ -10,6 +10,7 @@ import { getBreak, listBreaks, resolveBreak } from '../../src/recon/breaks.js';
 import { writeCamt053, type StatementEntrySpec } from '../../src/recon/camtWriter.js';
 import { reportHtml } from '../../src/recon/report.js';
 import { persistBreaks, reconcile } from '../../src/recon/run.js';
+import { matchedPercent, openBreaks } from '../../src/recon/metrics.js';
 import { clearingItems, payoutItems, positionItems } from '../../src/recon/sources.js';
 import { openSettlement, settleDate } from '../../src/settlement/run.js';
 import type { SettledRecord } from '../../src/stream/types.js';
@@ -150,6 +151,11 @@ describe('reconciliation end to end', () => {
       // Suspense holds every break's money; the books still balance; a second run records nothing new.
       const first = await persistBreaks(books, r, new Date('2026-12-01T08:00:00Z'));
       expect(first.created).toBe(10);
+      // The dashboard's gauges: matched % of the day, open breaks by category across age buckets.
+      expect(matchedPercent.get({ date: AS_OF })).toBe(r.summary.matchedPercent);
+      const byCat = new Map<string, number>();
+      for (const [k, v] of openBreaks.entries()) byCat.set(/category="(\w+)"/.exec(k)![1], (byCat.get(/category="(\w+)"/.exec(k)![1]) ?? 0) + v);
+      expect(Object.fromEntries(byCat)).toEqual(r.summary.breaks);
       const suspense = netPosted(accountId('suspense', 'recon', '360'), fromStored(books.accounts.get(accountId('suspense', 'recon', '360'))));
       const idrBreaks = r.breaks.filter((b) => b.category !== 'currencyMismatch').reduce((s, b) => s + b.amount, 0) + planted.get(r.breaks.find((b) => b.category === 'currencyMismatch')!.ref)!.amount;
       // suspense is debit-normal: + bank-holds-more breaks are credits to it.
