@@ -9,6 +9,8 @@ import {
   isSmallAmount,
   localHour,
   merchantBaseAt,
+  merchantHoursAt,
+  merchantSmallBaseAt,
   merchantKey,
   normCountry,
 } from './profile.js';
@@ -48,8 +50,8 @@ const RAW_FEATURES = [
   'newMcc', // MCC not among the card's recent ones (with enough history)
   'thinHistory', // fewer than minHistory approved spends
   'foreign1h', // foreign events in the last hour
-  'merchantVelocity', // ln((merchant events this hour + 1) / (hourly baseline + 1)), ≥ 0
-  'merchantSmall1h', // ln(1 + small auths at the merchant this hour)
+  'merchantVelocity', // ln((merchant events this hour + 1) / (hourly baseline + 1)), ≥ 0; 0 without merchantMinHours
+  'merchantSmall1h', // ln((small auths at the merchant this hour + 1) / (its hourly small baseline + 1)), ≥ 0
   'cash',
   'rapidRepeat', // exp(-seconds since the card's last event / 300)
 ] as const;
@@ -159,16 +161,24 @@ export function extractFeatures(
     newMcc = p.mccs.indexOf(code) < 0 ? 1 : 0;
   }
 
+  // Merchant signals are judged against the merchant's own baseline, and only once it has one: a new merchant
+  // (or one the switch has just started seeing) gives no velocity signal, however busy it is.
   let mVel = 0;
-  let mSmall = 0;
+  let mSmallX = 0;
   let mCnt = 0;
   let mBase = 0;
+  let mEstablished = false;
   if (merchant !== undefined) {
-    mCnt = (merchant.hourId === hour ? merchant.cnt : 0) + 1;
-    mSmall = (merchant.hourId === hour ? merchant.small : 0) + (isSmallAmount(txn.amount, txn.currency, r) ? 1 : 0);
-    mBase = merchantBaseAt(merchant, hour);
-    mVel = Math.log((mCnt + 1) / (mBase + 1));
-    if (mVel < 0) mVel = 0;
+    mEstablished = merchantHoursAt(merchant, hour) >= r.merchantMinHours;
+    if (mEstablished) {
+      mCnt = (merchant.hourId === hour ? merchant.cnt : 0) + 1;
+      const mSmall = (merchant.hourId === hour ? merchant.small : 0) + (isSmallAmount(txn.amount, txn.currency, r) ? 1 : 0);
+      mBase = merchantBaseAt(merchant, hour);
+      mVel = Math.log((mCnt + 1) / (mBase + 1));
+      if (mVel < 0) mVel = 0;
+      mSmallX = Math.log((mSmall + 1) / (merchantSmallBaseAt(merchant, hour) + 1));
+      if (mSmallX < 0) mSmallX = 0;
+    }
   }
 
   const gap = p.lastSeen > 0 && sec >= p.lastSeen ? sec - p.lastSeen : -1;
@@ -193,7 +203,7 @@ export function extractFeatures(
   out[17] = p.amtN < r.minHistory ? 1 : 0;
   out[18] = foreign1;
   out[19] = mVel;
-  out[20] = Math.log1p(mSmall);
+  out[20] = mSmallX;
   out[21] = txn.kind === 'cash' || txn.mcc === '6011' ? 1 : 0;
   out[22] = gap >= 0 ? Math.exp(-gap / 300) : 0;
 
@@ -201,7 +211,7 @@ export function extractFeatures(
   const history = p.amtN >= r.minHistory;
   if (cnt1 >= r.maxCount1h || (history && amt1 >= r.maxAmountRatio1h * typical)) rules |= 1 << 0;
   if (cnt24 >= r.maxCount24h || (history && amt24 >= r.maxAmountRatio24h * typical)) rules |= 1 << 1;
-  if (merchant !== undefined && mCnt >= r.merchantMinCount && mCnt >= r.merchantVelocityRatio * (mBase + 1))
+  if (mEstablished && mCnt >= r.merchantMinCount && mCnt >= r.merchantVelocityRatio * (mBase + 1))
     rules |= 1 << 2;
   if (history && z >= r.amountZ) rules |= 1 << 3;
   if (mccRisk >= r.highRiskMcc) rules |= 1 << 4;

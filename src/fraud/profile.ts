@@ -46,7 +46,7 @@ export function emptyCardProfile(): CardProfile {
 }
 
 export function emptyMerchantProfile(): MerchantProfile {
-  return { v: 1, hourId: 0, cnt: 0, amt: 0, small: 0, declines: 0, baseCnt: 0, n: 0 };
+  return { v: 1, hourId: 0, cnt: 0, amt: 0, small: 0, declines: 0, baseCnt: 0, baseSmall: 0, hrs: 0, n: 0 };
 }
 
 /** Kinds that are new uses of the card; refunds, completions and reversals are follow-ups and are not scored. */
@@ -230,22 +230,54 @@ export function updateCardProfile(
   return p;
 }
 
-/** Merchant baseline as of `hour` without mutating (the finished hour and any empty ones folded in). */
-export function merchantBaseAt(m: MerchantProfile, hour: number): number {
-  if (m.hourId === hour || m.hourId === 0 || hour < m.hourId) return m.baseCnt;
-  let base = m.baseCnt + MERCHANT_ALPHA * (m.cnt - m.baseCnt);
-  const empty = Math.min(hour - m.hourId - 1, 10_000);
-  if (empty > 0) base *= Math.pow(1 - MERCHANT_ALPHA, empty);
-  return base;
+/** Cap on the merchant's hour counter (it only says "enough history"; also bounds the bias correction). */
+export const MERCHANT_HOURS_CAP = 1_000_000;
+
+/** Hours between the merchant's current hour and `hour` that would be folded in (the finished one + empty ones). */
+function hoursToFold(m: MerchantProfile, hour: number): number {
+  if (m.hourId === hour || m.hourId === 0 || hour < m.hourId) return 0;
+  return 1 + Math.min(hour - m.hourId - 1, 10_000);
 }
 
-/** Rolls the merchant's hour forward to `hour`, folding finished hours (empty ones too) into the baseline. */
+/** Hours of history the merchant has as of `hour` (finished hours folded, empty ones included). */
+export function merchantHoursAt(m: MerchantProfile, hour: number): number {
+  return Math.min(MERCHANT_HOURS_CAP, (m.hrs ?? 0) + hoursToFold(m, hour));
+}
+
+/** Raw EWMA as of `hour` without mutating: the finished hour's `count` and any empty hours folded into `base`. */
+function ewmaAt(m: MerchantProfile, base: number, count: number, hour: number): number {
+  const fold = hoursToFold(m, hour);
+  if (fold === 0) return base;
+  let b = base + MERCHANT_ALPHA * (count - base);
+  if (fold > 1) b *= Math.pow(1 - MERCHANT_ALPHA, fold - 1);
+  return b;
+}
+
+/** The EWMA started at 0: divide by 1 − (1 − α)^hours so a young merchant's baseline is its real hourly mean. */
+function unbias(raw: number, hours: number): number {
+  if (hours <= 0) return 0;
+  const w = 1 - Math.pow(1 - MERCHANT_ALPHA, hours);
+  return w > 0 ? raw / w : 0;
+}
+
+/** The merchant's hourly event baseline as of `hour` (bias-corrected EWMA; 0 before its first finished hour). */
+export function merchantBaseAt(m: MerchantProfile, hour: number): number {
+  return unbias(ewmaAt(m, m.baseCnt, m.cnt, hour), merchantHoursAt(m, hour));
+}
+
+/** The merchant's hourly small-auth baseline as of `hour`, bias-corrected like merchantBaseAt. */
+export function merchantSmallBaseAt(m: MerchantProfile, hour: number): number {
+  return unbias(ewmaAt(m, m.baseSmall ?? 0, m.small, hour), merchantHoursAt(m, hour));
+}
+
+/** Rolls the merchant's hour forward to `hour`, folding finished hours (empty ones too) into the baselines. */
 function rollMerchantHour(m: MerchantProfile, hour: number): void {
   if (m.hourId === hour) return;
-  if (m.hourId !== 0 && hour > m.hourId) {
-    m.baseCnt += MERCHANT_ALPHA * (m.cnt - m.baseCnt);
-    const empty = Math.min(hour - m.hourId - 1, 10_000);
-    if (empty > 0) m.baseCnt *= Math.pow(1 - MERCHANT_ALPHA, empty);
+  const fold = hoursToFold(m, hour);
+  if (fold > 0) {
+    m.baseCnt = ewmaAt(m, m.baseCnt, m.cnt, hour);
+    m.baseSmall = ewmaAt(m, m.baseSmall ?? 0, m.small, hour);
+    m.hrs = Math.min(MERCHANT_HOURS_CAP, (m.hrs ?? 0) + fold);
   }
   if (hour > m.hourId || m.hourId === 0) {
     m.hourId = hour;

@@ -1,6 +1,38 @@
 // Default rule parameters and the merchant-category risk table. Everything here is configuration: the engine may
 // pass its own FraudConfig; these are the values the trainer and the shipped model were built with.
+import { currencyExponent } from '../state/money.js';
 import type { FraudRuleParams } from './types.js';
+
+/**
+ * The largest "small" auth per currency, in MAJOR units: the amounts card testers use to check a card works, set
+ * below what an everyday purchase costs in that currency, not by exchange rate. About USD 3 in hard currencies; in
+ * IDR a coffee or a bus fare is IDR 5,000–25,000, so only IDR 3,000 and below counts as small there.
+ */
+export const SMALL_AMOUNT_MAJOR: Record<string, number> = {
+  '840': 3, // USD
+  '978': 3, // EUR
+  '826': 2.5, // GBP
+  '702': 4, // SGD
+  '458': 12, // MYR
+  '036': 4.5, // AUD
+  '764': 100, // THB
+  '608': 150, // PHP
+  '392': 450, // JPY
+  '410': 3_000, // KRW
+  '704': 20_000, // VND
+  '360': 3_000, // IDR
+};
+
+/** Major-unit limits → minor units with each currency's ISO 4217 exponent (src/state/money.ts). */
+export function smallAmountTable(major: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [cur, v] of Object.entries(major)) {
+    const exp = currencyExponent(cur);
+    if (exp === undefined) throw new Error(`fraud rules: no ISO 4217 exponent for currency ${cur}`);
+    out[cur] = Math.round(v * 10 ** exp);
+  }
+  return out;
+}
 
 export const defaultRules: FraudRuleParams = {
   maxCount1h: 6,
@@ -9,23 +41,15 @@ export const defaultRules: FraudRuleParams = {
   maxAmountRatio24h: 15,
   merchantMinCount: 8,
   merchantVelocityRatio: 6,
+  // A day of history before a merchant's own baseline means anything: a new merchant is not a burst.
+  merchantMinHours: 24,
   amountZ: 3,
   minHistory: 5,
   highRiskMcc: 0.6,
   cardTestingSmall: 3,
   cardTestingMerchants: 4,
   cardTestingDeclines: 3,
-  // About USD 3 worth: the tiny auths card testers use to check a card works.
-  smallAmount: {
-    '840': 300, // USD
-    '978': 300, // EUR
-    '826': 250, // GBP
-    '702': 400, // SGD
-    '458': 1_200, // MYR
-    '360': 5_000_000, // IDR (exponent 2)
-    '392': 450, // JPY (exponent 0)
-    '036': 450, // AUD
-  },
+  smallAmount: smallAmountTable(SMALL_AMOUNT_MAJOR),
   smallAmountDefault: 0,
   dormantDays: 60,
   hourRarity: 1.5,

@@ -20,6 +20,8 @@ export interface SynthOptions {
   fraudCardRate?: number;
   /** Epoch ms of day 0, 00:00 UTC (default 2026-01-01). */
   start?: number;
+  /** Legitimate high-volume IDR merchants (default 2; 0 for none), see busyMerchantTraffic. */
+  busyMerchants?: number;
 }
 
 export interface SynthCard {
@@ -143,6 +145,12 @@ function convert(amount: number, from: string, to: string): number {
 
 function usdToMinor(usd: number, currency: string): number {
   return Math.max(1, Math.round(usd / USD_PER_MINOR[currency]));
+}
+
+/** A card tester's amount: USD 0.50–2.50 worth, but in IDR (where that buys a coffee) IDR 1,000–3,000. */
+function testerAmount(r: Rng, currency: string): number {
+  if (currency === '360') return 100 * 100 * int(r, 10, 30);
+  return usdToMinor(uniform(r, 0.5, 2.5), currency);
 }
 
 function localIso(utcMs: number, tz: number): string {
@@ -322,7 +330,7 @@ export function synthesize(opts: SynthOptions): SynthData {
       for (let i = 0; i < k; i++) {
         t += int(r, 20_000, 8 * 60_000);
         const shop = pick(r, camp.shops);
-        emit(card, t, shop, usdToMinor(uniform(r, 0.5, 2.5), shop.country.currency), true, true, 'cardTesting', !chance(r, 0.25));
+        emit(card, t, shop, testerAmount(r, shop.country.currency), true, true, 'cardTesting', !chance(r, 0.25));
       }
       if (chance(r, 0.5)) {
         const n = int(r, 1, 3);
@@ -373,11 +381,64 @@ export function synthesize(opts: SynthOptions): SynthData {
     }
   }
 
+  busyMerchantTraffic(seed, opts.busyMerchants ?? 2, Math.min(2000, Math.max(300, Math.round(nCards / 2))), days, start, cards, emit, extraMerchant);
+
   // Time order across cards (stable: ties keep generation order, so the result is deterministic).
   const end = start + days * DAY;
   const inRange = events.filter((e) => e.now >= start && e.now < end);
   inRange.sort((a, b) => a.now - b.now);
   return { cards, events: inRange };
+}
+
+/**
+ * Legitimate high-volume merchants: a new IDR convenience store / transit gate opens on some day and at once serves
+ * `perHour` authorizations an hour from many distinct walk-in cards (new to the data, 1–3 visits each, IDR 5,000–
+ * 24,000), in two peak hours a day for three days, plus a trickle in between. Labelled legit, so the model learns
+ * that a busy new merchant and cards with no history buying small everyday things are normal.
+ */
+function busyMerchantTraffic(
+  seed: number,
+  count: number,
+  perHour: number,
+  days: number,
+  start: number,
+  cards: SynthCard[],
+  emit: (card: SynthCard, utc: number, m: Merchant, amount: number, cnp: boolean, fraud: boolean, pattern: string, approved: boolean) => void,
+  extraMerchant: (country: Country, mcc: string, ecommerce: boolean) => Merchant,
+): void {
+  if (!(Number.isInteger(count) && count >= 0 && count <= 100)) throw new Error('synth: busyMerchants must be 0..100');
+  const r = mulberry32(subSeed(seed, 0xb05e));
+  const idr = COUNTRIES[0];
+  const DAY = 86_400_000;
+  const HOUR = 3_600_000;
+  for (let b = 0; b < count; b++) {
+    const shop = extraMerchant(idr, b % 2 === 0 ? '5411' : '4111', false);
+    const open = int(r, 0, Math.max(0, days - 3));
+    for (let d = open; d < Math.min(days, open + 3); d++) {
+      for (const peakLocal of [7, 12]) {
+        // Walk-in cards for this peak hour: each visits 1–4 times, minutes apart.
+        const hourStart = start + d * DAY + (peakLocal - idr.tz) * HOUR;
+        let made = 0;
+        while (made < perHour) {
+          const card: SynthCard = { index: cards.length, token: `tok_${seed}_b${cards.length}`, country: idr.code, currency: idr.currency };
+          cards.push(card);
+          const visits = Math.min(perHour - made, int(r, 1, 3));
+          let t = hourStart + int(r, 0, 40 * 60_000);
+          for (let v = 0; v < visits; v++) {
+            emit(card, t, shop, 100 * int(r, 50, 240) * 100, false, false, 'legit', !chance(r, 0.01));
+            t += int(r, 5 * 60_000, 30 * 60_000);
+          }
+          made += visits;
+        }
+        // The quieter hours after the peak: a tenth of the rate.
+        for (let k = 0; k < Math.round(perHour / 10); k++) {
+          const card: SynthCard = { index: cards.length, token: `tok_${seed}_b${cards.length}`, country: idr.code, currency: idr.currency };
+          cards.push(card);
+          emit(card, hourStart + HOUR + int(r, 0, 4 * HOUR), shop, 100 * int(r, 50, 240) * 100, false, false, 'legit', true);
+        }
+      }
+    }
+  }
 }
 
 /** Counts by pattern, for reports. */

