@@ -4,10 +4,10 @@
 // Fraud scoring runs on every transaction (decline threshold set out of reach, see run()).
 // Transactions carry no PIN/CVV2/ARQC, so the HSM is not on this path (bench:hsm measures it).
 // The machine is shared (2 cores): each figure is the median of several runs.
-// Usage: node dist/bench/auth.js [--json] [--runs N] [--seconds S] [--batch B] [--workers W] [--concurrency C] [--sweep]
+// Usage: node dist/bench/auth.js [--json] [--runs N] [--seconds S] [--warmup S] [--batch B] [--workers W] [--concurrency C] [--sweep]
 import { rmSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { createAuthorizer } from '../src/authorize/index.js';
@@ -30,6 +30,7 @@ const BATCH = num('--batch', 256, 1, 1024);
 const WORKERS = num('--workers', 2, 1, 16);
 const CONCURRENCY = num('--concurrency', 512, 1, 100_000);
 const CARDS = num('--cards', 10_000, 100, 1_000_000);
+const WARMUP = num('--warmup', 2, 0, 30);
 const log = (s: string) => process.stdout.write(s + '\n');
 
 const dir = mkdtempSync(join(tmpdir(), 'gerbang-bench-auth-'));
@@ -57,18 +58,31 @@ function nextTxn(): Txn {
   };
 }
 
-interface RunResult { codes: Record<string, number>; tps: number; p50Ms: number; p99Ms: number; p999Ms: number; errors: number; approved: number; total: number; meanBatch: number }
+interface RunResult {
+  codes: Record<string, number>; tps: number; p50Ms: number; p99Ms: number; p999Ms: number; errors: number; approved: number; total: number; meanBatch: number;
+  /** Process CPU (main thread + workers + lmdb-js write threads) per authorization, µs: the load-independent cost. */
+  cpuUsPerAuth: number;
+  /** Group commits (one LMDB commit + fsync each) per second, transactions per group, mean fsync wait per group. */
+  commitsPerSec: number; meanGroup: number; meanFlushWaitMs: number; meanCommitMs: number;
+}
 
 async function run(batch: number, seconds: number): Promise<RunResult> {
   const auth = await createAuthorizer({ dataDir: dir, hsm: { host: '127.0.0.1', port: 1 }, workers: WORKERS, batchSize: batch, maxQueue: CONCURRENCY * 2,
     // Every transaction is scored; the decline threshold is out of reach so the bench's synthetic burst (thousands
     // of auths a second on a few thousand cards and merchants) measures throughput, not a fraud storm of 59s.
     fraud: { enabled: true, reviewThreshold: 999, declineThreshold: 1000 } });
-  // Warm up workers (open the env, JIT) before timing.
-  await Promise.all(Array.from({ length: 256 }, () => auth.authorize(nextTxn())));
+  // Warm up EVERY worker (module loading, opening the env, JIT) under the same closed loop before timing. A single
+  // 256-transaction warm-up reached one worker only: the other loaded its modules and compiled inside the timed
+  // window, which on a few-second run added hundreds of µs of CPU per authorization to the pool path.
+  const warmEnd = performance.now() + WARMUP * 1000;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (performance.now() < warmEnd) await auth.authorize(nextTxn());
+  }));
   const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
   let total = 0, approved = 0, errors = 0;
   const codes: Record<string, number> = {};
+  const st0 = auth.stats();
+  const cpu0 = process.cpuUsage();
   const end = performance.now() + seconds * 1000;
   const t0 = performance.now();
   const loop = async () => {
@@ -84,12 +98,19 @@ async function run(batch: number, seconds: number): Promise<RunResult> {
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, loop));
   const elapsed = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const st = auth.stats();
+  const groups = st.groups - st0.groups;
   await auth.close();
   const r = {
     codes,
     tps: Math.round(total / elapsed), p50Ms: h.getValueAtPercentile(50) / 1000, p99Ms: h.getValueAtPercentile(99) / 1000,
     p999Ms: h.getValueAtPercentile(99.9) / 1000, errors, approved, total, meanBatch: Math.round(st.meanBatch * 10) / 10,
+    cpuUsPerAuth: Math.round((cpu.user + cpu.system) / Math.max(1, total)),
+    commitsPerSec: Math.round(groups / elapsed),
+    meanGroup: Math.round(((st.groupTxns - st0.groupTxns) / Math.max(1, groups)) * 10) / 10,
+    meanFlushWaitMs: Math.round(((st.flushWaitMs - st0.flushWaitMs) / Math.max(1, groups)) * 10) / 10,
+    meanCommitMs: Math.round(((st.commitMs - st0.commitMs) / Math.max(1, groups)) * 10) / 10,
   };
   h.destroy();
   return r;
@@ -110,17 +131,21 @@ for (let i = 0; i < RUNS; i++) {
   const r = await run(BATCH, SECONDS);
   runs.push(r);
   log(`run ${i + 1}: ${r.tps} auth/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  p99.9 ${r.p999Ms} ms  approved ${r.approved}/${r.total}  errors ${r.errors}  mean task ${r.meanBatch}  codes ${JSON.stringify(r.codes)}`);
+  log(`       CPU ${r.cpuUsPerAuth} µs/auth  ${r.commitsPerSec} commits/s (each one fsync)  ${r.meanGroup} auths/commit  commit ${r.meanCommitMs} ms + flush wait ${r.meanFlushWaitMs} ms per group`);
 }
 rmSync(dir, { recursive: true, force: true });
 const headline = {
   tps: median(runs.map((r) => r.tps)),
   p50Ms: median(runs.map((r) => r.p50Ms)),
   p99Ms: median(runs.map((r) => r.p99Ms)),
+  cpuUsPerAuth: median(runs.map((r) => r.cpuUsPerAuth)),
+  commitsPerSec: median(runs.map((r) => r.commitsPerSec)),
+  meanGroup: median(runs.map((r) => r.meanGroup)),
   errors: runs.reduce((a, r) => a + r.errors, 0),
   approved: runs.reduce((a, r) => a + r.approved, 0),
   total: runs.reduce((a, r) => a + r.total, 0),
   batch: BATCH, workers: WORKERS, concurrency: CONCURRENCY, runs: RUNS, seconds: SECONDS,
 };
 writeResults('auth', { ...headline, perRun: runs, ...(Object.keys(sweep).length ? { tpsByBatch: sweep } : {}) });
-log(`median of ${RUNS} runs (shared 2-core box, noisy): ${headline.tps} auth/s, p50 ${headline.p50Ms} ms, p99 ${headline.p99Ms} ms`);
+log(`median of ${RUNS} runs (shared 2-core box, noisy): ${headline.tps} auth/s, p50 ${headline.p50Ms} ms, p99 ${headline.p99Ms} ms, CPU ${headline.cpuUsPerAuth} µs/auth (2 cores ⇒ at most ~${Math.round(2e6 / Math.max(1, headline.cpuUsPerAuth))} auth/s if CPU-bound), load average ${loadavg()[0].toFixed(1)}`);
 if (json) log(JSON.stringify(headline));

@@ -3,6 +3,7 @@
 import type { Decision, Txn } from '../model/txn.js';
 import { closeState, openState, type State } from '../state/env.js';
 import { createPool, type EnginePool } from '../pool/pool.js';
+import { COUNTER, COUNTER_SLOTS } from './engine.js';
 import type { Authorizer, AuthorizerOptions, AuthorizerStats } from './index.js';
 
 const DEFAULT_HOLD_TTL_MS = 7 * 24 * 3600_000;
@@ -25,12 +26,14 @@ export async function createAuthorizer(opts: AuthorizerOptions): Promise<Authori
   // database work, and an idle reader here would pin an old snapshot (LMDB could not reuse freed pages).
   const state: State = openState(opts.dataDir, { create: true });
   await closeState(state);
+  const counterBuf = new SharedArrayBuffer(COUNTER_SLOTS * 4);
+  const counters = new Int32Array(counterBuf);
   const pool: EnginePool = createPool({
     workers,
     tasksPerWorker,
     // Admission below bounds transactions; a task holds at least one, so this never binds before it.
     maxQueuedTasks: maxInFlight,
-    config: { dataDir: opts.dataDir, hsm: opts.hsm, holdTtlMs: opts.holdTtlMs ?? DEFAULT_HOLD_TTL_MS, ...(opts.fraud ? { fraud: opts.fraud } : {}) },
+    config: { dataDir: opts.dataDir, hsm: opts.hsm, holdTtlMs: opts.holdTtlMs ?? DEFAULT_HOLD_TTL_MS, counters: counterBuf, ...(opts.fraud ? { fraud: opts.fraud } : {}) },
   });
 
   const st = { submitted: 0, completed: 0, rejectedSaturated: 0, systemErrors: 0, tasks: 0, taskTxns: 0 };
@@ -116,6 +119,9 @@ export async function createAuthorizer(opts: AuthorizerOptions): Promise<Authori
       return {
         submitted: st.submitted, completed: st.completed, rejectedSaturated: st.rejectedSaturated, systemErrors: st.systemErrors,
         queueSize: pool.queueSize, workers, meanBatch: st.tasks ? st.taskTxns / st.tasks : 0,
+        groups: Atomics.load(counters, COUNTER.groups), groupTxns: Atomics.load(counters, COUNTER.groupTxns),
+        commitMs: Atomics.load(counters, COUNTER.commitUs) / 1000, flushWaitMs: Atomics.load(counters, COUNTER.flushWaitUs) / 1000,
+        prepMs: Atomics.load(counters, COUNTER.prepUs) / 1000,
       };
     },
     async close(): Promise<void> {

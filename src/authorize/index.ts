@@ -42,6 +42,14 @@ export interface AuthorizerStats {
   workers: number;
   /** Transactions per pool task, averaged. */
   meanBatch: number;
+  /** Group commits made (each one LMDB commit + fsync) and the transactions they carried. */
+  groups: number;
+  groupTxns: number;
+  /** Summed wall time: from queuing a group's transaction to its commit; then waiting for `flushed` (fsync). */
+  commitMs: number;
+  flushWaitMs: number;
+  /** Summed wall time workers spent preparing batches (checks, fraud scoring) before committing. */
+  prepMs: number;
 }
 
 export interface Authorizer {

@@ -7,4 +7,6 @@ export interface WorkerConfig {
   holdTtlMs: number;
   fraud?: FraudOptions;
   cryptoFailCode?: string;
+  /** Shared counters the workers add to (see COUNTER in src/authorize/engine.ts); read by stats(). */
+  counters?: SharedArrayBuffer;
 }

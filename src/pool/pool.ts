@@ -39,5 +39,6 @@ export function createPool(o: PoolOptions): EnginePool {
     // Workers await I/O (HSM sockets, LMDB flush): they need their event loop, not Atomics.wait.
     atomics: 'disabled',
     workerData: o.config,
+    ...(process.env.GERBANG_YOUNG_MB ? { resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.GERBANG_YOUNG_MB) } } : {}),
   });
 }

@@ -36,6 +36,7 @@ async function init(cfg: WorkerConfig): Promise<EngineContext> {
         }),
     holdTtlMs: cfg.holdTtlMs,
     cryptoFailCode: cfg.cryptoFailCode ?? '05',
+    ...(cfg.counters ? { counters: new Int32Array(cfg.counters) } : {}),
   };
 }
 
