@@ -85,6 +85,8 @@ interface RunResult {
   opsPerSec: number;
   /** Simulator CPU (user + system) per command, µs. */
   cpuUsPerOp: number;
+  /** This process's CPU per command (client pool + bench loop), µs: the other half of the machine's work. */
+  clientCpuUsPerOp: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
@@ -98,6 +100,7 @@ async function closedLoop(op: (i: number) => Promise<boolean>, cpu: () => number
   let errors = 0;
   let i = 0;
   const cpu0 = cpu();
+  const own0 = process.cpuUsage();
   const t0 = performance.now();
   const end = t0 + durationMs;
   async function worker(): Promise<void> {
@@ -116,13 +119,16 @@ async function closedLoop(op: (i: number) => Promise<boolean>, cpu: () => number
   await Promise.all(Array.from({ length: inflight }, worker));
   const secs = (performance.now() - t0) / 1000;
   const cpuUsPerOp = ((cpu() - cpu0) * 1e6) / Math.max(1, done);
-  return { opsPerSec: done / secs, cpuUsPerOp, p50Ms: h.getValueAtPercentile(50) / 1000, p99Ms: h.getValueAtPercentile(99) / 1000, maxMs: h.maxValue / 1000, errors };
+  const own = process.cpuUsage(own0);
+  const clientCpuUsPerOp = (own.user + own.system) / Math.max(1, done);
+  return { opsPerSec: done / secs, cpuUsPerOp, clientCpuUsPerOp, p50Ms: h.getValueAtPercentile(50) / 1000, p99Ms: h.getValueAtPercentile(99) / 1000, maxMs: h.maxValue / 1000, errors };
 }
 
 function summarise(rs: RunResult[]): RunResult {
   return {
     opsPerSec: Math.round(median(rs.map((r) => r.opsPerSec))),
     cpuUsPerOp: Math.round(median(rs.map((r) => r.cpuUsPerOp))),
+    clientCpuUsPerOp: Math.round(median(rs.map((r) => r.clientCpuUsPerOp))),
     p50Ms: median(rs.map((r) => r.p50Ms)),
     p99Ms: median(rs.map((r) => r.p99Ms)),
     maxMs: Math.max(...rs.map((r) => r.maxMs)),
@@ -257,7 +263,7 @@ async function main(): Promise<void> {
         const res = await closedLoop((i) => (n++, p.op(base + i)), hsm.cpu);
         offsets[p.name] += n;
         results[p.name].push(res);
-        line.push(`${p.name} ${Math.round(res.opsPerSec)}/s ${Math.round(res.cpuUsPerOp)} µs CPU p99 ${res.p99Ms} ms`);
+        line.push(`${p.name} ${Math.round(res.opsPerSec)}/s ${Math.round(res.cpuUsPerOp)}+${Math.round(res.clientCpuUsPerOp)} µs CPU p99 ${res.p99Ms} ms`);
       }
       log(`run ${r + 1}/${runs}: ${line.join(' · ')}`);
     }
@@ -281,7 +287,7 @@ async function main(): Promise<void> {
       arqcVerify: s.KQ,
       errors: all.reduce((a, r) => a + r.errors, 0) + (server.errors ?? 0),
       serverRequests: server.requests,
-      settings: { durationMs, runs, inflight, connections, terminals, statistic: 'median of runs', cpu: 'simulator user+system CPU per command' },
+      settings: { durationMs, runs, inflight, connections, terminals, statistic: 'median of runs', cpu: 'cpuUsPerOp: simulator user+system CPU per command; clientCpuUsPerOp: the bench process (client pool)' },
     };
     writeResults('hsm', figures);
     if (json) process.stdout.write(JSON.stringify(figures) + '\n');

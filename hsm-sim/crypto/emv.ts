@@ -1,7 +1,9 @@
 // EMV application cryptograms (EMV 4.x Book 2, Annex A1.4 / A1.3): ICC master key derivation option A,
 // common session key derivation, ARQC (ISO 9797-1 algorithm 3, padding method 2), ARPC methods 1 and 2.
 // A card simulator calls generateArqc with its own keys; the HSM calls the same functions with keys from the LMK.
-import { fixParity, tdesEcbEncrypt, xor } from './des.js';
+// Card master keys and session keys are each used for one or two operations: their ciphers are built uncached
+// (des.ts's cache is for the long-lived keys: an IMK, LMK parts, zone keys).
+import { fixParity, tdesEncryptor, tdesEncryptorOnce, xor } from './des.js';
 import { macIso9797Alg3 } from './mac.js';
 
 /** Y for option A: rightmost 16 digits of PAN ‖ PAN sequence number (left-padded with zeros), as 8 bytes. */
@@ -12,9 +14,7 @@ export function panPsnBlock(pan: string, psn: string): Buffer {
 
 /** ICC master key, option A: Z_L = E(IMK, Y), Z_R = E(IMK, Y ⊕ FF…FF), odd parity. */
 export function iccMasterKeyFromBlock(imk: Buffer, y: Buffer): Buffer {
-  const left = tdesEcbEncrypt(imk, y);
-  const right = tdesEcbEncrypt(imk, xor(y, Buffer.alloc(8, 0xff)));
-  return fixParity(Buffer.concat([left, right]));
+  return fixParity(tdesEncryptor(imk)(Buffer.concat([y, xor(y, Buffer.alloc(8, 0xff))])));
 }
 export function iccMasterKey(imk: Buffer, pan: string, psn: string): Buffer {
   return iccMasterKeyFromBlock(imk, panPsnBlock(pan, psn));
@@ -27,7 +27,7 @@ export function commonSessionKey(mk: Buffer, r: Buffer): Buffer {
   const f2 = Buffer.from(r);
   f1[2] = 0xf0;
   f2[2] = 0x0f;
-  return Buffer.concat([tdesEcbEncrypt(mk, f1), tdesEcbEncrypt(mk, f2)]);
+  return tdesEncryptorOnce(mk)(Buffer.concat([f1, f2]));
 }
 
 /** R for application cryptograms: ATC (2) ‖ 00 00 ‖ unpredictable number (4). */
@@ -38,17 +38,17 @@ export function acDiversification(atc: Buffer, un: Buffer): Buffer {
 
 /** ARQC/TC/AAC: ISO 9797-1 MAC algorithm 3 with padding method 2 over the transaction data. */
 export function generateArqc(sessionKey: Buffer, data: Uint8Array): Buffer {
-  return macIso9797Alg3(sessionKey, data, 2);
+  return macIso9797Alg3(sessionKey, data, 2, true);
 }
 
 /** ARPC method 1: E(K, ARQC ⊕ (ARC ‖ 00…)) — K is the ICC MK or the session key, by the scheme's rules. */
 export function arpcMethod1(key: Buffer, arqc: Buffer, arc: Buffer): Buffer {
   if (arqc.length !== 8 || arc.length !== 2) throw new Error('ARQC is 8 bytes, ARC 2 bytes');
-  return tdesEcbEncrypt(key, xor(arqc, Buffer.concat([arc, Buffer.alloc(6)])));
+  return tdesEncryptorOnce(key)(xor(arqc, Buffer.concat([arc, Buffer.alloc(6)])));
 }
 
 /** ARPC method 2: leftmost 4 bytes of MAC alg 3 (padding 2) over ARQC ‖ CSU ‖ proprietary data, under SK_AC. */
 export function arpcMethod2(sessionKey: Buffer, arqc: Buffer, csu: Buffer, proprietary: Buffer = Buffer.alloc(0)): Buffer {
   if (arqc.length !== 8 || csu.length !== 4 || proprietary.length > 8) throw new Error('ARQC 8, CSU 4, proprietary ≤ 8 bytes');
-  return macIso9797Alg3(sessionKey, Buffer.concat([arqc, csu, proprietary]), 2).subarray(0, 4);
+  return macIso9797Alg3(sessionKey, Buffer.concat([arqc, csu, proprietary]), 2, true).subarray(0, 4);
 }

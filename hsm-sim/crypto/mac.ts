@@ -1,6 +1,6 @@
 // MACs: ISO 9797-1 MAC algorithm 1 (CBC-MAC) and 3 (retail MAC, ANSI X9.19) with DES keys, and AES-CMAC (RFC 4493,
 // NIST SP 800-38B) built on aes-*-ecb from node:crypto.
-import { aesEncryptor, tdesDecryptor, tdesEncryptor, xor, type BlockFn } from './des.js';
+import { aesEncryptor, tdesEncryptor, tdesEncryptorOnce, xor, type BlockFn } from './des.js';
 
 /** ISO 9797-1 padding: 1 = zeros to a block boundary (none if already aligned; empty data → one zero block),
  *  2 = 0x80 then zeros (always), 0 = none (data must already be whole blocks). */
@@ -30,13 +30,18 @@ export function macIso9797Alg1(key: Buffer, data: Uint8Array, padding: 0 | 1 | 2
   return cbcMacWith(tdesEncryptor(key), pad9797(data, padding), 8);
 }
 
-/** ISO 9797-1 MAC algorithm 3 (retail MAC): CBC under K (left half), last block D(K') then E(K). 16-byte key. */
-export function macIso9797Alg3(key: Buffer, data: Uint8Array, padding: 0 | 1 | 2 = 1): Buffer {
+/**
+ * ISO 9797-1 MAC algorithm 3 (retail MAC): CBC under K (left half), last block D(K') then E(K). 16-byte key.
+ * E(K, D(K', E(K, x))) is two-key 3DES of the last CBC input, so two ciphers serve: single K and the whole key.
+ * `once`: the key is used for this MAC only (EMV session keys): build its ciphers uncached.
+ */
+export function macIso9797Alg3(key: Buffer, data: Uint8Array, padding: 0 | 1 | 2 = 1, once = false): Buffer {
   if (key.length !== 16) throw new Error('ISO 9797-1 algorithm 3 needs a double-length key');
-  const k = key.subarray(0, 8);
-  const k2 = key.subarray(8, 16);
-  const h = cbcMacWith(tdesEncryptor(k), pad9797(data, padding), 8);
-  return tdesEncryptor(k)(tdesDecryptor(k2)(h));
+  const build = once ? tdesEncryptorOnce : tdesEncryptor;
+  const padded = pad9797(data, padding);
+  const last = padded.length - 8;
+  const h = last > 0 ? cbcMacWith(build(key.subarray(0, 8)), padded.subarray(0, last), 8) : Buffer.alloc(8);
+  return build(key)(xor(h, padded.subarray(last)));
 }
 
 function shiftLeft1(b: Buffer): Buffer {
