@@ -183,7 +183,36 @@ export class Matcher {
       this.skipped++;
       return;
     }
+    if (e.details.length <= 1 && this.fastExact(e)) return;
     for (const b of bankItems(e)) this.offer(b);
+  }
+
+  /**
+   * The common case of a big statement without allocating a bank item: a one-detail entry whose first known
+   * reference (in bankItems' order) is an exact, timely match, once the match list is full (then a match is only
+   * counted). Anything else returns false and takes the general path, which finds the same reference.
+   */
+  private fastExact(e: BankEntry): boolean {
+    if (this.matches.length < this.rules.keepMatches || !this.rules.passes.includes('exact')) return false;
+    const d = e.details[0];
+    let i: number | undefined;
+    if (d) i = this.lookup(d.endToEndId) ?? this.lookup(d.txId) ?? this.lookup(d.instrId) ?? this.lookup(d.servicerRef) ?? this.lookup(d.pmtInfId);
+    i ??= this.lookup(e.entryRef) ?? this.lookup(e.servicerRef);
+    if (i === undefined || this.state[i] !== OPEN) return false;
+    const s = this.items[i];
+    const cdi = e.reversal ? flip(e.cdi) : e.cdi;
+    const date = e.bookingDate ?? e.valueDate ?? '';
+    if (s.currency !== e.currency || signed(e.amount, cdi) !== signed(s.amount, s.cdi)) return false;
+    if (date && s.date && dayNumber(date) > dayNumber(s.date) + this.rules.windowDays) return false;
+    this.bankCount++;
+    this.matchedBank++;
+    this.state[i] = MATCHED;
+    this.byRule.exact = (this.byRule.exact ?? 0) + 1;
+    return true;
+  }
+
+  private lookup(ref: string | undefined): number | undefined {
+    return ref === undefined ? undefined : this.byRef.get(ref);
   }
 
   private hit(i: number, b: BankItem): void {

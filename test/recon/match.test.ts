@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseClearing } from '../../src/recon/clearing.js';
-import { categorise, match, Matcher } from '../../src/recon/match.js';
-import type { BankItem, SwitchItem } from '../../src/recon/types.js';
+import { bankItems, categorise, match, Matcher } from '../../src/recon/match.js';
+import type { BankEntry, BankItem, SwitchItem } from '../../src/recon/types.js';
 import { collect } from './helpers.js';
 
 const sw = (ref: string, amount: number, extra: Partial<SwitchItem> = {}): SwitchItem => ({ ref, amount, currency: 'IDR', cdi: 'DBIT', date: '2026-11-23', kind: 'payout', ...extra });
@@ -73,6 +73,29 @@ describe('matching rules', () => {
     expect(b).toEqual(a);
     expect(a.breaks.filter((x) => x.category === 'missingAtBank')).toHaveLength(29);
     expect(a.breaks.filter((x) => x.category === 'amountMismatch')).toHaveLength(Math.ceil(bank.length / 11));
+  });
+});
+
+describe('the allocation-free path for big statements', () => {
+  it('offerEntry with the match list full counts the same as the general path', () => {
+    const items = Array.from({ length: 300 }, (_, i) => sw(`P${i}`, 100 + i));
+    const entries: BankEntry[] = items.map((s, i) => ({
+      source: 'f', index: i, message: '053', statementId: 'S', account: 'A', amount: i % 13 === 0 ? s.amount + 7 : s.amount, currency: i % 29 === 0 ? 'USD' : 'IDR',
+      cdi: 'DBIT', reversal: false, status: 'BOOK', bookingDate: i % 31 === 0 ? '2026-11-30' : '2026-11-24', details: [{ endToEndId: i % 17 === 0 ? `X${i}` : s.ref }],
+      ...(i % 17 === 0 ? { servicerRef: s.ref } : {}),
+    }));
+    entries.push({ ...entries[5], index: 999 }); // a duplicate
+    const run = (fast: boolean) => {
+      const m = new Matcher(items, { keepMatches: 0 }, '2026-12-05');
+      for (const e of entries) if (fast) m.offerEntry(e);
+      else for (const b of bankItems(e)) m.offer(b);
+      const r = m.finish();
+      return { stats: r.stats, breaks: r.breaks.map((b) => [b.category, b.ref, b.amount]) };
+    };
+    const fast = run(true);
+    expect(fast).toEqual(run(false));
+    expect(fast.stats.byRule.exact).toBeGreaterThan(200);
+    expect(fast.breaks.filter((b) => b[0] === 'duplicate')).toHaveLength(1);
   });
 });
 
