@@ -35,7 +35,12 @@ describe('no double spending', () => {
     const kinds = ['purchase', 'cash', 'preauth'] as const;
     const txns = Array.from({ length: 1000 }, (_, k) => txn(pan, kinds[k % 3], amount));
     const decisions = await Promise.all(txns.map((t) => auth.authorize(t)));
+    const st = auth.stats();
     await auth.close();
+    // The shared counters: every decision went through a group commit, and groups carried more than one each.
+    expect(st.groupTxns).toBe(1000);
+    expect(st.groups).toBeGreaterThanOrEqual(1);
+    expect(st.groups).toBeLessThan(1000);
     const codes = new Map<string, number>();
     for (const d of decisions) codes.set(d.responseCode, (codes.get(d.responseCode) ?? 0) + 1);
     expect(Object.fromEntries(codes)).toEqual({ '00': N, '51': 1000 - N });
