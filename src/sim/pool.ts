@@ -79,9 +79,13 @@ export interface PoolOptions {
   date?: Date;
 }
 
-/** Amounts are small (IDR 10.00–500.00) so a long bench does not exhaust demo balances or daily limits by amount. */
-const MIN_AMOUNT = 1_000;
-const AMOUNT_STEPS = 50;
+/**
+ * Everyday amounts, IDR 5,000–24,000 (minor units, exponent 2): what a busy shop sees, well above the fraud model's
+ * card-testing line (IDR 3,000) and small enough that a demo balance (IDR 1,000,000) lasts a long bench.
+ */
+const MIN_AMOUNT = 500_000;
+const AMOUNT_STEPS = 20;
+const AMOUNT_STEP = 100_000;
 const MAX_POOL = 1_000_000;
 const MAX_CARDS = 100_000;
 
@@ -180,7 +184,7 @@ export function buildTxnPool(o: PoolOptions): TxnPool {
     const ci = useRemote ? onUs + (nextRemote++ % remote) : nextOnUs++ % onUs;
     atc[ci] = (atc[ci] + 1) & 0xffff;
     const ti = nextTerm++ % terminals.length;
-    const amount = type === '31' ? 0 : MIN_AMOUNT + Math.floor(rand() * AMOUNT_STEPS) * 1000;
+    const amount = type === '31' ? 0 : MIN_AMOUNT + Math.floor(rand() * AMOUNT_STEPS) * AMOUNT_STEP;
     const un = Math.floor(rand() * 0x100000000).toString(16).toUpperCase().padStart(8, '0');
     return prepareTxn(cards[ci], ci, atc[ci], terminals[ti], ti, amount, type, un, date);
   };
