@@ -14,6 +14,13 @@ const PARTIAL_FRAME_TIMEOUT_MS = 10_000;
 /** Log lines per second before the rest are only counted. */
 const LOG_LINES_PER_SEC = 20;
 const MAX_CONNECTIONS = 256;
+const EMPTY = Buffer.alloc(0);
+/** A command code of two printable characters (the usual case: no replace needed for stats and logs). */
+const PRINTABLE_CMD = /^[\x20-\x7e]{2}/;
+
+function assert(cond: boolean, msg: string): asserts cond {
+  if (!cond) throw new Error(msg);
+}
 
 export interface HsmServerOptions {
   host?: string;
@@ -75,7 +82,7 @@ export async function startHsmServer(opts: HsmServerOptions = {}): Promise<HsmSe
     sockets.add(socket);
     stats.connections++;
     socket.setNoDelay(true);
-    let buf: Buffer = Buffer.alloc(0);
+    let buf: Buffer = EMPTY;
     let partialSince = 0;
     const timer = setInterval(() => {
       if (buf.length > 0 && Date.now() - partialSince > PARTIAL_FRAME_TIMEOUT_MS) {
@@ -95,42 +102,41 @@ export async function startHsmServer(opts: HsmServerOptions = {}): Promise<HsmSe
 
     socket.on('data', (chunk: Buffer) => {
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-      const out: Buffer[] = [];
+      // All responses to this read are built as one latin1 string (2 length characters + header + response each)
+      // and leave in one Buffer and one write: no per-response Buffers, one syscall per read.
+      let out = '';
       let off = 0;
       while (buf.length - off >= 2) {
         const len = buf.readUInt16BE(off);
         if (len > MAX_FRAME || len < headerLength + 2) {
           stats.brokenFrames++;
           log(`hsm: frame length ${len} outside ${headerLength + 2}..${MAX_FRAME}, closing connection`);
-          if (out.length) socket.write(Buffer.concat(out));
+          if (out.length) socket.write(Buffer.from(out, 'latin1'));
           socket.destroy();
           return;
         }
         if (buf.length - off < 2 + len) break;
-        const frame = buf.subarray(off + 2, off + 2 + len);
+        const header = buf.toString('latin1', off + 2, off + 2 + headerLength);
+        const body = buf.toString('latin1', off + 2 + headerLength, off + 2 + len);
         off += 2 + len;
-        const msg = frame.toString('latin1');
-        const header = msg.slice(0, headerLength);
-        const body = msg.slice(headerLength);
         const r = execute(body, ctx);
         stats.requests++;
-        const cmd = body.slice(0, 2).replace(/[^\x20-\x7e]/g, '?');
+        const cmd = PRINTABLE_CMD.test(body) ? body.slice(0, 2) : body.slice(0, 2).replace(/[^\x20-\x7e]/g, '?');
         stats.byCommand[cmd] = (stats.byCommand[cmd] ?? 0) + 1;
         if (r.code === '01') stats.verifyFailures++;
         else if (r.code !== '00') {
           stats.errors++;
           log(`hsm: ${cmd} → ${r.code}: ${r.message ?? ''}`);
         }
-        const payload = Buffer.from(header + r.response, 'latin1');
-        const lenBuf = Buffer.alloc(2);
-        lenBuf.writeUInt16BE(payload.length);
-        out.push(lenBuf, payload);
+        const n = headerLength + r.response.length;
+        assert(n <= 0xffff, 'response longer than a frame');
+        out += String.fromCharCode(n >> 8, n & 0xff) + header + r.response;
       }
-      buf = off === buf.length ? Buffer.alloc(0) : buf.subarray(off);
+      buf = off === buf.length ? EMPTY : buf.subarray(off);
       if (buf.length > 0 && off > 0) buf = Buffer.from(buf); // do not pin the whole chunk for a few trailing bytes
       if (buf.length > 0 && (off > 0 || partialSince === 0)) partialSince = Date.now();
       if (buf.length === 0) partialSince = 0;
-      if (out.length && !socket.write(out.length === 1 ? out[0] : Buffer.concat(out))) socket.pause();
+      if (out.length && !socket.write(Buffer.from(out, 'latin1'))) socket.pause();
     });
   });
 
