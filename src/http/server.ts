@@ -191,7 +191,8 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
     const keyed = {
       ...ctx,
       record: (status: number, json: string) => {
-        idem.stage(merchantId, key, hash, status, json);
+        // Same commit as the payment: its failure surfaces through the payment's own awaited write.
+        idem.stage(merchantId, key, hash, status, json).catch(() => undefined);
         recorded = true;
       },
     };

@@ -1,7 +1,7 @@
 // Card tokenization vault: PAN → `tok_…` token, the PAN sealed with AES-256-GCM under the vault data key.
 // Tokens are scoped to the merchant that made them: another merchant's token is "not found", never detokenized.
 // The same merchant tokenizing the same card gets the same token (keyed fingerprint), so retries do not grow it.
-import { randomBytes } from 'node:crypto';
+import { randomId } from '../http/ids.js';
 import type { Database } from 'lmdb';
 import { luhnValid, maskPan } from '../state/pan.js';
 import type { VaultEntry } from '../http/store.js';
@@ -82,7 +82,7 @@ export class Vault {
       // A reissued card keeps its token; the expiry on file follows the latest one seen.
       return { info: info(token, e), written: this.queue(fp, token, { ...e, expMonth: card.expMonth, expYear: card.expYear }, false) };
     }
-    token = 'tok_' + randomBytes(16).toString('base64url');
+    token = randomId('tok_', 16); // pooled CSPRNG bytes, as the other resource ids
     const entry: VaultEntry = {
       merchantId,
       panSealed: seal(this.keys.dataKey, card.pan, this.aad(token, merchantId)),
