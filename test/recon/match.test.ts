@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseClearing } from '../../src/recon/clearing.js';
+import { join } from 'node:path';
+import { parseClearing, readClearing } from '../../src/recon/clearing.js';
 import { bankItems, categorise, match, Matcher } from '../../src/recon/match.js';
 import type { BankEntry, BankItem, SwitchItem } from '../../src/recon/types.js';
-import { collect } from './helpers.js';
+import { collect, repoRoot } from './helpers.js';
 
 const sw = (ref: string, amount: number, extra: Partial<SwitchItem> = {}): SwitchItem => ({ ref, amount, currency: 'IDR', cdi: 'DBIT', date: '2026-11-23', kind: 'payout', ...extra });
 let k = 0;
@@ -107,6 +108,15 @@ describe('clearing CSV', () => {
       [['T1:purchase', 'A,1'], 150000, 'IDR', 'CRDT', '2026-11-23'],
       [['T2:refund'], 5000, 'IDR', 'DBIT', '2026-11-23'],
     ]);
+  });
+  it('reads the documented sample in test/fixtures/recon', async () => {
+    const items = (await collect(readClearing(join(repoRoot, 'test/fixtures/recon/clearing-sample.csv')))).flat();
+    expect(items.map((b) => [b.refs[0], b.amount, b.cdi, b.date])).toEqual([
+      ['Tb-0000001:purchase', 150000, 'CRDT', '2026-11-23'],
+      ['Tb-0000002:refund', 5000, 'DBIT', '2026-11-23'],
+      ['Tb-0000003:completion', 98000, 'CRDT', '2026-11-24'],
+    ]);
+    expect(items[0].refs[1]).toBe('74000012026112300000017');
   });
   it('names the line of a bad field', async () => {
     const head = 'record_id,amount,currency,cleared_date\n';
