@@ -4,7 +4,7 @@
 // and write its pacs.008 and pain.001 (streamed) — timed end to end, with the process's peak RSS.
 // Generating and appending the records to the stream is setup, not timed.
 // Usage: node dist/bench/settle.js [--json] [--runs N] [--post N] [--batch N]
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
@@ -64,9 +64,24 @@ async function fillStream(dir: string, n: number, gen: GeneratorOptions): Promis
   return { stream, close: () => root.close(), seconds: (performance.now() - t0) / 1000 };
 }
 
-/** Peak V8 heap (sampled every 50 ms): RSS also counts LMDB's memory-mapped file pages, the heap does not. */
+/**
+ * Peak V8 heap and peak anonymous RSS (sampled every 50 ms). maxRSS also counts LMDB's memory-mapped file pages
+ * (file-backed, reclaimable page cache: RssFile in /proc/self/status); RssAnon is the process's own memory.
+ */
 let peakHeap = 0;
-const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 50);
+let peakAnon = 0;
+function rssAnonBytes(): number {
+  try {
+    const m = /RssAnon:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0; // not Linux: reported as 0
+  }
+}
+const sampler = setInterval(() => {
+  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  peakAnon = Math.max(peakAnon, rssAnonBytes());
+}, 50);
 sampler.unref();
 
 async function main(): Promise<void> {
@@ -105,12 +120,15 @@ async function main(): Promise<void> {
     const books = openBooks(join(work, 'day-books'));
     const ctx = settlementContext(books, config());
     const poster = new LedgerPoster({ books, pricing: ctx.pricing, calendar: ctx.calendar });
+    const bc0 = process.cpuUsage();
     const t0 = performance.now();
     await drainConsumer(day.stream, poster, { batchSize: 10_000 });
     const t1 = performance.now();
     const { batch } = await closeBatch(ctx, '2026-11-23', { now: new Date('2026-11-23T09:30:00Z') });
     const files = await writeBatchFiles(ctx, batch, join(work, 'out'));
     const t2 = performance.now();
+    const bc = process.cpuUsage(bc0);
+    const batchCpuSeconds = (bc.user + bc.system) / 1e6;
     const records = batch.totals.reduce((s, t) => s + Object.values(t.kinds).reduce((x, k) => x + k.n, 0), 0);
     if (records !== BATCH_N) throw new Error(`batch holds ${records} records, expected ${BATCH_N} (all before the cut-off)`);
     const payouts = batch.payouts.reduce((s, p) => s + p.count, 0);
@@ -119,8 +137,9 @@ async function main(): Promise<void> {
     const closeSeconds = (t2 - t1) / 1000;
     const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
     const peakHeapMb = Math.round(Math.max(peakHeap, process.memoryUsage().heapUsed) / 1024 / 1024);
-    log(`  batch: ${BATCH_N.toLocaleString()} transactions posted in ${((t1 - t0) / 1000).toFixed(1)} s, closed + files in ${closeSeconds.toFixed(2)} s (${payouts} payouts, ${batch.positions.length} positions; ${sizes.join(', ')})`);
-    log(`  peak RSS ${peakRssMb} MB (includes LMDB's mapped file pages), peak JS heap ${peakHeapMb} MB; load average now ${loadavg()[0].toFixed(1)}`);
+    const peakAnonRssMb = Math.round(Math.max(peakAnon, rssAnonBytes()) / 1024 / 1024);
+    log(`  batch: ${BATCH_N.toLocaleString()} transactions posted in ${((t1 - t0) / 1000).toFixed(1)} s, closed + files in ${closeSeconds.toFixed(2)} s; ${batchCpuSeconds.toFixed(1)} CPU-seconds in all (${payouts} payouts, ${batch.positions.length} positions; ${sizes.join(', ')})`);
+    log(`  peak RSS ${peakRssMb} MB (includes LMDB's mapped file pages), peak anonymous RSS ${peakAnonRssMb} MB, peak JS heap ${peakHeapMb} MB; load average now ${loadavg()[0].toFixed(1)}`);
     await closeBooks(books);
     await day.close();
 
@@ -129,7 +148,9 @@ async function main(): Promise<void> {
       postingsPerCpuSec: Math.round(median(cpu)),
       batchSeconds: Number(batchSeconds.toFixed(2)),
       closeSeconds: Number(closeSeconds.toFixed(2)),
+      batchCpuSeconds: Number(batchCpuSeconds.toFixed(2)),
       peakRssMb,
+      peakAnonRssMb,
       peakHeapMb,
       batchTransactions: BATCH_N,
       payouts,

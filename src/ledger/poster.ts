@@ -84,22 +84,25 @@ export class LedgerPoster implements StreamConsumer {
       for (const r of records) {
         if (r.seq <= last) continue;
         last = r.seq;
-        if (w.hasPosting(r.id)) {
-          duplicates.inc();
-          continue;
-        }
         let date = calendar.businessDateOf(Date.parse(r.occurredAt), r.currency);
         if (open && date < open) date = open;
         const invalid = validationError(r);
         if (invalid) {
           // A poison record must not stall the consumer: post nothing, keep it visible for reconciliation.
-          w.post({ id: r.id, seq: r.seq, kind: r.kind, currency: r.currency, businessDate: date, entries: [], note: `invalid record: ${invalid}` });
+          if (!w.tryPost({ id: r.id, seq: r.seq, kind: r.kind, currency: r.currency, businessDate: date, entries: [], note: `invalid record: ${invalid}` })) {
+            duplicates.inc();
+            continue;
+          }
           exceptions.inc({ kind: 'invalid' });
           log(`ledger: skipped invalid settled record seq ${r.seq}: ${invalid}`);
           continue;
         }
         const res = recordToPosting(r, date, ctx);
-        w.post(res.posting, r.amount);
+        // The id proves a record posted once (noOverwrite in the same write); a duplicate changes nothing.
+        if (!w.tryPost(res.posting, r.amount)) {
+          duplicates.inc();
+          continue;
+        }
         if (res.posting.note) exceptions.inc({ kind: r.kind });
         for (const [id, s] of res.states) states.set(id, s);
         if (res.shareCaptureId) applyShares(books, res.shareCaptureId, res.posting, ctx);

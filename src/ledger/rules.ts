@@ -50,11 +50,42 @@ export interface RuleResult {
 
 const CAPTURES: ReadonlySet<SettledKind> = new Set(['purchase', 'advice', 'completion']);
 
+/**
+ * Interned account ids (currency → type → owner → id): the hot path reuses one string per account instead of
+ * building a new one per entry, so the writer's balance map hashes it once and the GC sees less garbage.
+ * Bounded: cleared when it passes MAX_INTERNED ids (ids stay correct, only the reuse is lost).
+ */
+const MAX_INTERNED = 200_000;
+const interned = new Map<string, Map<string, Map<string, string>>>();
+let internedCount = 0;
+
+function internedAccountId(type: Parameters<typeof accountId>[0], owner: string, currency: string): string {
+  let byType = interned.get(currency);
+  if (!byType) interned.set(currency, (byType = new Map()));
+  let byOwner = byType.get(type);
+  if (!byOwner) byType.set(type, (byOwner = new Map()));
+  let id = byOwner.get(owner);
+  if (id === undefined) {
+    if (internedCount >= MAX_INTERNED) {
+      byOwner.clear();
+      interned.clear();
+      interned.set(currency, byType);
+      byType.clear();
+      byType.set(type, byOwner);
+      internedCount = 0;
+    }
+    id = accountId(type, owner, currency);
+    byOwner.set(owner, id);
+    internedCount++;
+  }
+  return id;
+}
+
 class Builder {
   readonly entries: Entry[] = [];
   constructor(readonly currency: string) {}
   acct(type: Parameters<typeof accountId>[0], owner: string): string {
-    return accountId(type, owner, this.currency);
+    return internedAccountId(type, owner, this.currency);
   }
   debit(a: string, n: number): void {
     if (n > 0) this.entries.push([a, 'D', n]);

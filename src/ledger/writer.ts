@@ -67,10 +67,17 @@ export class LedgerWriter {
 
   /** Stores and applies a posting; `gross` (default: none) adds to the batch's per-kind statistics. */
   post(p: Posting, gross?: number): void {
+    if (!this.tryPost(p, gross)) throw new Error(`posting ${p.id} already exists: postings are never rewritten`);
+  }
+
+  /**
+   * Like post, but a posting whose id is already stored writes and applies nothing and returns false. One LMDB
+   * operation both proves the id new and writes it (noOverwrite), so the poster needs no separate existence read.
+   */
+  tryPost(p: Posting, gross?: number): boolean {
     assertBalanced(p);
-    // One LMDB operation writes it and proves it new (noOverwrite: false when the id exists).
     const written = this.books.postings.putSync(p.id, p, { noOverwrite: true }) as unknown as boolean;
-    if (!written) throw new Error(`posting ${p.id} already exists: postings are never rewritten`);
+    if (!written) return false;
     let day = this.moves.get(p.businessDate);
     if (!day) this.moves.set(p.businessDate, (day = new Map()));
     for (const [a, f, n] of p.entries) {
@@ -107,6 +114,7 @@ export class LedgerWriter {
         s.delta = 0;
       }
     }
+    return true;
   }
 
   /** Writes the touched balances, movements and statistics (still inside the caller's transaction). */

@@ -132,8 +132,11 @@ describe('double-entry ledger over a long random stream', () => {
     expect(poster.offset()).toBe(30);
     // Re-delivery (offsets ≤ 30) and the same ids under new sequence numbers (a NATS re-publish) change nothing.
     const before = allBalances(books);
+    const statesBefore = [...books.states.getRange()].map(({ key, value }) => [key, value]);
     await poster.apply([...recs.slice(20, 30), ...recs.slice(0, 5).map((r, i) => ({ ...r, seq: 31 + i }))]);
     expect(allBalances(books)).toEqual(before);
+    // The duplicate is detected by the posting write itself: its transfer-state changes are not applied either.
+    expect([...books.states.getRange()].map(({ key, value }) => [key, value])).toEqual(statesBefore);
     expect(poster.offset()).toBe(35);
     expect(books.postings.getKeysCount()).toBe(30);
     // A malformed record (a split that does not add up) posts nothing, is noted, and does not stall the poster.
