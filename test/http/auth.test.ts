@@ -95,9 +95,15 @@ describe('rate limit', () => {
   test('token bucket per key: over the burst → 429 with Retry-After; other keys unaffected', async () => {
     const m = await t.api.createMerchant({ name: 'Burst', id: 'mer_burst' });
     const other = await t.api.createMerchant({ name: 'Calm', id: 'mer_calm' });
-    const rs = await Promise.all(Array.from({ length: 8 }, () => t.call('GET', '/v1/payments?limit=1', undefined, {}, m.apiKey)));
+    const started = performance.now();
+    const rs = await Promise.all(Array.from({ length: 20 }, () => t.call("GET", "/v1/payments?limit=1", undefined, {}, m.apiKey)));
+    const elapsedS = (performance.now() - started) / 1000;
     const codes = rs.map((r) => r.status).sort();
-    expect(codes.filter((c) => c === 200).length).toBe(5);
+    // Burst 5, refilled at 5/s: on a slow box the requests spread out and earn refills, never more.
+    const ok = codes.filter((c) => c === 200).length;
+    expect(ok).toBeGreaterThanOrEqual(5);
+    expect(ok).toBeLessThanOrEqual(5 + Math.floor(elapsedS * 5));
+    expect(codes.filter((c) => c !== 200 && c !== 429)).toEqual([]);
     const limited = rs.find((r) => r.status === 429)!;
     expect(limited.json.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limited' });
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
