@@ -7,7 +7,7 @@
 import { emptyCardProfile, emptyMerchantProfile, updateCardProfile, updateMerchantProfile, type FraudConfig } from '../fraud/index.js';
 import type { Decision, DecisionReason, Txn, TxnKind } from '../model/txn.js';
 import { lastJournalSeq, merchantProfileKey, type State } from '../state/env.js';
-import type { AccountRecord, CardRecord, HoldRecord, IdemRecord, JournalRecord } from '../state/records.js';
+import type { AccountRecord, CardRecord, HoldRecord, IdemRecord, JournalRecord, VelocityRecord } from '../state/records.js';
 import { DEBIT_KINDS, authCodeFor, checkFunds, checkLimits, idemKey, today } from './stages.js';
 
 export interface CommitPlan {
@@ -80,6 +80,8 @@ interface Outcome {
   holdId?: string;
   settled?: { holdId: string; amount: number; released: number };
   velocity?: boolean;
+  /** Today's velocity counters as decide() read them (same transaction): apply() adds to them without a re-read. */
+  vel?: VelocityRecord;
 }
 
 function decline(code: string, reasons: DecisionReason[], extra: Partial<Outcome> = {}): Outcome {
@@ -169,17 +171,17 @@ function decide(s: State, p: CommitPlan, card: CardRecord | undefined): Outcome 
   const got = f.approve;
   const code = f.partial ? '10' : '00';
   if (txn.kind === 'purchase' || txn.kind === 'cash') {
-    return { code, approvedAmount: got, reasons, ...base, ledgerDelta: -got, availableDelta: -got, velocity: true };
+    return { code, approvedAmount: got, reasons, ...base, ledgerDelta: -got, availableDelta: -got, velocity: true, vel };
   }
   if (txn.kind === 'incremental') {
     const h = hold as HoldRecord;
     return {
-      code, approvedAmount: got, reasons, ...base, original: orig, ledgerDelta: 0, availableDelta: -got, velocity: true,
+      code, approvedAmount: got, reasons, ...base, original: orig, ledgerDelta: 0, availableDelta: -got, velocity: true, vel,
       holdId: h.id, hold: { put: { ...h, amount: h.amount + got, authorized: h.authorized + got, expiresAt: Math.max(h.expiresAt, p.now + p.holdTtlMs) } },
     };
   }
   // preauth: the hold id is the journal sequence, filled in by apply().
-  return { code, approvedAmount: got, reasons, ...base, ledgerDelta: 0, availableDelta: -got, velocity: true, holdId: 'new' };
+  return { code, approvedAmount: got, reasons, ...base, ledgerDelta: 0, availableDelta: -got, velocity: true, vel, holdId: 'new' };
 }
 
 function decideReversal(s: State, txn: Txn, reasons: DecisionReason[], base: { account: AccountRecord; card?: CardRecord }): Outcome {
@@ -245,8 +247,30 @@ function decisionFrom(txnId: string, rec: IdemRecord, acct: AccountRecord | unde
   };
 }
 
-/** Body of the write transaction. Must not throw after the first write (lmdb-js keeps earlier writes of a batch). */
-export function commitBody(s: State, p: CommitPlan): Committed {
+/**
+ * The journal sequence inside one write transaction: read once, advanced per record, written once at the end
+ * (`finish`) instead of a read and a put per authorization.
+ */
+export class SeqCursor {
+  private readonly first: number;
+  last: number;
+  constructor(private readonly s: State) {
+    this.first = this.last = lastJournalSeq(s);
+  }
+  next(): number {
+    return ++this.last;
+  }
+  /** Writes the sequence if it moved; call inside the same write transaction, after the last record. */
+  finish(): void {
+    if (this.last !== this.first) this.s.meta.put('journalSeq', this.last);
+  }
+}
+
+/**
+ * Body of the write transaction. Must not throw after the first write (lmdb-js keeps earlier writes of a batch).
+ * With `seq` the caller owns the journal sequence for the whole transaction and calls `seq.finish()` at its end.
+ */
+export function commitBody(s: State, p: CommitPlan, seqCursor?: SeqCursor): Committed {
   const txn = p.txn;
   const key = idemKey(txn, txn.kind);
   const prior = s.idem.get(key);
@@ -267,8 +291,12 @@ export function commitBody(s: State, p: CommitPlan): Committed {
   }
 
   // ---- writes from here on; nothing below throws on valid state ----
-  const seq = lastJournalSeq(s) + 1;
-  s.meta.put('journalSeq', seq);
+  let seq: number;
+  if (seqCursor) seq = seqCursor.next();
+  else {
+    seq = lastJournalSeq(s) + 1;
+    s.meta.put('journalSeq', seq);
+  }
   const authCode = approved ? authCodeFor(seq) : undefined;
   let acct = out.account;
   if (acct && (out.ledgerDelta !== 0 || out.availableDelta !== 0)) {
@@ -288,7 +316,7 @@ export function commitBody(s: State, p: CommitPlan): Committed {
   if (out.hold?.put) s.holds.put(out.hold.put.id, out.hold.put);
   if (out.hold?.removeId) s.holds.remove(out.hold.removeId);
   if (out.velocity && card) {
-    const v = today(s.velocity.get(card.panHash), new Date(p.now));
+    const v = out.vel ?? today(s.velocity.get(card.panHash), new Date(p.now));
     s.velocity.put(card.panHash, {
       day: v.day,
       count: v.count + (txn.kind === 'incremental' ? 0 : 1),

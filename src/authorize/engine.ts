@@ -8,7 +8,7 @@ import type { Decision, DecisionReason, Txn } from '../model/txn.js';
 import { merchantProfileKey, type State } from '../state/env.js';
 import { maskPan, panHash } from '../state/pan.js';
 import type { CardRecord } from '../state/records.js';
-import { commitBody, type CommitPlan, type Committed } from './commit.js';
+import { commitBody, SeqCursor, type CommitPlan, type Committed } from './commit.js';
 import { arcFor, arqcData } from './emv.js';
 import { checkCard, validate } from './stages.js';
 
@@ -55,14 +55,18 @@ export class GroupCommitter {
   /** One async transaction() callback for the whole group: commit and fsync run on lmdb-js's write thread. */
   private runAsync(group: { plan: CommitPlan; resolve: (r: Committed | Error) => void }[]): void {
     const s = this.s;
-    const body = () =>
-      group.map((g) => {
+    const body = () => {
+      const seq = new SeqCursor(s);
+      const r = group.map((g) => {
         try {
-          return commitBody(s, g.plan);
+          return commitBody(s, g.plan, seq);
         } catch (e) {
           return e instanceof Error ? e : new Error(String(e));
         }
       });
+      seq.finish();
+      return r;
+    };
     const t0 = performance.now();
     void (s.root.transaction(body) as Promise<(Committed | Error)[]>)
       .then(async (results) => {
@@ -103,13 +107,15 @@ export class GroupCommitter {
     let tBody = 0;
     try {
       results = s.root.transactionSync(() => {
+        const seq = new SeqCursor(s);
         const r = group.map((g) => {
           try {
-            return commitBody(s, g.plan);
+            return commitBody(s, g.plan, seq);
           } catch (e) {
             return e instanceof Error ? e : new Error(String(e));
           }
         });
+        seq.finish();
         tBody = performance.now();
         return r;
       });
