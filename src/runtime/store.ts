@@ -16,8 +16,8 @@ export interface SwitchStore {
   root: RootDatabase;
   /** Duplicate detection: dup key → stored answer. */
   dup: Database<unknown, string>;
-  /** Expiry index of `dup`: [at, dup key] → 1. */
-  dupExpiry: Database<number, [number, string]>;
+  /** Expiry index of `dup`: [newest at, batch id] → the batch's dup keys (older stores: [at, dup key] → 1). */
+  dupExpiry: Database<unknown, [number, string]>;
   /** SAF queue: [issuerId, seq] → sealed entry. */
   saf: Database<unknown, [string, number]>;
   /** Stand-in velocity: `${cardHash}|${day}` → {count, amount}. */
@@ -28,6 +28,8 @@ export interface SwitchStore {
   fwd: Database<unknown, string>;
   /** Buffers a put and commits it with others in one transaction on the next event-loop turn. */
   putLater(db: Database<unknown, string>, key: string, value: unknown): void;
+  /** Reads `key`, seeing what putLater buffered (or is still committing) before LMDB does. */
+  getFresh(db: Database<unknown, string>, key: string): unknown;
   /** Commits what putLater buffered. */
   flushLater(): Promise<void>;
   /** Seals / opens text holding a PAN (AES-256-GCM, `aad` bound). */
@@ -87,6 +89,9 @@ export function openSwitchStore(dataDir: string): SwitchStore {
   const root = open({ path: join(dataDir, SWITCH_STORE_FILE), maxDbs: 8, mapSize: MAP_SIZE, encoding: 'msgpack' });
   let closed = false;
   let later: [Database<unknown, string>, string, unknown][] = [];
+  // Values put behind and not yet committed, per database: a read right after a put (an acquirer's reversal racing
+  // the commit of its original's record) must see them. Bounded by what is in flight to LMDB.
+  const uncommitted = new Map<Database<unknown, string>, Map<string, unknown>>();
   let scheduled = false;
   let flushing: Promise<void> = Promise.resolve();
   const flushLater = (): Promise<void> => {
@@ -97,22 +102,28 @@ export function openSwitchStore(dataDir: string): SwitchStore {
     const write = root.transaction(() => {
       for (const [db, k, v] of batch) db.put(k, v);
     });
-    flushing = flushing.then(() => write).then(
-      () => undefined,
-      () => undefined,
-    );
+    const forget = () => {
+      for (const [db, k, v] of batch) {
+        const m = uncommitted.get(db);
+        if (m && m.get(k) === v) m.delete(k);
+      }
+    };
+    flushing = flushing.then(() => write).then(forget, forget);
     return flushing;
   };
   return {
     root,
     dup: root.openDB<unknown, string>({ name: 'dup', encoding: 'msgpack' }),
-    dupExpiry: root.openDB<number, [number, string]>({ name: 'dup-expiry', encoding: 'msgpack' }),
+    dupExpiry: root.openDB<unknown, [number, string]>({ name: 'dup-expiry', encoding: 'msgpack' }),
     saf: root.openDB<unknown, [string, number]>({ name: 'saf', encoding: 'msgpack' }),
     stip: root.openDB<unknown, string>({ name: 'stip', encoding: 'msgpack' }),
     meta: root.openDB<unknown, string>({ name: 'meta', encoding: 'msgpack' }),
     fwd: root.openDB<unknown, string>({ name: 'fwd', encoding: 'msgpack' }),
     putLater(db, key, value) {
       later.push([db, key, value]);
+      let m = uncommitted.get(db);
+      if (!m) uncommitted.set(db, (m = new Map()));
+      m.set(key, value);
       if (later.length >= 4096) void flushLater();
       else if (!scheduled) {
         scheduled = true;
@@ -120,6 +131,10 @@ export function openSwitchStore(dataDir: string): SwitchStore {
       }
     },
     flushLater,
+    getFresh(db, key) {
+      const v = uncommitted.get(db)?.get(key);
+      return v !== undefined ? v : db.get(key);
+    },
     seal: (text, aad) => seal(encKey, text, aad),
     unseal: (sealed, aad) => unseal(encKey, sealed, aad),
     cardHash: (pan) => createHmac('sha256', macKey).update(pan, 'ascii').digest('hex').slice(0, 32),

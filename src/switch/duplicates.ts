@@ -3,7 +3,8 @@
 // and is never authorized twice. A repeat that arrives while the first is still being decided joins it.
 // Stored answers are Decisions (no PAN); the edge rebuilds the response from the repeat's own request.
 // A lookup is one LMDB read; records are written behind in batches (one transaction per event-loop turn) together
-// with an expiry index [at, key] that the sweep walks from the oldest end.
+// with ONE expiry index entry per batch, [newest at in the batch, batch id] → the batch's keys, that the sweep walks
+// from the oldest end (one index put per turn instead of one per request; older stores' [at, key] → 1 still sweep).
 import type { SwitchStore } from '../runtime/store.js';
 
 export interface DupParts {
@@ -31,6 +32,9 @@ interface Stored<T> {
 
 /** Records written per LMDB transaction by the write-behind flush. */
 const FLUSH_BATCH = 2048;
+/** Tags this process's expiry batch ids so two processes (or restarts) never share one. */
+const BATCH_TAG = `#${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}-`;
+
 /** Answers held in memory while LMDB commits lag (or fail); past it the oldest are forgotten. */
 const MAX_RECENT = 200_000;
 
@@ -42,6 +46,7 @@ export class DuplicateDetector<T> {
   private flushScheduled = false;
   private flushing: Promise<void> = Promise.resolve();
   private sweepTimer: NodeJS.Timeout | null = null;
+  private batchSeq = 0;
   duplicates = 0;
 
   constructor(
@@ -104,11 +109,16 @@ export class DuplicateDetector<T> {
     const batch = this.unflushed;
     if (batch.length === 0) return this.flushing;
     this.unflushed = [];
+    let newest = 0;
+    const keys: string[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      keys[i] = batch[i][0];
+      if (batch[i][1].at > newest) newest = batch[i][1].at;
+    }
+    const batchId = BATCH_TAG + ++this.batchSeq;
     const write = this.store.root.transaction(() => {
-      for (const [key, rec] of batch) {
-        this.store.dup.put(key, rec);
-        this.store.dupExpiry.put([rec.at, key], 1);
-      }
+      for (const [key, rec] of batch) this.store.dup.put(key, rec);
+      this.store.dupExpiry.put([newest, batchId], keys);
     });
     this.flushing = this.flushing.then(() => write).then(
       () => {
@@ -121,21 +131,29 @@ export class DuplicateDetector<T> {
     return this.flushing;
   }
 
-  /** Deletes records older than the window; returns how many. Bounded work per call (50k records). */
+  /** Deletes records older than the window; returns how many. Bounded work per call (`limit` index entries). */
   async sweep(limit = 50_000): Promise<number> {
     const cutoff = this.now() - this.windowMs;
-    const expired: [number, string][] = [];
-    for (const key of this.store.dupExpiry.getKeys({ start: [0, ''], end: [cutoff, '\uffff'], limit })) expired.push(key as [number, string]);
+    const expired: { key: [number, string]; value: unknown }[] = [];
+    for (const e of this.store.dupExpiry.getRange({ start: [0, ''], end: [cutoff, '\uffff'], limit })) expired.push(e as { key: [number, string]; value: unknown });
     if (expired.length === 0) return 0;
+    let removed = 0;
     await this.store.root.transaction(() => {
-      for (const k of expired) {
-        const rec = this.store.dup.get(k[1]) as Stored<T> | undefined;
-        // A newer answer under the same key (after an earlier one expired) keeps its record.
-        if (rec && rec.at === k[0]) this.store.dup.remove(k[1]);
+      for (const { key: k, value } of expired) {
+        // A batch entry lists its keys and is stamped with the batch's newest record; an older store's entry is [at, key].
+        const batchKeys = Array.isArray(value) ? (value as string[]) : [k[1]];
+        for (const dk of batchKeys) {
+          const rec = this.store.dup.get(dk) as Stored<T> | undefined;
+          // A newer answer under the same key (after an earlier one expired) keeps its record.
+          if (rec && rec.at <= k[0]) {
+            this.store.dup.remove(dk);
+            removed++;
+          }
+        }
         this.store.dupExpiry.remove(k);
       }
     });
-    return expired.length;
+    return removed;
   }
 
   /** Stops the sweeper and writes what is pending. */

@@ -85,3 +85,33 @@ describe('duplicate detector', () => {
     expect(baseMti('0421')).toBe('0420');
   });
 });
+
+describe('duplicate detector expiry index', () => {
+  it('sweeps a whole write batch with one index entry, keeps a newer answer under the same key, and still sweeps old per-key entries', async () => {
+    const store = open(tempDir('dup-batch'));
+    let t = 5_000_000;
+    const d = new DuplicateDetector<string>(store, 1000, () => t);
+    const keys = ['a', 'b', 'c'].map((s) => dupKey({ listenerId: 'iso', mti: '0200', acquirerId: '1', transmittedAt: '1125120000', stan: s, terminalId: 'T1' }));
+    await Promise.all(keys.map((k) => d.once(k, async () => `first-${k}`)));
+    await d.flush();
+    // One index entry for the three records written in the same turn.
+    expect([...store.dupExpiry.getKeys({})]).toHaveLength(1);
+    // An entry in the older per-key form ([at, key] → 1) written by an earlier version.
+    const legacy = dupKey({ listenerId: 'iso', mti: '0200', acquirerId: '1', transmittedAt: '1125120000', stan: 'legacy', terminalId: 'T1' });
+    await store.root.transaction(() => {
+      store.dup.put(legacy, { at: t, value: 'old' });
+      store.dupExpiry.put([t, legacy], 1);
+    });
+    // After the window, key a is answered afresh (a newer record under the same key).
+    t += 1500;
+    expect(await d.once(keys[0], async () => 'second')).toEqual({ value: 'second', duplicate: false });
+    await d.flush();
+    expect(await d.sweep()).toBe(3); // b, c and the legacy record; a's newer record stays
+    expect([...store.dup.getKeys({})]).toEqual([keys[0]]);
+    expect(await new DuplicateDetector<string>(store, 1000, () => t).once(keys[0], async () => 'third')).toEqual({ value: 'second', duplicate: true });
+    t += 5000;
+    expect(await d.sweep()).toBe(1);
+    expect([...store.dup.getKeys({})]).toEqual([]);
+    expect([...store.dupExpiry.getKeys({})]).toEqual([]);
+  });
+});
