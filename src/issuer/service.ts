@@ -167,8 +167,8 @@ export class IssuerService {
   /** What the issuer saw of a request (its link STAN and DE 7), so an acquirer's later reversal can name it. */
   private rememberForwarded(txn: Txn, sent: IsoMessage, now: Date): void {
     const key = `${utcDay(now)}|${txn.acquirerId}|${txn.stan}|${txn.transmittedAt ?? ''}`;
-    const rec: ForwardedRecord = { mti: sent.mti, stan: String(sent.fields[11]), transmittedAt: String(sent.fields[7]), issuerId: this.id };
-    this.d.store.putLater(this.d.store.fwd, key, rec);
+    // Stored as one `mti|stan|DE 7|issuer` string: a fraction of the cost of packing an object, once per request.
+    this.d.store.putLater(this.d.store.fwd, key, `${sent.mti}|${String(sent.fields[11])}|${String(sent.fields[7])}|${this.id}`);
   }
 
   private forwardedOriginal(txn: Txn, now: Date): ForwardedRecord | undefined {
@@ -176,7 +176,11 @@ export class IssuerService {
     if (!o?.stan) return undefined;
     const tail = `|${o.acquirerId ?? txn.acquirerId}|${o.stan}|${o.transmittedAt ?? ''}`;
     const yesterday = new Date(now.getTime() - 86_400_000);
-    return (this.d.store.fwd.get(utcDay(now) + tail) ?? this.d.store.fwd.get(utcDay(yesterday) + tail)) as ForwardedRecord | undefined;
+    const fwd = this.d.store.fwd;
+    const v = this.d.store.getFresh(fwd, utcDay(now) + tail) ?? this.d.store.getFresh(fwd, utcDay(yesterday) + tail);
+    if (typeof v !== 'string') return v as ForwardedRecord | undefined; // records written before the compact form
+    const [mti, stan, transmittedAt, issuerId] = v.split('|');
+    return { mti, stan, transmittedAt, issuerId };
   }
 
   /** An acquirer's reversal of an issuer transaction: guaranteed delivery through SAF, accepted at once. */

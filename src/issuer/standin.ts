@@ -17,8 +17,17 @@ export interface StandInResult {
   velocity: StandInVelocity;
 }
 
+let dayStart = 0;
+let dayEnd = 0;
+let dayText = '';
 export function utcDay(now: Date): string {
-  return now.toISOString().slice(0, 10).replaceAll('-', '');
+  // Called once or twice per request: remember the current day instead of formatting an ISO string each time.
+  const t = now.getTime();
+  if (t >= dayStart && t < dayEnd) return dayText;
+  dayText = now.toISOString().slice(0, 10).replaceAll('-', '');
+  dayStart = Math.floor(t / 86_400_000) * 86_400_000;
+  dayEnd = dayStart + 86_400_000;
+  return dayText;
 }
 
 function yymm(now: Date): string {

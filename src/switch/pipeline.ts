@@ -54,7 +54,37 @@ export interface Pipeline {
   decide(txn: Txn): Promise<Decision>;
 }
 
+/**
+ * Per-turn tallies of decisions by channel and DE 39, added to the registry once per event-loop turn: one label
+ * lookup per (channel, code) per turn instead of one per request. Bounded by the registry's series bound.
+ */
+class DecisionTally {
+  private readonly counts = new Map<string, { labels: { channel: string; code: string }; n: number }>();
+  private scheduled = false;
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    for (const c of this.counts.values()) if (c.n > 0) {
+      decisions.inc(c.labels, c.n);
+      c.n = 0;
+    }
+    // Label sets seen are few (channels × codes); forget them past a bound so a bad DE 39 cannot grow this map.
+    if (this.counts.size > 1024) this.counts.clear();
+  };
+  add(channel: string, code: string): void {
+    const k = channel + '\u0000' + code;
+    let c = this.counts.get(k);
+    if (!c) this.counts.set(k, (c = { labels: { channel, code }, n: 0 }));
+    c.n++;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+}
+
 export function createPipeline(deps: PipelineDeps): Pipeline {
+  const tally = new DecisionTally();
+  const channelLabels = new Map<string, { channel: string }>();
   const now = deps.now ?? (() => new Date());
   const instance = Date.now().toString(36);
   let seq = 0;
@@ -89,12 +119,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       deps.log.warn('response sent to the switch by an acquirer ignored', { listener: listener.id, mti: msg.mti });
       return null;
     }
-    const channel = `${listener.kind}:${listener.id}`;
+    let chl = channelLabels.get(listener.id);
+    if (!chl) channelLabels.set(listener.id, (chl = { channel: `${listener.kind}:${listener.id}` }));
+    const channel = chl.channel;
     const id = `${instance}-${++seq}`;
     const txn = isoToTxn(msg, edgeOf(listener), id, now());
     if (isFormatError(txn)) {
       deps.log.warn('request rejected', { listener: listener.id, mti: msg.mti, code: txn.code, field: txn.field, detail: txn.detail, pan: mask(typeof msg.fields[2] === 'string' ? msg.fields[2] : undefined) });
-      decisions.inc({ channel, code: txn.code });
+      tally.add(channel, txn.code);
       return decisionToIso(msg, { responseCode: txn.code, approvedAmount: 0 });
     }
     let d: Decision;
@@ -107,8 +139,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         deps.log.info('duplicate transmission answered from the stored decision', { listener: listener.id, stan: txn.stan, pan: mask(txn.pan) });
       }
     } else d = await decide(txn);
-    decisions.inc({ channel, code: d.responseCode });
-    latency.recordMicros((performance.now() - t0) * 1000, { channel });
+    tally.add(channel, d.responseCode);
+    latency.recordMicros((performance.now() - t0) * 1000, chl);
     return decisionToIso(msg, d);
   }
 
