@@ -11,7 +11,7 @@ import { parseAccountId } from './accounts.js';
 import type { Books } from './books.js';
 import type { Posting } from './posting.js';
 import { recordToPosting, type RuleContext, type TransferState } from './rules.js';
-import { LedgerWriter } from './writer.js';
+import { BalanceCache, LEDGER_GEN_KEY, LedgerWriter } from './writer.js';
 
 const exceptions = metrics.counter('gerbang_ledger_exceptions_total', 'Postings that went to suspense or moved nothing, by kind');
 const duplicates = metrics.counter('gerbang_ledger_duplicates_total', 'Settled records skipped because their id was already posted');
@@ -60,6 +60,8 @@ export interface PosterOptions {
 
 export class LedgerPoster implements StreamConsumer {
   readonly name: string;
+  /** Balances and movements as this poster last committed them; reused while nobody else wrote the ledger. */
+  private readonly cache = new BalanceCache();
   constructor(private readonly o: PosterOptions) {
     this.name = o.name ?? 'ledger';
   }
@@ -70,10 +72,14 @@ export class LedgerPoster implements StreamConsumer {
 
   async apply(records: SettledRecord[]): Promise<void> {
     const { books, calendar } = this.o;
-    books.root.transactionSync(() => {
+    const cache = this.cache;
+    const committedGen = books.root.transactionSync(() => {
+      const gen = (books.meta.get(LEDGER_GEN_KEY) as number | undefined) ?? 0;
+      if (gen !== cache.gen) cache.clear();
+      cache.gen = -1; // invalid until this transaction commits: an abort leaves values that never happened
       const from = getOffset(books.offsets, this.name);
       const open = firstOpenDate(books, calendar);
-      const w = new LedgerWriter(books);
+      const w = new LedgerWriter(books, cache);
       const states = new Map<string, TransferState>();
       const ctx: RuleContext = {
         pricing: this.o.pricing,
@@ -110,7 +116,9 @@ export class LedgerPoster implements StreamConsumer {
       for (const [id, s] of states) void books.states.put(id, s);
       w.flush();
       if (last > from) setOffsetInTxn(books.offsets, this.name, last);
+      return w.generation;
     });
+    cache.gen = committedGen;
     await books.root.flushed;
   }
 }

@@ -33,13 +33,38 @@ function fold(x: Cached): void {
   x.dp = x.cp = x.dpe = x.cpe = 0;
 }
 
+/** meta key of the ledger generation: every flush bumps it, so a cache knows whether anyone else wrote since. */
+export const LEDGER_GEN_KEY = 'ledgerGen';
+
+/**
+ * Committed balances and day movements kept by a long-lived owner (the poster) ACROSS transactions, so each
+ * batch does not re-read every account it touches. Valid only while the books' ledger generation is the one the
+ * owner saw commit (any other writer's flush, or an aborted transaction, clears it). Bounded by `maxEntries`.
+ */
+export class BalanceCache {
+  /** Generation the cached values belong to; −1 = invalid (e.g. a transaction is open or was aborted). */
+  gen = -1;
+  readonly accounts = new Map<string, Balance>();
+  readonly moves = new Map<string, { d: bigint; c: bigint }>();
+  constructor(readonly maxEntries = 200_000) {}
+  clear(): void {
+    this.accounts.clear();
+    this.moves.clear();
+  }
+}
+
 export class LedgerWriter {
+  /** The generation this writer's last flush wrote (meta LEDGER_GEN_KEY). */
+  generation = -1;
   private readonly accounts = new Map<string, Cached>();
   /** date → account → movement. */
   private readonly moves = new Map<string, Map<string, Move>>();
   private readonly kindStats = new Map<string, { n: number; amount: bigint; delta: number }>();
 
-  constructor(private readonly books: Books) {}
+  constructor(
+    private readonly books: Books,
+    private readonly cache?: BalanceCache,
+  ) {}
 
   hasPosting(id: string): boolean {
     return this.books.postings.doesExist(id);
@@ -52,7 +77,8 @@ export class LedgerWriter {
   private cached(account: string): Cached {
     let x = this.accounts.get(account);
     if (!x) {
-      x = { base: fromStored(this.books.accounts.get(account)), dp: 0, cp: 0, dpe: 0, cpe: 0 };
+      const hit = this.cache?.accounts.get(account);
+      x = { base: hit ? { ...hit } : fromStored(this.books.accounts.get(account)), dp: 0, cp: 0, dpe: 0, cpe: 0 };
       this.accounts.set(account, x);
     }
     return x;
@@ -119,20 +145,30 @@ export class LedgerWriter {
 
   /** Writes the touched balances, movements and statistics (still inside the caller's transaction). */
   flush(): void {
+    const cache = this.cache;
+    if (cache && cache.accounts.size + cache.moves.size + this.accounts.size + this.moves.size > cache.maxEntries) cache.clear();
     for (const [a, x] of this.accounts) {
       fold(x);
       if (x.base.debitsPending < 0n || x.base.creditsPending < 0n) throw new Error(`account ${a}: pending balance went negative`);
       this.books.accounts.putSync(a, toStored(x.base));
+      cache?.accounts.set(a, { ...x.base });
     }
     for (const [date, day] of this.moves) {
       for (const [a, m] of day) {
         const key = `${date}|${a}`;
-        const stored = this.books.movements.get(key);
-        const d = (stored ? BigInt(stored.d) : 0n) + m.bd + BigInt(m.d);
-        const c = (stored ? BigInt(stored.c) : 0n) + m.bc + BigInt(m.c);
+        let prev = cache?.moves.get(key);
+        if (!prev) {
+          const stored = this.books.movements.get(key);
+          prev = stored ? { d: BigInt(stored.d), c: BigInt(stored.c) } : { d: 0n, c: 0n };
+        }
+        const d = prev.d + m.bd + BigInt(m.d);
+        const c = prev.c + m.bc + BigInt(m.c);
         this.books.movements.putSync(key, { d: d.toString(), c: c.toString() } satisfies Movement);
+        cache?.moves.set(key, { d, c });
       }
     }
+    this.generation = ((this.books.meta.get(LEDGER_GEN_KEY) as number | undefined) ?? 0) + 1;
+    this.books.meta.putSync(LEDGER_GEN_KEY, this.generation);
     for (const [k, s] of this.kindStats) this.books.stats.putSync(k, { n: s.n, amount: (s.amount + BigInt(s.delta)).toString() } satisfies KindStat);
     this.accounts.clear();
     this.moves.clear();

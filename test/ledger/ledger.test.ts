@@ -150,6 +150,52 @@ describe('double-entry ledger over a long random stream', () => {
   });
 });
 
+describe('poster balance cache across transactions', () => {
+  it('re-reads balances and movements after another writer or an aborted batch, and matches a cold poster', async () => {
+    const recs = [...generateRecords(300, { seed: 11, merchants: 5, sellers: 3, splitShare: 0.3 })].map((r, i) => ({ ...r, seq: i + 1 })) as SettledRecord[];
+    const dirA = tempDir();
+    const dirB = tempDir();
+    const a = freshBooks(dirA);
+    const b = freshBooks(dirB);
+    const warm = new LedgerPoster({ books: a, pricing, calendar: cal });
+    await warm.apply(recs.slice(0, 100));
+    // Another writer (recon, disputes, a batch close) moves money on an account the poster has cached.
+    const acct = [...allBalances(a).keys()].find((k) => k.startsWith('merchant:'))!;
+    const cur = acct.slice(acct.lastIndexOf(':') + 1);
+    const date = recs[0].occurredAt.slice(0, 10);
+    const other = (books: typeof a) =>
+      books.root.transactionSync(() => {
+        const w = new LedgerWriter(books);
+        w.post({ id: 'manual:1', seq: 0, kind: 'adjustment', currency: cur, businessDate: date, entries: [[acct, 'D', 777], [`suspense:recon:${cur}`, 'D', 1], [`fees:switch:${cur}`, 'C', 778]] });
+        w.flush();
+      });
+    other(a);
+    // An aborted batch: its values must not survive in the cache.
+    const putSync = a.accounts.putSync.bind(a.accounts);
+    a.accounts.putSync = ((k: string, v: unknown) => {
+      if (k.startsWith('fees:')) throw new Error('disk full');
+      return putSync(k, v as never);
+    }) as typeof a.accounts.putSync;
+    await expect(warm.apply(recs.slice(100, 200))).rejects.toThrow('disk full');
+    a.accounts.putSync = putSync;
+    await warm.apply(recs.slice(100, 200));
+    await warm.apply(recs.slice(200, 300));
+    // The same history on books that never had a cache warm between batches.
+    const cold1 = new LedgerPoster({ books: b, pricing, calendar: cal });
+    await cold1.apply(recs.slice(0, 100));
+    other(b);
+    await new LedgerPoster({ books: b, pricing, calendar: cal }).apply(recs.slice(100, 200));
+    await new LedgerPoster({ books: b, pricing, calendar: cal }).apply(recs.slice(200, 300));
+    expect(allBalances(a)).toEqual(allBalances(b));
+    expect([...a.movements.getRange()].map(({ key, value }) => [key, value])).toEqual([...b.movements.getRange()].map(({ key, value }) => [key, value]));
+    expect(allBalances(a).get(acct)!.debitsPosted).toBeGreaterThanOrEqual(777n);
+    await a.root.close();
+    await b.root.close();
+    rmSync(dirA, { recursive: true, force: true });
+    rmSync(dirB, { recursive: true, force: true });
+  });
+});
+
 describe('ledger totals past 2^53 − 1', () => {
   it('stays exact: 10 000 postings of the largest amount in one batch', async () => {
     const dir = tempDir();
