@@ -28,10 +28,12 @@ export interface SwitchStore {
   fwd: Database<unknown, string>;
   /** Buffers a put and commits it with others in one transaction on the next event-loop turn. */
   putLater(db: Database<unknown, string>, key: string, value: unknown): void;
+  /** putLater for the duplicate expiry index (array keys; not visible to getFresh). */
+  putExpiryLater(key: [number, string], value: unknown): void;
   /** Reads `key`, seeing what putLater buffered (or is still committing) before LMDB does. */
   getFresh(db: Database<unknown, string>, key: string): unknown;
-  /** Commits what putLater buffered. */
-  flushLater(): Promise<void>;
+  /** Commits what putLater buffered: one LMDB transaction for every write-behind user. false when it failed. */
+  flushLater(): Promise<boolean>;
   /** Seals / opens text holding a PAN (AES-256-GCM, `aad` bound). */
   seal(text: string, aad: string): string;
   unseal(sealed: string, aad: string): string;
@@ -87,34 +89,44 @@ export function openSwitchStore(dataDir: string): SwitchStore {
   const encKey = key.subarray(0, 32);
   const macKey = key.subarray(32);
   const root = open({ path: join(dataDir, SWITCH_STORE_FILE), maxDbs: 8, mapSize: MAP_SIZE, encoding: 'msgpack' });
+  const dupExpiry = root.openDB<unknown, [number, string]>({ name: 'dup-expiry', encoding: 'msgpack' });
   let closed = false;
-  let later: [Database<unknown, string>, string, unknown][] = [];
+  let later: [Database<unknown, string> | Database<unknown, [number, string]>, string | [number, string], unknown][] = [];
   // Values put behind and not yet committed, per database: a read right after a put (an acquirer's reversal racing
   // the commit of its original's record) must see them. Bounded by what is in flight to LMDB.
   const uncommitted = new Map<Database<unknown, string>, Map<string, unknown>>();
   let scheduled = false;
-  let flushing: Promise<void> = Promise.resolve();
-  const flushLater = (): Promise<void> => {
+  let flushing: Promise<boolean> = Promise.resolve(true);
+  const schedule = () => {
+    if (later.length >= 4096) void flushLater();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(() => void flushLater());
+    }
+  };
+  const flushLater = (): Promise<boolean> => {
     scheduled = false;
     const batch = later;
     if (batch.length === 0 || closed) return flushing;
     later = [];
     const write = root.transaction(() => {
-      for (const [db, k, v] of batch) db.put(k, v);
+      for (const [db, k, v] of batch) (db as Database<unknown, string>).put(k as string, v); // lmdb-js takes string or array keys; the union is only for the type checker
     });
-    const forget = () => {
+    const forget = (ok: boolean) => {
       for (const [db, k, v] of batch) {
-        const m = uncommitted.get(db);
+        if (typeof k !== 'string') continue;
+        const m = uncommitted.get(db as Database<unknown, string>);
         if (m && m.get(k) === v) m.delete(k);
       }
+      return ok;
     };
-    flushing = flushing.then(() => write).then(forget, forget);
+    flushing = flushing.then(() => write).then(() => forget(true), () => forget(false));
     return flushing;
   };
   return {
     root,
     dup: root.openDB<unknown, string>({ name: 'dup', encoding: 'msgpack' }),
-    dupExpiry: root.openDB<unknown, [number, string]>({ name: 'dup-expiry', encoding: 'msgpack' }),
+    dupExpiry,
     saf: root.openDB<unknown, [string, number]>({ name: 'saf', encoding: 'msgpack' }),
     stip: root.openDB<unknown, string>({ name: 'stip', encoding: 'msgpack' }),
     meta: root.openDB<unknown, string>({ name: 'meta', encoding: 'msgpack' }),
@@ -124,11 +136,11 @@ export function openSwitchStore(dataDir: string): SwitchStore {
       let m = uncommitted.get(db);
       if (!m) uncommitted.set(db, (m = new Map()));
       m.set(key, value);
-      if (later.length >= 4096) void flushLater();
-      else if (!scheduled) {
-        scheduled = true;
-        setImmediate(() => void flushLater());
-      }
+      schedule();
+    },
+    putExpiryLater(key, value) {
+      later.push([dupExpiry, key, value]);
+      schedule();
     },
     flushLater,
     getFresh(db, key) {

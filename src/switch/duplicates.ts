@@ -2,7 +2,7 @@
 // DE 41 and message class (a repeat MTI such as 0201 counts as its 0200) — within the window gets the stored answer
 // and is never authorized twice. A repeat that arrives while the first is still being decided joins it.
 // Stored answers are Decisions (no PAN); the edge rebuilds the response from the repeat's own request.
-// A lookup is one LMDB read; records are written behind in batches (one transaction per event-loop turn) together
+// A lookup is one LMDB read; records are written behind in batches (the store's one transaction per turn) together
 // with ONE expiry index entry per batch, [newest at in the batch, batch id] → the batch's keys, that the sweep walks
 // from the oldest end (one index put per turn instead of one per request; older stores' [at, key] → 1 still sweep).
 import type { SwitchStore } from '../runtime/store.js';
@@ -116,18 +116,15 @@ export class DuplicateDetector<T> {
       if (batch[i][1].at > newest) newest = batch[i][1].at;
     }
     const batchId = BATCH_TAG + ++this.batchSeq;
-    const write = this.store.root.transaction(() => {
-      for (const [key, rec] of batch) this.store.dup.put(key, rec);
-      this.store.dupExpiry.put([newest, batchId], keys);
+    // Through the store's write-behind batch: the same LMDB transaction as the turn's other records (one commit
+    // hand-off per turn instead of two).
+    for (const [key, rec] of batch) this.store.putLater(this.store.dup, key, rec);
+    this.store.putExpiryLater([newest, batchId], keys);
+    const write = this.store.flushLater();
+    this.flushing = this.flushing.then(() => write).then((ok) => {
+      // On failure keep them in `recent` (still answered as duplicates while this process runs).
+      if (ok) for (const [key, rec] of batch) if (this.recent.get(key) === rec) this.recent.delete(key);
     });
-    this.flushing = this.flushing.then(() => write).then(
-      () => {
-        for (const [key, rec] of batch) if (this.recent.get(key) === rec) this.recent.delete(key);
-      },
-      () => {
-        // Keep them in `recent` (still answered as duplicates while this process runs); the next flush may succeed.
-      },
-    );
     return this.flushing;
   }
 
