@@ -93,7 +93,7 @@ function fmtStep(s: Step): string {
  * bank's link pointed at the issuer simulator this bench started in its own process.
  */
 export function benchConfig(dataDir: string, issuerPort: number): Record<string, unknown> {
-  const c = defaultConfigSource({ dataDir, isoPort: 0, jsonPort: 0 }) as Record<string, any>;
+  const c = defaultConfigSource({ dataDir, isoPort: 0, jsonPort: 0, httpPort: 0 }) as Record<string, any>;
   c.engine = { ...c.engine, demoCards: BENCH_CARDS, demoSeed: 1 };
   c.issuerSimulator = null;
   c.listeners = (c.listeners as { kind: string }[]).filter((l) => l.kind === 'iso');

@@ -12,7 +12,7 @@ export const DEFAULT_ACQUIRER_ID = '123456';
 export const DEFAULT_REMOTE_ISSUER = 'remote-bank';
 
 /** The default configuration as a file would say it (before defaults are filled in). */
-export function defaultConfigSource(overrides: { dataDir?: string; isoPort?: number; jsonPort?: number } = {}): Record<string, unknown> {
+export function defaultConfigSource(overrides: { dataDir?: string; isoPort?: number; jsonPort?: number; httpPort?: number } = {}): Record<string, unknown> {
   const keys: Record<string, { type: string; value: string }> = {};
   for (const k of demoKeys()) if (k.name === 'tpk.demo' || k.name === 'zpk.demo' || k.name === 'bdk.demo' || k.name === 'zpk.issuer') keys[k.name] = { type: k.type, value: k.key };
   return {
@@ -46,6 +46,8 @@ export function defaultConfigSource(overrides: { dataDir?: string; isoPort?: num
       { prefix: '4', to: DEFAULT_REMOTE_ISSUER },
       { prefix: '5', to: DEFAULT_REMOTE_ISSUER },
     ],
+    http: { port: overrides.httpPort ?? 8080 },
+    settlement: {},
   };
 }
 

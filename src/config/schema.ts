@@ -182,6 +182,25 @@ export const configSchema = {
       properties: { windowMs: ms(600_000, 1, 7 * 86_400_000) },
     },
     shutdownGraceMs: ms(10_000),
+    http: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      default: null,
+      properties: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { ...port, default: 8080 },
+        dashboard: { type: 'boolean', default: true },
+      },
+    },
+    settlement: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      default: null,
+      properties: {
+        intervalMs: ms(60_000, 1_000, 86_400_000),
+        outDir: { type: 'string', minLength: 1 },
+      },
+    },
   },
   required: ['listeners'],
 } as const;

@@ -23,6 +23,8 @@ import { DuplicateDetector } from '../switch/duplicates.js';
 import { resolveKeys, type KeyRing } from '../switch/keys.js';
 import { createMacer } from '../switch/mac.js';
 import { createPipeline, type Decider, type Pipeline } from '../switch/pipeline.js';
+import { startHttpApi } from '../http/server.js';
+import { startSettlementScheduler } from '../settlement/run.js';
 import { pinTranslator } from '../switch/pin.js';
 import { compileRoutes } from '../switch/routing.js';
 import type { Decision } from '../model/txn.js';
@@ -238,6 +240,27 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
       services.push({ name: `listener:${lc.id}`, close: () => l.close(cfg.shutdownGraceMs) });
     }
     const acquirerPorts = Object.fromEntries(listeners.map((l) => [l.id, l.port]));
+
+    // The merchant HTTP front goes through the same pipeline: an HTTP payment is routed like an ISO one.
+    let httpPort: number | undefined;
+    if (cfg.http) {
+      const api = await startHttpApi({
+        host: cfg.http.host, port: cfg.http.port, dataDir: cfg.dataDir,
+        authorizer: { authorize: (t) => pipeline.decide(t) },
+        dashboard: cfg.http.dashboard ? { hsmProbe: () => hsmClient.diagnostics().then(() => true) } : false,
+      });
+      httpPort = api.port;
+      services.push({ name: 'http', close: () => api.close() });
+      log.info('listening', { listener: 'http', kind: 'http', host: cfg.http.host, port: api.port });
+    }
+    if (cfg.settlement) {
+      const settlement = startSettlementScheduler({
+        dataDir: cfg.dataDir, intervalMs: cfg.settlement.intervalMs,
+        ...(cfg.settlement.outDir ? { outDir: cfg.settlement.outDir } : {}),
+        log: (msg) => log.info(msg),
+      });
+      services.push({ name: 'settlement', close: () => settlement.close() });
+    }
     let closing: Promise<void> | null = null;
     return {
       config: cfg,
@@ -251,7 +274,7 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
       store,
       authorizer,
       services,
-      readyLine: () => JSON.stringify({ ready: true, acquirerPorts, hsmPort, issuerSimPort, dataDir: cfg.dataDir }),
+      readyLine: () => JSON.stringify({ ready: true, acquirerPorts, httpPort, hsmPort, issuerSimPort, dataDir: cfg.dataDir }),
       close: () => (closing ??= closeAll()),
     };
   } catch (e) {

@@ -24,7 +24,7 @@ function run(args: string[]) {
 describe('gerbang start', () => {
   it('starts on a config file, prints the ready line, answers, and stops cleanly on SIGTERM', async () => {
     const dir = tempDir('cli');
-    const src = defaultConfigSource({ dataDir: join(dir, 'data'), isoPort: 0, jsonPort: 0 });
+    const src = defaultConfigSource({ dataDir: join(dir, "data"), isoPort: 0, jsonPort: 0, httpPort: 0 });
     (src.engine as Record<string, unknown>).demoCards = 30;
     (src.engine as Record<string, unknown>).workers = 1;
     const file = join(dir, 'switch.json');
@@ -37,6 +37,14 @@ describe('gerbang start', () => {
       const r = await c.request(purchase(demoCard(20).pan, 1500, { 32: '123456' }));
       expect(r.fields[39]).toBe('00');
       c.close();
+      // The merchant HTTP front, the dashboard and /metrics run in the same process, over the same pipeline.
+      expect(ready.httpPort).toEqual(expect.any(Number));
+      const openapi = await fetch(`http://127.0.0.1:${ready.httpPort}/v1/openapi.json`);
+      expect(openapi.status).toBe(200);
+      expect((await openapi.json()).openapi).toBe('3.1.0');
+      const prom = await (await fetch(`http://127.0.0.1:${ready.httpPort}/metrics`)).text();
+      expect(prom).toMatch(/gerbang_switch_decisions_total\{[^}]*code="00"[^}]*\} [1-9]/);
+      expect((await fetch(`http://127.0.0.1:${ready.httpPort}/dashboard`)).status).toBe(200);
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);
       expect(p.stderr()).toMatch(/stopped/);
@@ -62,5 +70,7 @@ describe('gerbang start', () => {
     const cfg = JSON.parse(out.join(''));
     expect(cfg.listeners.map((l: { port: number }) => l.port)).toEqual([8583, 8584]);
     expect(cfg.issuers[0].standIn.enabled).toBe(true);
+    expect(cfg.http).toEqual({ host: '127.0.0.1', port: 8080, dashboard: true });
+    expect(cfg.settlement).toEqual({ intervalMs: 60_000 });
   });
 });

@@ -8,7 +8,7 @@ import { ConfigError, loadConfig, resolveConfig } from '../../config/load.js';
 import type { SwitchConfig } from '../../config/types.js';
 import { knownNames, startSwitch } from '../../runtime/index.js';
 
-const help = `Usage: gerbang start [--config FILE] [--data DIR] [--iso-port N] [--json-port N] [--hsm in-process|child]
+const help = `Usage: gerbang start [--config FILE] [--data DIR] [--iso-port N] [--json-port N] [--http-port N] [--hsm in-process|child]
                      [--check]
 
 Starts the switch. Without --config it runs on embedded defaults: data under ./data (the demo portfolio is
@@ -20,6 +20,7 @@ newline-delimited JSON listener on 8584.
   --data DIR      data directory (overrides the config's dataDir)
   --iso-port N    port of the listener called "iso" (0 = any free port)
   --json-port N   port of the listener called "json"
+  --http-port N   port of the merchant HTTP API, /dashboard and /metrics (0 = any free port)
   --hsm MODE      run the HSM simulator in a child process (default) or in-process
   --check         validate the configuration, print it with defaults filled in, and exit
 
@@ -31,7 +32,7 @@ Stop with Ctrl-C (SIGINT) or SIGTERM: in-flight requests are answered first.`;
 function parse(argv: string[]): { flags: Map<string, string>; bools: Set<string>; error?: string } {
   const flags = new Map<string, string>();
   const bools = new Set<string>();
-  const withValue = new Set(['--config', '--data', '--iso-port', '--json-port', '--hsm']);
+  const withValue = new Set(['--config', '--data', '--iso-port', '--json-port', '--http-port', '--hsm']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--check') bools.add(a);
@@ -65,6 +66,8 @@ export const command: Command = {
     const jsonPort = portOf(flags.get('--json-port'), '--json-port');
     if (isoPort instanceof Error) return usageError(isoPort.message, help);
     if (jsonPort instanceof Error) return usageError(jsonPort.message, help);
+    const httpPort = portOf(flags.get('--http-port'), '--http-port');
+    if (httpPort instanceof Error) return usageError(httpPort.message, help);
     const hsmMode = flags.get('--hsm') ?? 'child';
     if (hsmMode !== 'child' && hsmMode !== 'in-process') return usageError('--hsm must be child or in-process', help);
     let config: SwitchConfig;
@@ -83,6 +86,7 @@ export const command: Command = {
       if (l.id === 'iso' && isoPort !== undefined) l.port = isoPort;
       if (l.id === 'json' && jsonPort !== undefined) l.port = jsonPort;
     }
+    if (config.http && httpPort !== undefined) config.http.port = httpPort;
     if (bools.has('--check')) {
       process.stdout.write(JSON.stringify(config, null, 2) + '\n');
       return 0;
@@ -96,7 +100,9 @@ export const command: Command = {
     }
     process.stdout.write(sw.readyLine() + '\n');
     const ports = Object.entries(sw.acquirerPorts).map(([id, p]) => `${id} 127.0.0.1:${p}`).join(', ');
-    process.stderr.write(`gerbang start: listening (${ports}); HSM ${sw.hsmPort ?? `${config.hsm.host}:${config.hsm.port}`}; data ${sw.config.dataDir}\n`);
+    const listening = (JSON.parse(sw.readyLine()) as { httpPort?: number }).httpPort;
+    const http = listening ? `; HTTP API, /dashboard, /metrics on 127.0.0.1:${listening}` : '';
+    process.stderr.write(`gerbang start: listening (${ports})${http}; HSM ${sw.hsmPort ?? `${config.hsm.host}:${config.hsm.port}`}; data ${sw.config.dataDir}\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
