@@ -251,7 +251,6 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
       });
       httpPort = api.port;
       services.push({ name: 'http', close: () => api.close() });
-      log.info('listening', { listener: 'http', kind: 'http', host: cfg.http.host, port: api.port });
     }
     if (cfg.settlement) {
       const settlement = startSettlementScheduler({

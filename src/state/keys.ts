@@ -13,7 +13,8 @@ export interface DataKeys {
 
 export const KEK_FILE = 'kek.key';
 
-function loadKek(dataDir: string, create: boolean): Buffer {
+/** The data dir's key-encryption key (32 bytes), created once (mode 0600) when `create` is set. */
+export function loadKek(dataDir: string, create: boolean): Buffer {
   const path = join(dataDir, KEK_FILE);
   if (!existsSync(path)) {
     if (!create) throw new Error(`no key-encryption key at ${path}; provision the data dir first`);

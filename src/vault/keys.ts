@@ -2,25 +2,10 @@
 // Both are wrapped under the data dir's key-encryption key (the same kek.key file the engine's state uses).
 // LIMITATION (shared with src/state/keys.ts): in production the KEK is held by the HSM under its LMK, not on disk.
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { loadKek } from '../state/keys.js';
 import type { Database } from 'lmdb';
 
-export const KEK_FILE = 'kek.key';
-
-function loadKek(dataDir: string): Buffer {
-  const path = join(dataDir, KEK_FILE);
-  if (!existsSync(path)) {
-    try {
-      writeFileSync(path, randomBytes(32).toString('hex') + '\n', { flag: 'wx', mode: 0o600 });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
-  const kek = Buffer.from(readFileSync(path, 'ascii').trim(), 'hex');
-  if (kek.length !== 32) throw new Error(`${path}: expected 64 hex characters (AES-256 KEK)`);
-  return kek;
-}
+export { KEK_FILE } from '../state/keys.js';
 
 /** AES-256-GCM: 12-byte IV ‖ 16-byte tag ‖ ciphertext, base64. `aad` binds the ciphertext to its context. */
 export function seal(key: Buffer, plain: Buffer | string, aad: string): string {
@@ -48,7 +33,7 @@ export interface VaultKeys {
 
 /** Loads (creating on first use) the vault keys from `meta`, unwrapped with the data dir's KEK. */
 export function loadVaultKeys(dataDir: string, meta: Database<unknown, string>): VaultKeys {
-  const kek = loadKek(dataDir);
+  const kek = loadKek(dataDir, true);
   let wrapped = meta.get('vaultKeys') as { dataKey: string; fingerprintKey: string } | undefined;
   if (!wrapped) {
     const fresh = { dataKey: seal(kek, randomBytes(32), 'vault-data'), fingerprintKey: seal(kek, randomBytes(32), 'vault-fingerprint') };
