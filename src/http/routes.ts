@@ -1,6 +1,8 @@
 // The /v1 route table: one entry per operation with its schemas and handler. The uWS edge (./server.ts) and
 // the OpenAPI document (./openapi.ts) are both generated from it, so a route cannot exist without its
 // documentation or validation. Handlers are plain async functions of validated input.
+import { disputeRoutes } from '../disputes/http.js';
+import type { DisputeService } from '../disputes/service.js';
 import { randomBytes } from 'node:crypto';
 import type { HttpMerchant, HttpStore } from './store.js';
 import { ApiError, badRequest, notFound } from './errors.js';
@@ -81,6 +83,8 @@ export interface RouteDeps {
   dataKey: Buffer;
   /** Called after a merchant record changed so cached copies are dropped. */
   merchantChanged(merchantId: string): void;
+  /** The dispute module; when present, /v1/disputes is served. */
+  disputes?: DisputeService;
 }
 
 function stateError(e: unknown): never {
@@ -339,5 +343,7 @@ export function buildRoutes(d: RouteDeps): RouteDef[] {
         return { status: 200, body: toPublicDelivery(x) };
       },
     },
+    // Merchants answer their disputes here when the switch runs the dispute module (src/disputes/http.ts).
+    ...(d.disputes ? disputeRoutes(d.disputes) : []),
   ];
 }

@@ -100,7 +100,7 @@ export const WebhookEndpointRequest: Schema = {
   required: ['url'],
   properties: {
     url: { type: 'string', maxLength: 2000, pattern: '^https?://' },
-    events: { type: 'array', maxItems: 10, uniqueItems: true, items: { type: 'string', enum: ['payment.succeeded', 'payment.failed', 'payment.refunded', 'dispute.opened'] } },
+    events: { type: 'array', maxItems: 10, uniqueItems: true, items: { type: 'string', enum: ['payment.succeeded', 'payment.failed', 'payment.refunded', 'dispute.opened', 'dispute.updated', 'dispute.closed'] } },
   },
 };
 

@@ -1,6 +1,7 @@
 // The merchant API's edge on uWebSockets.js: reads each body into a bounded buffer (413 over the limit), then
 // runs the plain pipeline auth → rate limit → signature → JSON + schema → idempotency → handler, and writes
 // one JSON response. Also mounts /metrics and the live dashboard. Nothing internal ever reaches a response.
+import type { DisputeService } from '../disputes/service.js';
 import uWS from 'uWebSockets.js';
 import type { Authorizer } from '../authorize/index.js';
 import { metrics } from '../metrics/registry.js';
@@ -42,6 +43,8 @@ export interface HttpApiOptions {
   engineTimeoutMs?: number;
   /** Dashboard at /dashboard (default on). */
   dashboard?: DashboardOptions | false;
+  /** Serve /v1/disputes (list, get, accept, submit evidence) from this dispute service. */
+  disputes?: DisputeService;
 }
 
 export interface HttpApi {
@@ -98,7 +101,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   const idem = new IdempotencyStore(store.idem, opts.idempotencyTtlMs ?? 24 * 3600_000);
   const limiter = new RateLimiter(opts.rateLimit ?? { perSecond: 1000, burst: 2000 });
   const tolerance = opts.signatureToleranceS ?? DEFAULT_TOLERANCE_S;
-  const routes = buildRoutes({ store, service, vault, webhooks, dataKey: keys.dataKey, merchantChanged: (id) => auth.invalidate(id) });
+  const routes = buildRoutes({ store, service, vault, webhooks, dataKey: keys.dataKey, merchantChanged: (id) => auth.invalidate(id), ...(opts.disputes ? { disputes: opts.disputes } : {}) });
   const host = opts.host ?? '127.0.0.1';
 
   const app = uWS.App();

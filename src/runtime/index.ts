@@ -24,7 +24,9 @@ import { resolveKeys, type KeyRing } from '../switch/keys.js';
 import { createMacer } from '../switch/mac.js';
 import { createPipeline, type Decider, type Pipeline } from '../switch/pipeline.js';
 import { startHttpApi } from '../http/server.js';
-import { startSettlementScheduler } from '../settlement/run.js';
+import { openSettlement, startSettlementScheduler, type SettlementHandle } from '../settlement/run.js';
+import { DisputeService, startDisputeSweeper } from '../disputes/service.js';
+import type { WebhookEvent } from '../webhooks/dispatcher.js';
 import { pinTranslator } from '../switch/pin.js';
 import { compileRoutes } from '../switch/routing.js';
 import type { Decision } from '../model/txn.js';
@@ -241,6 +243,21 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
     }
     const acquirerPorts = Object.fromEntries(listeners.map((l) => [l.id, l.port]));
 
+    // Settlement and disputes share one handle on the stream and the books (the caller of both closes it last).
+    let settlement: SettlementHandle | undefined;
+    let disputes: DisputeService | undefined;
+    let emitDisputeEvent: ((m: string, t: WebhookEvent, o: Record<string, unknown>) => Promise<void>) | undefined;
+    if (cfg.settlement) {
+      const h = openSettlement(cfg.dataDir);
+      settlement = h;
+      services.push({ name: 'settlement-books', close: () => h.close() });
+      disputes = new DisputeService({
+        books: h.ctx.books, stream: h.stream, calendar: h.ctx.calendar,
+        events: async (m, t, o) => emitDisputeEvent?.(m, t as WebhookEvent, o),
+        log: (msg) => log.info(msg),
+      });
+    }
+
     // The merchant HTTP front goes through the same pipeline: an HTTP payment is routed like an ISO one.
     let httpPort: number | undefined;
     if (cfg.http) {
@@ -248,17 +265,21 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
         host: cfg.http.host, port: cfg.http.port, dataDir: cfg.dataDir,
         authorizer: { authorize: (t) => pipeline.decide(t) },
         dashboard: cfg.http.dashboard ? { hsmProbe: () => hsmClient.diagnostics().then(() => true) } : false,
+        ...(disputes ? { disputes } : {}),
       });
       httpPort = api.port;
+      emitDisputeEvent = (m, t, o) => api.emitEvent(m, t, o);
       services.push({ name: 'http', close: () => api.close() });
     }
-    if (cfg.settlement) {
-      const settlement = startSettlementScheduler({
-        dataDir: cfg.dataDir, intervalMs: cfg.settlement.intervalMs,
+    if (settlement && cfg.settlement) {
+      const scheduler = startSettlementScheduler({
+        dataDir: cfg.dataDir, handle: settlement, intervalMs: cfg.settlement.intervalMs,
         ...(cfg.settlement.outDir ? { outDir: cfg.settlement.outDir } : {}),
         log: (msg) => log.info(msg),
       });
-      services.push({ name: 'settlement', close: () => settlement.close() });
+      services.push({ name: 'settlement', close: () => scheduler.close() });
+      const sweeper = startDisputeSweeper(disputes!, 3_600_000, (msg) => log.info(msg));
+      services.push({ name: 'dispute-sweeper', close: async () => sweeper.stop() });
     }
     let closing: Promise<void> | null = null;
     return {

@@ -76,6 +76,8 @@ export interface SchedulerOptions {
   stream?: SettledStream;
   log?: (msg: string) => void;
   onBatch?: (r: SettleResult) => void;
+  /** An already open settlement handle to share (the caller closes it); default: open one for dataDir. */
+  handle?: SettlementHandle;
 }
 
 export interface SettlementScheduler {
@@ -104,7 +106,7 @@ export function dueDates(ctx: SettlementContext, now: Date, currencies: string[]
 }
 
 export function startSettlementScheduler(o: SchedulerOptions): SettlementScheduler {
-  const h = openSettlement(o.dataDir, o.config ?? {}, o.stream);
+  const h = o.handle ?? openSettlement(o.dataDir, o.config ?? {}, o.stream);
   const outDir = o.outDir ?? join(o.dataDir, 'settlement');
   const now = o.now ?? (() => new Date());
   const log = o.log ?? ((m: string) => process.stderr.write(m + '\n'));
@@ -146,7 +148,7 @@ export function startSettlementScheduler(o: SchedulerOptions): SettlementSchedul
       closed = true;
       clearInterval(timer);
       if (running) await running;
-      await h.close();
+      if (!o.handle) await h.close();
     },
   };
 }

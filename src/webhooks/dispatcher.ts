@@ -10,8 +10,8 @@ import { signatureHeader } from '../http/signing.js';
 import type { DeliveryRecord, HttpMerchant, HttpStore } from '../http/store.js';
 import { unseal } from '../vault/keys.js';
 
-export type WebhookEvent = 'payment.succeeded' | 'payment.failed' | 'payment.refunded' | 'dispute.opened';
-export const WEBHOOK_EVENTS: readonly WebhookEvent[] = ['payment.succeeded', 'payment.failed', 'payment.refunded', 'dispute.opened'];
+export type WebhookEvent = 'payment.succeeded' | 'payment.failed' | 'payment.refunded' | 'dispute.opened' | 'dispute.updated' | 'dispute.closed';
+export const WEBHOOK_EVENTS: readonly WebhookEvent[] = ['payment.succeeded', 'payment.failed', 'payment.refunded', 'dispute.opened', 'dispute.updated', 'dispute.closed'];
 
 export interface WebhookOptions {
   /** Deliveries held in memory waiting for their turn (default 10 000). */

@@ -41,7 +41,12 @@ describe('gerbang start', () => {
       expect(ready.httpPort).toEqual(expect.any(Number));
       const openapi = await fetch(`http://127.0.0.1:${ready.httpPort}/v1/openapi.json`);
       expect(openapi.status).toBe(200);
-      expect((await openapi.json()).openapi).toBe('3.1.0');
+      const doc = await openapi.json();
+      expect(doc.openapi).toBe('3.1.0');
+      // The dispute module answers merchants on the same API: the routes are documented and guarded by the API key.
+      expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/disputes', '/v1/disputes/{id}']));
+      expect((await fetch(`http://127.0.0.1:${ready.httpPort}/v1/disputes`)).status).toBe(401);
+      expect((await fetch(`http://127.0.0.1:${ready.httpPort}/v1/no-such-thing`)).status).toBe(404);
       const prom = await (await fetch(`http://127.0.0.1:${ready.httpPort}/metrics`)).text();
       expect(prom).toMatch(/gerbang_switch_decisions_total\{[^}]*code="00"[^}]*\} [1-9]/);
       expect((await fetch(`http://127.0.0.1:${ready.httpPort}/dashboard`)).status).toBe(200);
