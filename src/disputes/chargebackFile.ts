@@ -3,6 +3,7 @@
 // A new case_id opens a dispute at `stage` retrieval_request or chargeback; a known one moves it by the issuer's
 // or network's action: chargeback, pre_arbitration, arbitration, issuer_accept, ruling_won, ruling_lost.
 // A bad line is reported with its number and skipped; it never stops the rest of the file.
+import { splitCsvLine } from '../util/csv.js';
 import { readFileSync } from 'node:fs';
 import type { Action, Actor } from './machine.js';
 import type { DisputeService } from './service.js';
@@ -32,7 +33,7 @@ export async function importChargebacks(svc: DisputeService, text: string, now =
   const out: ImportOutcome = { opened: [], advanced: [], unchanged: [], errors: [] };
   const lines = text.split(/\r?\n/);
   if (lines.length > MAX_LINES) throw new Error(`chargeback file has more than ${MAX_LINES} lines`);
-  const head = (lines[0] ?? '').split(',').map((s) => s.trim().toLowerCase());
+  const head = splitCsvLine(lines[0] ?? '').map((s) => s.trim().toLowerCase());
   const col = Object.fromEntries(head.map((h, i) => [h, i]));
   for (const need of ['case_id', 'network', 'reason_code', 'stage', 'transaction_id']) {
     if (col[need] === undefined) throw new Error(`chargeback file header lacks ${need} (case_id,network,reason_code,stage,transaction_id[,amount][,currency][,filed_at])`);
@@ -40,7 +41,7 @@ export async function importChargebacks(svc: DisputeService, text: string, now =
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
     if (!line.trim()) continue;
-    const f = line.split(',').map((s) => s.trim());
+    const f = splitCsvLine(line).map((s) => s.trim());
     const get = (k: string) => (col[k] !== undefined ? f[col[k]] : undefined) || undefined;
     try {
       const caseId = get('case_id')!;

@@ -4,6 +4,7 @@
 // currency ISO 4217 numeric or alphabetic, cleared_date YYYY-MM-DD, kind one of the settled-record kinds
 // (default purchase): captures and representments are credits, refunds and chargebacks debits.
 // Streamed in chunks: lines are turned into bank items as they arrive, one array per chunk.
+import { splitCsvLine as splitCsv } from '../util/csv.js';
 import { createReadStream } from 'node:fs';
 import { toAlpha } from './currency.js';
 import type { BankItem, Cdi } from './types.js';
@@ -14,29 +15,6 @@ const KINDS = new Set(['purchase', 'advice', 'completion', 'refund', 'chargeback
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_LINE = 4096;
 
-function splitCsv(line: string): string[] {
-  if (line.indexOf('"') < 0) return line.split(',');
-  const out: string[] = [];
-  let cur = '';
-  let q = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (q) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') q = false;
-      else cur += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  if (q) throw new Error('unterminated quote');
-  out.push(cur);
-  return out;
-}
 
 function bad(source: string, line: number, why: string): never {
   throw new Error(`${source}: line ${line}: ${why}`);

@@ -2,6 +2,7 @@
 // decomposition without accents, case folded, punctuation and spacing removed) and compared whole and with
 // their words sorted (word order), tolerating small spelling differences by a bounded edit distance:
 // ≤ 4 characters must match exactly, ≤ 10 allow 1 edit, longer names 2 (3 above 20). A hit holds the payout.
+import { splitCsvLine } from '../util/csv.js';
 import { readFileSync } from 'node:fs';
 
 export interface WatchEntry {
@@ -68,7 +69,7 @@ export function parseWatchlist(csv: string): WatchEntry[] {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (!line || line.startsWith('#')) continue;
-    const f = splitCsv(line);
+    const f = splitCsvLine(line).map((x) => x.trim());
     if (i === 0 && f[0].toLowerCase() === 'name') continue;
     if (!f[0]) throw new Error(`watch list line ${i + 1}: empty name`);
     out.push({ name: f[0], list: f[1] ?? '', ref: f[2] ?? '' });
@@ -77,27 +78,6 @@ export function parseWatchlist(csv: string): WatchEntry[] {
   return out;
 }
 
-function splitCsv(line: string): string[] {
-  const f: string[] = [];
-  let cur = '';
-  let q = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (q) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') q = false;
-      else cur += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') {
-      f.push(cur.trim());
-      cur = '';
-    } else cur += c;
-  }
-  f.push(cur.trim());
-  return f;
-}
 
 export class Watchlist {
   private readonly entries: { e: WatchEntry; whole: string; sorted: string }[];

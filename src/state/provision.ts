@@ -1,5 +1,6 @@
 // Provisioning: writes cards, accounts and LMK-encrypted keys into the hot state in bounded write transactions.
 // Input carries the clear PAN once; it is hashed and sealed here and never stored in clear.
+import { splitCsvLine } from '../util/csv.js';
 import type { State } from './env.js';
 import { isKnownCurrency, isValidAmount } from './money.js';
 import { encryptPan, luhnValid, maskPan, panHash } from './pan.js';
@@ -124,12 +125,12 @@ export function parseImport(text: string, format: 'json' | 'csv'): ProvisionInpu
   // CSV columns: pan,expiry,serviceCode,status,accountId,currency,balance,creditLimit,pvkRef,pvki,pvv,cvkRef,mkacRef,product
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   if (lines.length === 0) return { cards: [], accounts: [] };
-  const head = lines[0].split(',').map((h) => h.trim());
+  const head = splitCsvLine(lines[0]).map((h) => h.trim());
   for (const need of ['pan', 'expiry', 'accountId']) if (!head.includes(need)) throw new Error(`CSV header lacks '${need}'`);
   const cards: CardInput[] = [];
   const accounts = new Map<string, AccountInput>();
   lines.slice(1).forEach((line, n) => {
-    const cols = line.split(',').map((c) => c.trim());
+    const cols = splitCsvLine(line).map((c) => c.trim());
     if (cols.length !== head.length) throw new Error(`CSV line ${n + 2}: ${cols.length} fields, header has ${head.length}`);
     const r = Object.fromEntries(head.map((h, i) => [h, cols[i]])) as Record<string, string>;
     const card: CardInput = {
