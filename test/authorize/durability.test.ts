@@ -76,7 +76,7 @@ it('SIGKILL mid-stream: every approval answered is in the journal; balances matc
   await new Promise((r) => again.child.once('exit', r));
 
   const s = openState(dir);
-  const journal = s.journal.getRange().asArray.map((e) => e.value);
+  const journal = [...s.journal.getRange()].map((e) => e.value);
   const byTxn = new Map(journal.map((r) => [r.txnId, r]));
   for (const d of approved) {
     const rec = byTxn.get(d.txnId);

@@ -186,7 +186,7 @@ describe('message kinds', () => {
     const released = await sweepExpiredHolds(f.state, Date.now() + 2 * 3600_000);
     expect(released).toBeGreaterThanOrEqual(1);
     expect(acct(25).available).toBe(DEMO_BALANCE);
-    expect(f.state.holds.getRange().asArray.length).toBe(0);
+    expect([...f.state.holds.getRange()].length).toBe(0);
     checkInvariants(f.state);
   });
 });
@@ -196,7 +196,7 @@ describe('journal and PCI', () => {
     const c = demoCard(26);
     const t = txn(26, 'purchase', 1_000);
     await one(t);
-    const recs = f.state.journal.getRange().asArray.map((e) => e.value).filter((r) => r.txnId === t.id);
+    const recs = [...f.state.journal.getRange()].map((e) => e.value).filter((r) => r.txnId === t.id);
     expect(recs).toHaveLength(1);
     expect(recs[0].panMasked).toBe(c.pan.slice(0, 6) + '******' + c.pan.slice(-4));
     expect(recs[0].panHash).toMatch(/^[0-9a-f]{64}$/);

@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { disputeRoutes, DisputeSchema, SubmitEvidenceRequest } from '../../src/disputes/http.js';
 import type { HttpMerchant } from '../../src/http/store.js';

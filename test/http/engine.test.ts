@@ -73,7 +73,7 @@ const card = (number: string) => ({ number, exp_month: 12, exp_year: 2030 });
 const available = (id: string) => state.accounts.get(id)!.available;
 const ledger = (id: string) => state.accounts.get(id)!.ledger;
 function journalFor(channel: string) {
-  return state.journal.getRange({}).asArray.map((e) => e.value).filter((j) => j.channel === channel);
+  return [...state.journal.getRange({})].map((e) => e.value).filter((j) => j.channel === channel);
 }
 
 describe('HTTP payments through the real engine', () => {

@@ -142,7 +142,7 @@ describe('webhooks', () => {
     expect(pay.status).toBe(201);
     expect(Date.now() - t0).toBeLessThan(1000);
     const d = await until(() => {
-      const list = t.api.store.deliveries.getRange({}).asArray.map((e) => e.value);
+      const list = [...t.api.store.deliveries.getRange({})].map((e) => e.value);
       return list.find((x) => x.url.includes(':9/') && x.attempts >= 1);
     });
     expect(d.lastError).toBe('connection failed');

@@ -50,7 +50,7 @@ describe('no double spending', () => {
     expect(a.available).toBe(0);
     checkInvariants(s);
     // Every approval a client saw is in the journal, once.
-    const journal = s.journal.getRange().asArray.map((e) => e.value);
+    const journal = [...s.journal.getRange()].map((e) => e.value);
     const approvedIds = new Set(journal.filter((r) => r.approved && r.accountId === 'ONE').map((r) => r.txnId));
     expect(approvedIds.size).toBe(N);
     for (const d of decisions.filter((d) => d.approved)) expect(approvedIds.has(d.txnId)).toBe(true);
