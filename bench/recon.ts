@@ -16,15 +16,10 @@ import { readClearing } from '../src/recon/clearing.js';
 import { Matcher } from '../src/recon/match.js';
 import type { SwitchItem } from '../src/recon/types.js';
 import { median, writeResults } from './lib/results.js';
+import { intArg, jsonOutput } from './lib/args.js';
 
-const argv = process.argv.slice(2);
-const json = argv.includes('--json');
-const num = (flag: string, dflt: number, max: number) => {
-  const i = argv.indexOf(flag);
-  const v = i >= 0 ? Number(argv[i + 1]) : dflt;
-  if (!Number.isSafeInteger(v) || v < 1 || v > max) throw new Error(`${flag} must be an integer 1..${max}`);
-  return v;
-};
+const json = jsonOutput;
+const num = intArg;
 const RUNS = num('--runs', 3, 20);
 const ENTRIES = num('--entries', 1_000_000, 10_000_000);
 const LINES = num('--lines', 1_000_000, 10_000_000);

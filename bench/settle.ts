@@ -18,15 +18,10 @@ import { generateRecords, type GeneratorOptions } from '../src/stream/generate.j
 import { LmdbSettledStream, openSettledStore } from '../src/stream/lmdb.js';
 import type { NewSettledRecord } from '../src/stream/types.js';
 import { median, writeResults } from './lib/results.js';
+import { intArg, jsonOutput } from './lib/args.js';
 
-const argv = process.argv.slice(2);
-const json = argv.includes('--json');
-const num = (flag: string, dflt: number, max: number) => {
-  const i = argv.indexOf(flag);
-  const v = i >= 0 ? Number(argv[i + 1]) : dflt;
-  if (!Number.isSafeInteger(v) || v < 1 || v > max) throw new Error(`${flag} must be an integer 1..${max}`);
-  return v;
-};
+const json = jsonOutput;
+const num = intArg;
 const RUNS = num('--runs', 3, 20);
 const POST_N = num('--post', 200_000, 5_000_000);
 const BATCH_N = num('--batch', 1_000_000, 5_000_000);

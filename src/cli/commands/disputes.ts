@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from '../command.js';
-import { usageError, wantsHelp } from '../command.js';
+import { parseFlags, usageError, wantsHelp } from '../command.js';
 import { loadSettlementConfig } from '../../settlement/context.js';
 import { openSettlement } from '../../settlement/run.js';
 import type { SettlementConfig } from '../../settlement/types.js';
@@ -29,22 +29,6 @@ chargeback CSV (case_id,network,reason_code,stage,transaction_id[,amount][,curre
 
 const VALUED = new Set(['--data', '--config', '--disputes-config', '--merchant', '--limit', '--by', '--note', '--file', '--now']);
 
-function parseArgs(argv: string[]): { flags: Map<string, string[]>; bools: Set<string>; positional: string[] } | string {
-  const flags = new Map<string, string[]>();
-  const bools = new Set<string>();
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (VALUED.has(a)) {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) return `${a} needs a value`;
-      flags.set(a, [...(flags.get(a) ?? []), v]);
-    } else if (a === '--json' || a === '--open') bools.add(a);
-    else if (a.startsWith('--')) return `unknown option ${a}`;
-    else positional.push(a);
-  }
-  return { flags, bools, positional };
-}
 
 const one = (f: Map<string, string[]>, k: string) => f.get(k)?.[0];
 const fmt = (d: Dispute) =>
@@ -59,7 +43,7 @@ export const command: Command = {
       process.stdout.write(help + '\n');
       return 0;
     }
-    const parsed = parseArgs(argv);
+    const parsed = parseFlags(argv, { valued: VALUED, bools: ['--json', '--open'] });
     if (typeof parsed === 'string') return usageError(parsed, help);
     const { flags, bools, positional } = parsed;
     const [sub, arg] = positional;

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command.js';
-import { usageError, wantsHelp } from '../command.js';
+import { parseFlags, usageError, wantsHelp } from '../command.js';
 import { loadSettlementConfig } from '../../settlement/context.js';
 import { openSettlement } from '../../settlement/run.js';
 import type { SettlementConfig } from '../../settlement/types.js';
@@ -41,27 +41,6 @@ Exit status: 0 reconciled (breaks or not), 1 failed, 2 usage error.`;
 const VALUED = new Set(['--statement', '--clearing', '--status', '--out', '--data', '--as-of', '--tolerance', '--tolerance-bps', '--window', '--rules', '--config', '--category', '--reason', '--by', '--note', '--account']);
 const BOOLS = new Set(['--json', '--dry-run', '--open', '--resolved']);
 
-function parseArgs(argv: string[]): { flags: Map<string, string[]>; bools: Set<string>; positional: string[] } | string {
-  const flags = new Map<string, string[]>();
-  const bools = new Set<string>();
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (VALUED.has(a)) {
-      // --statement a.xml b.xml: a repeatable flag takes every following non-flag word.
-      const vals: string[] = [];
-      while (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
-        vals.push(argv[++i]);
-        if (a !== '--statement' && a !== '--clearing' && a !== '--status') break;
-      }
-      if (vals.length === 0) return `${a} needs a value`;
-      flags.set(a, [...(flags.get(a) ?? []), ...vals]);
-    } else if (BOOLS.has(a)) bools.add(a);
-    else if (a.startsWith('--')) return `unknown option ${a}`;
-    else positional.push(a);
-  }
-  return { flags, bools, positional };
-}
 
 const one = (flags: Map<string, string[]>, k: string) => flags.get(k)?.[flags.get(k)!.length - 1];
 
@@ -81,7 +60,7 @@ export const command: Command = {
       process.stdout.write(help + '\n');
       return 0;
     }
-    const parsed = parseArgs(argv);
+    const parsed = parseFlags(argv, { valued: VALUED, bools: BOOLS, multi: ['--statement', '--clearing', '--status'] });
     if (typeof parsed === 'string') return usageError(parsed, help);
     const { flags, bools, positional } = parsed;
     const dataDir = one(flags, '--data') ?? 'data';

@@ -1,7 +1,7 @@
 // `gerbang settle`: closes a business day's settlement batch by hand and writes its ISO 20022 files;
 // `gerbang settle status FILE` applies a bank's pain.002 payment status report to the payouts.
 import type { Command } from '../command.js';
-import { usageError, wantsHelp } from '../command.js';
+import { flagValue, parseFlags, usageError, wantsHelp } from '../command.js';
 import { join } from 'node:path';
 import { loadSettlementConfig } from '../../settlement/context.js';
 import { readPain002 } from '../../settlement/iso20022/pain002.js';
@@ -26,22 +26,6 @@ Options:
                   participants, switchParty, watchlistFile
   --json          print one JSON line: batch id, counts, totals, files`;
 
-function parseArgs(argv: string[]): { flags: Map<string, string | true>; positional: string[] } | string {
-  const flags = new Map<string, string | true>();
-  const positional: string[] = [];
-  const valued = new Set(['--date', '--data', '--out', '--config']);
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (valued.has(a)) {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) return `${a} needs a value`;
-      flags.set(a, v);
-    } else if (a === '--json' || a === '--force') flags.set(a, true);
-    else if (a.startsWith('--')) return `unknown option ${a}`;
-    else positional.push(a);
-  }
-  return { flags, positional };
-}
 
 export const command: Command = {
   name: 'settle',
@@ -52,14 +36,15 @@ export const command: Command = {
       process.stdout.write(help + '\n');
       return 0;
     }
-    const parsed = parseArgs(argv);
+    const parsed = parseFlags(argv, { valued: ['--date', '--data', '--out', '--config'], bools: ['--json', '--force'] });
     if (typeof parsed === 'string') return usageError(parsed, help);
-    const { flags, positional } = parsed;
-    const dataDir = (flags.get('--data') as string | undefined) ?? 'data';
-    const json = flags.has('--json');
+    const { bools, positional } = parsed;
+    const flag = (k: string) => flagValue(parsed, k);
+    const dataDir = flag('--data') ?? 'data';
+    const json = bools.has('--json');
     let cfg: SettlementConfig = {};
     try {
-      if (flags.has('--config')) cfg = loadSettlementConfig(flags.get('--config') as string);
+      if (flag('--config')) cfg = loadSettlementConfig(flag('--config')!);
     } catch (e) {
       return usageError(`cannot read the configuration: ${(e as Error).message}`, help);
     }
@@ -80,9 +65,9 @@ export const command: Command = {
       }
     }
     if (positional.length) return usageError(`unexpected argument ${positional[0]}`, help);
-    const date = flags.get('--date');
+    const date = flag('--date');
     if (typeof date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(date)) return usageError('--date YYYY-MM-DD is required', help);
-    const outDir = (flags.get('--out') as string | undefined) ?? join(dataDir, 'settlement');
+    const outDir = flag('--out') ?? join(dataDir, 'settlement');
     let h;
     try {
       h = openSettlement(dataDir, cfg);
@@ -91,7 +76,7 @@ export const command: Command = {
       return 1;
     }
     try {
-      const r = await settleDate(h, date, outDir, { force: flags.has('--force') });
+      const r = await settleDate(h, date, outDir, { force: bools.has('--force') });
       const b = r.batch;
       const headline = {
         batchId: b.id,
