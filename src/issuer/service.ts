@@ -6,11 +6,14 @@ import type { CompiledSpec, FramingOptions, IsoMessage } from '../../codecs/inde
 import type { IssuerConfig } from '../config/types.js';
 import { metrics } from '../metrics/registry.js';
 import type { Decision, Txn } from '../model/txn.js';
+import { pausePoint } from '../runtime/crashpoints.js';
 import { mask, type Logger } from '../runtime/log.js';
 import type { SwitchStore } from '../runtime/store.js';
 import { adviceFor, isoToDecision, reversalFor, transmissionTime, txnToIso } from '../switch/iso-txn.js';
 import { IssuerLink, LinkNoAnswerError, LinkUnavailableError, type MessageSigner } from './link.js';
 import { SafFullError, safMti, type SafEntry, type SafQueue } from './saf.js';
+import { remoteSettledKind, remoteSettledRecord, type OriginalRef, type RemoteJournal } from '../switch/remote-journal.js';
+import { settledRecordId, type SettledKind } from '../stream/types.js';
 import { standIn, utcDay, type StandInVelocity } from './standin.js';
 
 export interface IssuerDeps {
@@ -26,6 +29,8 @@ export interface IssuerDeps {
   /** Translates the acquirer's PIN block to the issuer's ZPK (through the HSM); absent: PIN transactions get 96. */
   translatePin?: ((txn: Txn) => Promise<string>) | null;
   mac?: MessageSigner | null;
+  /** Journals approvals before they are answered and marks requests in flight (absent: nothing is journaled). */
+  journal?: RemoteJournal | null;
 }
 
 const linkStatus = metrics.gauge('gerbang_issuer_link_status', 'Issuer link state: 1 up, 0 not up');
@@ -38,6 +43,9 @@ interface ForwardedRecord {
   stan: string;
   transmittedAt: string;
   issuerId: string;
+  /** Our txn id and the settled kind its approval journals as (records written before these fields lack them). */
+  txnId?: string;
+  kind?: SettledKind;
 }
 
 /** SAF entries sent at once per issuer. */
@@ -131,6 +139,12 @@ export class IssuerService {
         return this.fail(txn, '96', 'pin', `PIN translation failed: ${(e as Error).message}`);
       }
     }
+    const original = txn.original ? this.originalRef(txn, now) : undefined;
+    // The settled kind an approval would journal as: requests that can move money are marked in flight first.
+    let settles = remoteSettledKind(txn.kind, false);
+    if (settles === 'completion' && !original) settles = 'purchase';
+    const journal = settles ? (this.d.journal ?? null) : null;
+    let marked = false;
     for (const link of this.upLinks()) {
       let msg: IsoMessage;
       try {
@@ -138,13 +152,22 @@ export class IssuerService {
       } catch (e) {
         return this.fail(txn, '96', 'issuer', (e as Error).message);
       }
-      this.rememberForwarded(txn, msg, now);
+      this.rememberForwarded(txn, msg, now, settles);
+      if (journal) {
+        try {
+          await journal.begin(txn.id, this.id, settledRecordId(txn.id, settles!), reversalFor(msg, { stan: '000000', now }));
+          marked = true;
+        } catch (e) {
+          this.log.error('in-flight marker not stored; request not sent', { txnId: txn.id, error: (e as Error).message });
+          return this.fail(txn, '96', 'journal', `in-flight marker not stored: ${(e as Error).message}`);
+        }
+      }
       try {
         this.stats.forwarded++;
         const resp = await link.request(msg);
         this.consecutiveTimeouts = 0;
         this.stats.answered++;
-        return isoToDecision(resp, txn, this.id);
+        return await this.journaled(txn, isoToDecision(resp, txn, this.id), now, original, marked, msg);
       } catch (e) {
         if (e instanceof LinkUnavailableError) continue; // never sent: try the next link
         if (!(e instanceof LinkNoAnswerError)) throw e;
@@ -153,11 +176,48 @@ export class IssuerService {
         issuerTimeouts.inc({ issuer: this.id });
         this.log.warn('issuer did not answer; reversing', { txnId: txn.id, link: link.opts.name, stan: msg.fields[11], pan: mask(txn.pan), error: e.message });
         await this.queue('reversal', reversalFor(msg, { stan: '000000', now }));
+        if (marked) journal!.done(txn.id);
         if (this.d.cfg.standIn.onTimeout) return this.standIn(txn, now, 'issuer timeout');
         return this.fail(txn, '91', 'issuer', `no answer from ${this.id}`);
       }
     }
+    if (marked) journal!.done(txn.id);
     return this.standIn(txn, now, 'no link took the request');
+  }
+
+  /**
+   * The issuer's answer, made durable before anyone hears it: an approval that moves money commits its settled
+   * record first. If that fails the acquirer gets 96 and the issuer a 0420 (it approved something nobody was told).
+   */
+  private async journaled(txn: Txn, d: Decision, now: Date, original: OriginalRef | undefined, marked: boolean, sent: IsoMessage | null): Promise<Decision> {
+    const journal = this.d.journal;
+    const rec = journal ? remoteSettledRecord(txn, d, this.id, now, original) : undefined;
+    if (!rec) {
+      if (marked) journal!.done(txn.id);
+      return d;
+    }
+    try {
+      pausePoint('remote.answered'); // crash tests: the issuer approved, nothing journaled, nobody answered
+      await journal!.settle(marked ? txn.id : null, rec);
+      pausePoint('remote.journaled'); // crash tests: journaled, the acquirer not answered yet
+      return d;
+    } catch (e) {
+      this.log.error('approval not journaled; answering 96', { txnId: txn.id, pan: mask(txn.pan), error: (e as Error).message });
+      if (sent) await this.queue('reversal', reversalFor(sent, { stan: '000000', now }));
+      if (marked) journal!.done(txn.id);
+      return this.fail(txn, '96', 'journal', `approval not journaled: ${(e as Error).message}`);
+    }
+  }
+
+  /** The original a completion, refund or reversal names, as we forwarded and would have settled it. */
+  private originalRef(txn: Txn, now: Date): OriginalRef | undefined {
+    const o = this.forwardedOriginal(txn, now);
+    return o?.txnId && o.kind ? { txnId: o.txnId, kind: o.kind } : undefined;
+  }
+
+  /** A reversal the switch owes the issuer from before a restart (see RemoteJournal.recover). */
+  async queueRecoveredReversal(msg: IsoMessage): Promise<boolean> {
+    return this.queue('reversal', msg);
   }
 
   private fail(txn: Txn, code: string, check: string, detail: string): Decision {
@@ -165,10 +225,10 @@ export class IssuerService {
   }
 
   /** What the issuer saw of a request (its link STAN and DE 7), so an acquirer's later reversal can name it. */
-  private rememberForwarded(txn: Txn, sent: IsoMessage, now: Date): void {
+  private rememberForwarded(txn: Txn, sent: IsoMessage, now: Date, settles: SettledKind | undefined): void {
     const key = `${utcDay(now)}|${txn.acquirerId}|${txn.stan}|${txn.transmittedAt ?? ''}`;
-    // Stored as one `mti|stan|DE 7|issuer` string: a fraction of the cost of packing an object, once per request.
-    this.d.store.putLater(this.d.store.fwd, key, `${sent.mti}|${String(sent.fields[11])}|${String(sent.fields[7])}|${this.id}`);
+    // Stored as one `mti|stan|DE 7|issuer|txnId|kind` string: a fraction of the cost of packing an object.
+    this.d.store.putLater(this.d.store.fwd, key, `${sent.mti}|${String(sent.fields[11])}|${String(sent.fields[7])}|${this.id}|${txn.id}|${settles ?? ''}`);
   }
 
   private forwardedOriginal(txn: Txn, now: Date): ForwardedRecord | undefined {
@@ -179,8 +239,11 @@ export class IssuerService {
     const fwd = this.d.store.fwd;
     const v = this.d.store.getFresh(fwd, utcDay(now) + tail) ?? this.d.store.getFresh(fwd, utcDay(yesterday) + tail);
     if (typeof v !== 'string') return v as ForwardedRecord | undefined; // records written before the compact form
-    const [mti, stan, transmittedAt, issuerId] = v.split('|');
-    return { mti, stan, transmittedAt, issuerId };
+    const [mti, stan, transmittedAt, issuerId, txnId, kind] = v.split('|');
+    const r: ForwardedRecord = { mti, stan, transmittedAt, issuerId };
+    if (txnId) r.txnId = txnId;
+    if (kind) r.kind = kind as SettledKind;
+    return r;
   }
 
   /** An acquirer's reversal of an issuer transaction: guaranteed delivery through SAF, accepted at once. */
@@ -192,7 +255,10 @@ export class IssuerService {
     if (orig && typeof msg.fields[90] === 'object') msg.fields[90] = { ...msg.fields[90], 1: orig.mti, 2: orig.stan, 3: orig.transmittedAt, 5: this.d.forwarderId.padStart(11, '0') };
     const ok = await this.queue('reversal', msg);
     if (!ok) return this.fail(txn, '96', 'saf', 'SAF queue full');
-    return { txnId: txn.id, responseCode: '00', approved: true, approvedAmount: txn.amount, reasons: [{ check: 'issuer.reversal', ok: true, detail: 'queued for the issuer' }] };
+    const d: Decision = { txnId: txn.id, responseCode: '00', approved: true, approvedAmount: txn.amount, reasons: [{ check: 'issuer.reversal', ok: true, detail: 'queued for the issuer' }] };
+    // Settlement undoes what it settled for the original (the ledger ignores a repeat of the same reversal).
+    const original = orig?.txnId && orig.kind ? { txnId: orig.txnId, kind: orig.kind } : undefined;
+    return this.journaled(txn, d, now, original, false, null);
   }
 
   private async standIn(txn: Txn, now: Date, why: string): Promise<Decision> {
@@ -203,6 +269,11 @@ export class IssuerService {
     const r = standIn(txn, rules, prior, now, ++this.stipSeq + Math.floor(Date.now() / 1000));
     r.decision.reasons.unshift({ check: 'stip', ok: true, detail: `${this.id} ${why}` });
     if (key && r.velocity !== prior && r.decision.approved) await this.d.store.stip.put(key, r.velocity);
+    if (r.decision.approved) {
+      // The stand-in approval moves money like any other: journaled before it is answered (and advised).
+      const d = await this.journaled(txn, r.decision, now, txn.original ? this.originalRef(txn, now) : undefined, false, null);
+      if (!d.approved) return d;
+    }
     this.stats.standIns++;
     standIns.inc({ issuer: this.id, code: r.decision.responseCode });
     const req = txnToIso(txn, { stan: '000000', now, forwarderId: this.d.forwarderId, receiverId: this.d.cfg.institutionId });

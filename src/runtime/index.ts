@@ -17,6 +17,7 @@ import { IssuerService } from '../issuer/service.js';
 import { SafQueue } from '../issuer/saf.js';
 import { startIssuerSim, type IssuerSim, type IssuerSimOptions } from '../sim/index.js';
 import { closeState, openState } from '../state/env.js';
+import { openRemoteJournal } from '../switch/remote-journal.js';
 import { provision } from '../state/provision.js';
 import { startIsoListener, startJsonListener, type AcquirerListener } from '../switch/acquirer-server.js';
 import { DuplicateDetector } from '../switch/duplicates.js';
@@ -151,6 +152,9 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
 
     const store = openSwitchStore(cfg.dataDir);
     services.push({ name: 'switch-store', close: () => store.close() });
+    // Remote-issuer approvals are journaled to the settled stream before they are answered (src/switch/remote-journal.ts).
+    const remoteJournal = openRemoteJournal(cfg.dataDir, store);
+    services.push({ name: 'remote-journal', close: () => remoteJournal.close() });
     // Forwarded-request records (for acquirer reversals) are kept for today and yesterday.
     const fwdSweep = setInterval(() => void sweepForwarded(store, new Date(Date.now() - 86_400_000).toISOString().slice(0, 10).replaceAll('-', '')), 3_600_000);
     fwdSweep.unref();
@@ -221,10 +225,25 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
         forwarderId: cfg.institutionId,
         translatePin: ic.zpkRef ? pinTranslator(keys, hsm, ic.zpkRef, ic.pinFormat) : null,
         mac: ic.mac ? createMacer(spec, ic.mac, keys, hsm) : null,
+        journal: remoteJournal,
       });
       svc.start();
       issuers.set(ic.id, svc);
       services.push({ name: `issuer:${ic.id}`, close: () => svc.close() });
+    }
+
+    // Requests a previous run forwarded and never journaled an answer for: the issuer may have approved them, the
+    // acquirer never heard it. Reverse them through SAF before taking new traffic.
+    const owed = remoteJournal.recover();
+    if (owed.length > 0) {
+      const queued: string[] = [];
+      for (const o of owed) {
+        const svc = issuers.get(o.issuerId);
+        if (svc && (await svc.queueRecoveredReversal(o.reversal))) queued.push(o.txnId);
+        else log.error('in-flight request from before the restart not reversed', { issuer: o.issuerId, txnId: o.txnId });
+      }
+      remoteJournal.forget(queued);
+      log.warn('reversed requests left in flight by the previous run', { count: queued.length });
     }
 
     const duplicates = new DuplicateDetector<Decision>(store, cfg.duplicates.windowMs);

@@ -11,6 +11,8 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 export const SWITCH_STORE_FILE = 'switch.mdb';
 export const SWITCH_KEY_FILE = 'switch-data.key';
 const MAP_SIZE = 4 * 1024 ** 3;
+/** A write-behind entry that deletes its key. */
+const REMOVE = Symbol('remove');
 
 export interface SwitchStore {
   root: RootDatabase;
@@ -26,8 +28,14 @@ export interface SwitchStore {
   meta: Database<unknown, string>;
   /** Requests forwarded to issuers: `${utcDay}|${acquirer}|${stan}|${DE 7}` → what the issuer saw (for reversals). */
   fwd: Database<unknown, string>;
+  /** Remote requests in flight: txn id → the sealed reversal to send if the switch dies before journaling the answer. */
+  inflight: Database<unknown, string>;
   /** Buffers a put and commits it with others in one transaction on the next event-loop turn. */
   putLater(db: Database<unknown, string>, key: string, value: unknown): void;
+  /** putLater, resolving once the batch holding it is committed AND flushed to disk (group commit, one fsync). */
+  putDurable(db: Database<unknown, string>, key: string, value: unknown): Promise<void>;
+  /** Deletes `key` in the next write-behind batch (getFresh sees it as gone at once). */
+  removeLater(db: Database<unknown, string>, key: string): void;
   /** putLater for the duplicate expiry index (array keys; not visible to getFresh). */
   putExpiryLater(key: [number, string], value: unknown): void;
   /** Reads `key`, seeing what putLater buffered (or is still committing) before LMDB does. */
@@ -88,7 +96,7 @@ export function openSwitchStore(dataDir: string): SwitchStore {
   const key = loadOrCreateKey(dataDir);
   const encKey = key.subarray(0, 32);
   const macKey = key.subarray(32);
-  const root = open({ path: join(dataDir, SWITCH_STORE_FILE), maxDbs: 8, mapSize: MAP_SIZE, encoding: 'msgpack' });
+  const root = open({ path: join(dataDir, SWITCH_STORE_FILE), maxDbs: 12, mapSize: MAP_SIZE, encoding: 'msgpack' });
   const dupExpiry = root.openDB<unknown, [number, string]>({ name: 'dup-expiry', encoding: 'msgpack' });
   let closed = false;
   let later: [Database<unknown, string> | Database<unknown, [number, string]>, string | [number, string], unknown][] = [];
@@ -97,6 +105,8 @@ export function openSwitchStore(dataDir: string): SwitchStore {
   const uncommitted = new Map<Database<unknown, string>, Map<string, unknown>>();
   let scheduled = false;
   let flushing: Promise<boolean> = Promise.resolve(true);
+  // Callers of putDurable waiting for the batch being collected (resolved after its commit and root.flushed).
+  let durableWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   const schedule = () => {
     if (later.length >= 4096) void flushLater();
     else if (!scheduled) {
@@ -109,9 +119,22 @@ export function openSwitchStore(dataDir: string): SwitchStore {
     const batch = later;
     if (batch.length === 0 || closed) return flushing;
     later = [];
+    const waiters = durableWaiters;
+    durableWaiters = [];
     const write = root.transaction(() => {
-      for (const [db, k, v] of batch) (db as Database<unknown, string>).put(k as string, v); // lmdb-js takes string or array keys; the union is only for the type checker
+      // lmdb-js takes string or array keys; the union is only for the type checker
+      for (const [db, k, v] of batch) {
+        if (v === REMOVE) (db as Database<unknown, string>).remove(k as string);
+        else (db as Database<unknown, string>).put(k as string, v);
+      }
     });
+    if (waiters.length > 0) {
+      // Commit resolves before the fsync under lmdb-js's default overlappingSync: durable means root.flushed.
+      write.then(() => root.flushed).then(
+        () => { for (const w of waiters) w.resolve(); },
+        (e: Error) => { for (const w of waiters) w.reject(e); },
+      );
+    }
     const forget = (ok: boolean) => {
       for (const [db, k, v] of batch) {
         if (typeof k !== 'string') continue;
@@ -131,6 +154,16 @@ export function openSwitchStore(dataDir: string): SwitchStore {
     stip: root.openDB<unknown, string>({ name: 'stip', encoding: 'msgpack' }),
     meta: root.openDB<unknown, string>({ name: 'meta', encoding: 'msgpack' }),
     fwd: root.openDB<unknown, string>({ name: 'fwd', encoding: 'msgpack' }),
+    inflight: root.openDB<unknown, string>({ name: 'inflight', encoding: 'msgpack' }),
+    putDurable(db, key, value) {
+      if (closed) return Promise.reject(new Error('switch store closed'));
+      const p = new Promise<void>((resolve, reject) => durableWaiters.push({ resolve, reject }));
+      this.putLater(db, key, value);
+      return p;
+    },
+    removeLater(db, key) {
+      this.putLater(db, key, REMOVE);
+    },
     putLater(db, key, value) {
       later.push([db, key, value]);
       let m = uncommitted.get(db);
@@ -145,6 +178,7 @@ export function openSwitchStore(dataDir: string): SwitchStore {
     flushLater,
     getFresh(db, key) {
       const v = uncommitted.get(db)?.get(key);
+      if (v === REMOVE) return undefined;
       return v !== undefined ? v : db.get(key);
     },
     seal: (text, aad) => seal(encKey, text, aad),
