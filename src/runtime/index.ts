@@ -18,6 +18,7 @@ import { SafQueue } from '../issuer/saf.js';
 import { startIssuerSim, type IssuerSim, type IssuerSimOptions } from '../sim/index.js';
 import { closeState, openState } from '../state/env.js';
 import { openRemoteJournal } from '../switch/remote-journal.js';
+import { ReviewQueue } from '../fraud/review.js';
 import { provision } from '../state/provision.js';
 import { startIsoListener, startJsonListener, type AcquirerListener } from '../switch/acquirer-server.js';
 import { DuplicateDetector } from '../switch/duplicates.js';
@@ -249,7 +250,12 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
     const duplicates = new DuplicateDetector<Decision>(store, cfg.duplicates.windowMs);
     duplicates.startSweeper();
     services.push({ name: 'duplicates', close: () => duplicates.stop() });
-    const pipeline = createPipeline({ routes, onus, issuers, duplicates, log });
+    const review = new ReviewQueue(store);
+    // The CLI works the queue from another process: re-read its depth for the gauge now and then.
+    const reviewRefresh = setInterval(() => review.refresh(), 5_000);
+    reviewRefresh.unref();
+    services.push({ name: 'review-refresh', close: async () => clearInterval(reviewRefresh) });
+    const pipeline = createPipeline({ routes, onus, issuers, duplicates, review, log });
 
     const listeners: AcquirerListener[] = [];
     for (const lc of cfg.listeners) {

@@ -21,6 +21,8 @@ export interface PipelineDeps {
   onus: Decider | null;
   issuers: ReadonlyMap<string, Decider>;
   duplicates: DuplicateDetector<Decision> | null;
+  /** Approvals the fraud score flagged for review are queued here for an analyst (absent: not queued). */
+  review?: { add(txn: Txn, d: Decision): boolean } | null;
   log: Logger;
   now?: () => Date;
 }
@@ -101,7 +103,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     try {
       if (r.kind === 'onus') {
         if (!deps.onus) return decline(txn.id, '91', 'route', 'on-us engine not running');
-        return await deps.onus.authorize(txn);
+        const d = await deps.onus.authorize(txn);
+        if (d.review && deps.review) deps.review.add(txn, d);
+        return d;
       }
       const issuer = deps.issuers.get(r.issuerId);
       if (!issuer) return decline(txn.id, '91', 'route', `issuer ${r.issuerId} not configured`);

@@ -7,11 +7,20 @@ import { defaultFraudConfig, validateFraudConfig } from '../../fraud/config.js';
 import { buildDataset, evaluate, scoreRows, toModelFile, train, type EvalReport } from '../../fraud/train.js';
 import { synthesize, synthSummary } from '../../fraud/synth.js';
 import type { FraudConfig } from '../../fraud/types.js';
+import { REVIEW_OUTCOMES, ReviewQueue, type ReviewItem, type ReviewOutcome } from '../../fraud/review.js';
+import { openSwitchStore } from '../../runtime/store.js';
+import { parseFlags } from '../command.js';
 
 /** The committed model file in the source tree (dist/src/cli/commands → repo root). */
 const defaultModelPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'src', 'fraud', 'model.json');
 
-const help = `Usage: gerbang fraud <synth|train|eval> [options]
+const help = `Usage: gerbang fraud <synth|train|eval|review> [options]
+
+  gerbang fraud review [list] [--limit N] [--data DIR] [--json]
+  gerbang fraud review show TXN_ID [--data DIR]
+  gerbang fraud review resolve TXN_ID --outcome legit|fraud --by NAME [--note TEXT] [--data DIR]
+      The review queue: approvals the fraud score flagged for review (masked PAN, amount, score and why), oldest
+      first; resolving one records who, when and why. Works on a running switch's data dir (default ./data).
 
   gerbang fraud synth [--seed N] [--cards N] [--days N] [--out FILE]
       Writes labelled synthetic card traffic as JSON lines ({now, card, fraud, pattern, approved, txn}); a
@@ -172,9 +181,60 @@ async function evalCmd(a: Args): Promise<number> {
   return 0;
 }
 
+function itemLine(i: ReviewItem): string {
+  const when = new Date(i.at).toISOString();
+  const res = i.resolution ? ` ${i.status} by ${i.resolution.by} at ${new Date(i.resolution.at).toISOString()}${i.resolution.note ? ` (${i.resolution.note})` : ''}` : '';
+  return `${i.txnId}  ${when}  ${i.panMasked ?? '-'}  ${i.amount} ${i.currency}  score ${i.score}  ${i.merchantId ?? '-'}  ${i.why.join('; ')}${res}`;
+}
+
+async function reviewCmd(argv: string[]): Promise<number> {
+  const p = parseFlags(argv, { valued: ['--limit', '--data', '--outcome', '--by', '--note'], bools: ['--json'] });
+  if (typeof p === 'string') throw new UsageError(p);
+  const [action = 'list', id, ...extra] = p.positional;
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+  const one = (f: string) => p.flags.get(f)?.at(-1);
+  const store = openSwitchStore(resolve(one('--data') ?? 'data'));
+  try {
+    const q = new ReviewQueue(store);
+    if (action === 'list') {
+      const limit = Number(one('--limit') ?? 50);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be an integer 1..10000');
+      const items = q.listOpen(limit);
+      for (const i of items) process.stdout.write(itemLine(i) + '\n');
+      process.stdout.write(`${q.refresh()} open for review${items.length ? '' : ' (nothing to show)'}\n`);
+      if (p.bools.has('--json')) process.stdout.write(JSON.stringify({ open: q.refresh(), items }) + '\n');
+      return 0;
+    }
+    if (!id) throw new UsageError(`review ${action} needs a transaction id`);
+    if (action === 'show') {
+      const i = q.get(id);
+      if (!i) return (process.stderr.write(`gerbang: no review item ${id}\n`), 1);
+      process.stdout.write(JSON.stringify(i, null, 2) + '\n');
+      return 0;
+    }
+    if (action === 'resolve') {
+      const outcome = one('--outcome') as ReviewOutcome | undefined;
+      if (!outcome || !REVIEW_OUTCOMES.includes(outcome)) throw new UsageError(`--outcome must be ${REVIEW_OUTCOMES.join(' or ')}`);
+      const by = one('--by');
+      if (!by) throw new UsageError('--by NAME is required (every resolution is audited)');
+      try {
+        const r = await q.resolve(id, outcome, by, one('--note') ?? '');
+        process.stdout.write(itemLine(r) + '\n');
+        return 0;
+      } catch (e) {
+        process.stderr.write(`gerbang: ${(e as Error).message}\n`);
+        return 1;
+      }
+    }
+    throw new UsageError(`unknown review action '${action}'`);
+  } finally {
+    await store.close();
+  }
+}
+
 export const command: Command = {
   name: 'fraud',
-  summary: 'synthetic fraud data, model training and evaluation',
+  summary: 'the fraud review queue; synthetic fraud data, model training and evaluation',
   help,
   async run(argv) {
     if (wantsHelp(argv)) {
@@ -182,6 +242,14 @@ export const command: Command = {
       return 0;
     }
     const [sub, ...rest] = argv;
+    if (sub === 'review') {
+      try {
+        return await reviewCmd(rest);
+      } catch (e) {
+        if (e instanceof UsageError) return usageError(e.message, help);
+        throw e;
+      }
+    }
     const a = parse(rest);
     if (typeof a === 'string') return usageError(a, help);
     try {
