@@ -2,6 +2,7 @@
 // been silent for echoIntervalMs, sign off (002) on close, reconnect with exponential backoff and jitter.
 // Requests are matched to responses by DE 11 (STANs are allocated here, unique among the link's pending requests)
 // and, when both carry one, DE 37. Every request has a deadline; the pending map is bounded by maxInFlight.
+import { dialectOf, type Dialect } from '../switch/dialect.js';
 import { Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { CodecError, FrameSplitter, decode, encode, frame, swapTpdu, type CompiledSpec, type FramingOptions, type IsoMessage } from '../../codecs/index.js';
@@ -75,10 +76,13 @@ export class IssuerLink extends EventEmitter {
   private echoInFlight = false;
   private corked = false;
   private readonly log: Logger;
+  /** 1987 ↔ 1993 remapping when the issuer's spec is a 1993 dialect (identity otherwise). */
+  private readonly dialect: Dialect;
   stats = { sent: 0, answered: 0, timeouts: 0, unmatched: 0, connects: 0, signOns: 0, echoes: 0, badFrames: 0 };
 
   constructor(readonly opts: LinkOptions) {
     super();
+    this.dialect = dialectOf(opts.spec);
     if (opts.maxInFlight < 1) throw new RangeError('maxInFlight must be ≥ 1');
     this.stan = opts.firstStan ?? 1 + Math.floor(Math.random() * 900_000);
     this.log = opts.log.child({ issuer: opts.issuerId, link: opts.name });
@@ -191,7 +195,7 @@ export class IssuerLink extends EventEmitter {
   private onFrame(payload: Buffer, tpdu: Buffer | undefined): void {
     let msg: IsoMessage;
     try {
-      msg = decode(this.opts.spec, payload);
+      msg = this.dialect.fromWire(decode(this.opts.spec, payload));
     } catch (e) {
       this.stats.badFrames++;
       this.log.warn('undecodable message from issuer dropped', { error: e instanceof CodecError ? e.message : String(e), bytes: payload.length });
@@ -205,7 +209,7 @@ export class IssuerLink extends EventEmitter {
         const fields: IsoMessage['fields'] = {};
         for (const n of [7, 11, 70]) if (msg.fields[n] !== undefined) fields[n] = msg.fields[n];
         fields[39] = '00';
-        this.write({ mti: '0810', fields }, tpdu ? swapTpdu(tpdu) : undefined);
+        this.write(this.dialect.toWire({ mti: '0810', fields }), tpdu ? swapTpdu(tpdu) : undefined);
       } else this.log.warn('unsolicited request from issuer ignored', { mti });
       return;
     }
@@ -289,8 +293,8 @@ export class IssuerLink extends EventEmitter {
     if (this.pending.has(stan)) throw new LinkUnavailableError(`STAN ${stan} already pending`);
     if (!network && this.pending.size >= this.opts.maxInFlight) throw new LinkUnavailableError('link at maxInFlight');
     const rrn = typeof msg.fields[37] === 'string' ? (msg.fields[37] as string) : undefined;
-    let out = msg;
-    if (this.opts.mac && !network) out = await this.opts.mac.sign(msg);
+    let out = this.dialect.toWire(msg); // signed in the form the issuer receives
+    if (this.opts.mac && !network) out = await this.opts.mac.sign(out);
     return new Promise<IsoMessage>((resolve, reject) => {
       const p: Pending = { resolve, reject, deadline: Date.now() + timeoutMs, rrn, written: false };
       if (this.pending.has(stan)) return reject(new LinkUnavailableError(`STAN ${stan} already pending`));

@@ -7,6 +7,7 @@
 // Limits: connections (maxConnections), answers waiting for their delay (maxInFlight; beyond it requests are
 // dropped and counted as `overloaded`), bytes buffered per connection (the codec splitter's maxFrame; a peer that
 // stops reading is paused at WRITE_HIGH_WATER bytes), and the `recent()` ring.
+import { dialectOf } from '../switch/dialect.js';
 import net from 'node:net';
 import {
   CodecError,
@@ -96,7 +97,9 @@ export interface IssuerSimStats {
 /** A received request as recent() reports it: enough to assert on, PAN masked. */
 export interface ReceivedRequest {
   at: number;
+  /** MTI in the 1987 shape (a 1993 host's 1200 shows as 0200); `wireMti` as it arrived. */
   mti: string;
+  wireMti: string;
   stan?: string;
   processingCode?: string;
   amount?: string;
@@ -149,6 +152,7 @@ function bump(rec: Record<string, number>, key: string): void {
 
 export async function startIssuerSim(opts: IssuerSimOptions = {}): Promise<IssuerSim> {
   const spec: CompiledSpec = typeof opts.spec === 'string' || opts.spec === undefined ? getSpec(opts.spec ?? 'iso87-bcd') : opts.spec;
+  const dialect = dialectOf(spec);
   const framing = framingOf(opts.framing);
   new FrameSplitter(framing); // validates the framing options now, not on the first connection
   const approveRate = checkRate('approveRate', opts.approveRate ?? 0.95);
@@ -284,8 +288,10 @@ export async function startIssuerSim(opts: IssuerSimOptions = {}): Promise<Issue
 
   function onFrame(c: Conn, payload: Buffer, tpdu: Buffer | undefined): void {
     let req: IsoMessage;
+    let wire: IsoMessage;
     try {
-      req = decode(spec, payload);
+      wire = decode(spec, payload);
+      req = dialect.fromWire(wire); // a 1993 host: remapped to the 1987 shape this host answers in
     } catch (e) {
       s.decodeErrors++;
       logOnce(c, 'decode', `undecodable message from ${c.sock.remoteAddress}:${c.sock.remotePort}: ${(e as Error).message}`);
@@ -297,6 +303,7 @@ export async function startIssuerSim(opts: IssuerSimOptions = {}): Promise<Issue
     remember({
       at: Date.now(),
       mti: req.mti,
+      wireMti: wire.mti,
       stan: str(11),
       processingCode: str(3),
       amount: str(4),
@@ -315,7 +322,7 @@ export async function startIssuerSim(opts: IssuerSimOptions = {}): Promise<Issue
     let bytes: Buffer;
     try {
       built = answer(req);
-      bytes = encode(spec, built.msg);
+      bytes = encode(spec, dialect.toWire(built.msg));
     } catch (e) {
       s.decodeErrors++;
       logOnce(c, 'encode', `cannot answer ${req.mti}: ${(e as Error).message}`);

@@ -6,6 +6,7 @@
 // sends one byte a second). Answers may leave in a different order than requests came (pipelining).
 // Bad input: an undecodable frame is answered 30 when enough of it decodes (see ./salvage.ts), else dropped with one
 // log line; a garbage length header closes that connection only.
+import { dialectOf } from './dialect.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { CodecError, FrameSplitter, decode, encode, frame, swapTpdu, type CompiledSpec, type FramingOptions, type IsoMessage } from '../../codecs/index.js';
 import type { IsoListenerConfig, JsonListenerConfig, ListenerConfig } from '../config/types.js';
@@ -68,9 +69,11 @@ const PARTIAL_FRAME_MS = 10_000;
 function isoWire(cfg: IsoListenerConfig, spec: CompiledSpec, log: Logger, mac: WireMac | null): Wire {
   const framing: FramingOptions = { lengthHeader: cfg.framing as FramingOptions['lengthHeader'], tpdu: cfg.tpdu, maxFrame: cfg.maxFrameBytes };
   const splitter = new FrameSplitter(framing);
+  // A 1993 acquirer's messages are remapped to the switch's internal 1987 shape and back (src/switch/dialect.ts).
+  const dialect = dialectOf(spec);
   const toItem = (payload: Buffer, tpdu: Buffer | undefined): Item | null => {
     try {
-      return { msg: decode(spec, payload), tpdu, bytes: payload };
+      return { msg: dialect.fromWire(decode(spec, payload)), tpdu, bytes: payload };
     } catch (e) {
       const reply = e instanceof CodecError ? salvage(spec, payload, e) : null;
       log.warn(reply ? 'malformed request answered 30' : 'undecodable frame dropped', {
@@ -105,8 +108,9 @@ function isoWire(cfg: IsoListenerConfig, spec: CompiledSpec, log: Logger, mac: W
     },
     encode(resp, item) {
       const tpdu = item.tpdu ? swapTpdu(item.tpdu) : undefined;
-      if (mac && item.msg && !resp.mti.startsWith('08')) return mac.encodeSigned(resp).then((b) => frame(b, framing, tpdu));
-      return frame(encode(spec, resp), framing, tpdu);
+      const out = dialect.toWire(resp);
+      if (mac && item.msg && !resp.mti.startsWith('08')) return mac.encodeSigned(out).then((b) => frame(b, framing, tpdu));
+      return frame(encode(spec, out), framing, tpdu);
     },
   };
 }
