@@ -305,6 +305,20 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
       services.push({ name: 'settlement', close: () => scheduler.close() });
       const sweeper = startDisputeSweeper(disputes!, 3_600_000, (msg) => log.info(msg));
       services.push({ name: 'dispute-sweeper', close: async () => sweeper.stop() });
+      // Disputes opened or answered from another process (`gerbang disputes`, an issuer file) show on the dashboard
+      // within half a minute: the gauges are re-read from the books, not only at the hourly sweep.
+      const d = disputes!;
+      const refresh = () => {
+        try {
+          d.refreshGauges();
+        } catch (e) {
+          log.warn('dispute gauges not refreshed', { error: (e as Error).message });
+        }
+      };
+      refresh();
+      const gaugeTimer = setInterval(refresh, 30_000);
+      gaugeTimer.unref();
+      services.push({ name: 'dispute-gauges', close: async () => clearInterval(gaugeTimer) });
     }
     let closing: Promise<void> | null = null;
     return {
