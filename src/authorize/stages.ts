@@ -91,8 +91,16 @@ export function checkCard(card: CardRecord, txn: Txn, now: Date): StageResult[] 
 }
 
 /** UTC day YYYYMMDD, the velocity window. */
+let memoDayNumber = NaN;
+let memoDay = '';
 export function utcDay(now: Date): string {
-  return now.toISOString().slice(0, 10).replaceAll('-', '');
+  // Called for every debit; the formatted day changes once a day, so it is formatted once per day number.
+  const dayNumber = Math.floor(now.getTime() / 86_400_000);
+  if (dayNumber !== memoDayNumber) {
+    memoDay = now.toISOString().slice(0, 10).replaceAll('-', '');
+    memoDayNumber = dayNumber;
+  }
+  return memoDay;
 }
 
 /** Velocity counters of today (a stale day counts as empty). */
