@@ -4,7 +4,10 @@
 // Fraud scoring runs on every transaction (decline threshold set out of reach, see run()).
 // Transactions carry no PIN/CVV2/ARQC, so the HSM is not on this path (bench:hsm measures it).
 // The machine is shared (2 cores): each figure is the median of several runs.
-// Usage: node dist/bench/auth.js [--json] [--runs N] [--seconds S] [--warmup S] [--batch B] [--workers W] [--concurrency C] [--sweep]
+// Two settings, both in the headline: a throughput run (CONCURRENCY outstanding, default 512) and a latency run
+// (--latency-concurrency, default 64: p99 of a closed loop is roughly in-flight / throughput, see README).
+// Usage: node dist/bench/auth.js [--json] [--runs N] [--seconds S] [--warmup S] [--batch B] [--workers W] [--concurrency C]
+//        [--latency-concurrency L] [--sweep]
 import { rmSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -29,6 +32,7 @@ const SECONDS = num('--seconds', 4, 1, 60);
 const BATCH = num('--batch', 256, 1, 1024);
 const WORKERS = num('--workers', 2, 1, 16);
 const CONCURRENCY = num('--concurrency', 512, 1, 100_000);
+const LAT_CONCURRENCY = num('--latency-concurrency', 64, 0, 100_000);
 const CARDS = num('--cards', 10_000, 100, 1_000_000);
 const WARMUP = num('--warmup', 2, 0, 30);
 const log = (s: string) => process.stdout.write(s + '\n');
@@ -66,8 +70,8 @@ interface RunResult {
   commitsPerSec: number; meanGroup: number; meanFlushWaitMs: number; meanCommitMs: number;
 }
 
-async function run(batch: number, seconds: number): Promise<RunResult> {
-  const auth = await createAuthorizer({ dataDir: dir, hsm: { host: '127.0.0.1', port: 1 }, workers: WORKERS, batchSize: batch, maxQueue: CONCURRENCY * 2,
+async function run(batch: number, seconds: number, concurrency = CONCURRENCY): Promise<RunResult> {
+  const auth = await createAuthorizer({ dataDir: dir, hsm: { host: '127.0.0.1', port: 1 }, workers: WORKERS, batchSize: batch, maxQueue: concurrency * 2,
     // Every transaction is scored; the decline threshold is out of reach so the bench's synthetic burst (thousands
     // of auths a second on a few thousand cards and merchants) measures throughput, not a fraud storm of 59s.
     fraud: { enabled: true, reviewThreshold: 999, declineThreshold: 1000 } });
@@ -75,7 +79,7 @@ async function run(batch: number, seconds: number): Promise<RunResult> {
   // 256-transaction warm-up reached one worker only: the other loaded its modules and compiled inside the timed
   // window, which on a few-second run added hundreds of µs of CPU per authorization to the pool path.
   const warmEnd = performance.now() + WARMUP * 1000;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+  await Promise.all(Array.from({ length: concurrency }, async () => {
     while (performance.now() < warmEnd) await auth.authorize(nextTxn());
   }));
   const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
@@ -96,7 +100,7 @@ async function run(batch: number, seconds: number): Promise<RunResult> {
       if (d.responseCode === '91' || d.responseCode === '96') errors++;
     }
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, loop));
+  await Promise.all(Array.from({ length: concurrency }, loop));
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const st = auth.stats();
@@ -133,6 +137,12 @@ for (let i = 0; i < RUNS; i++) {
   log(`run ${i + 1}: ${r.tps} auth/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  p99.9 ${r.p999Ms} ms  approved ${r.approved}/${r.total}  errors ${r.errors}  mean task ${r.meanBatch}  codes ${JSON.stringify(r.codes)}`);
   log(`       CPU ${r.cpuUsPerAuth} µs/auth  ${r.commitsPerSec} commits/s (each one fsync)  ${r.meanGroup} auths/commit  commit ${r.meanCommitMs} ms + flush wait ${r.meanFlushWaitMs} ms per group`);
 }
+// The latency setting: fewer outstanding, same engine and settings otherwise (one run of SECONDS).
+let lat: RunResult | undefined;
+if (LAT_CONCURRENCY > 0) {
+  lat = await run(BATCH, SECONDS, LAT_CONCURRENCY);
+  log(`latency run (${LAT_CONCURRENCY} in flight): ${lat.tps} auth/s  p50 ${lat.p50Ms} ms  p99 ${lat.p99Ms} ms  p99.9 ${lat.p999Ms} ms  errors ${lat.errors}  CPU ${lat.cpuUsPerAuth} µs/auth  ${lat.meanGroup} auths/commit`);
+}
 rmSync(dir, { recursive: true, force: true });
 const headline = {
   tps: median(runs.map((r) => r.tps)),
@@ -145,6 +155,8 @@ const headline = {
   approved: runs.reduce((a, r) => a + r.approved, 0),
   total: runs.reduce((a, r) => a + r.total, 0),
   batch: BATCH, workers: WORKERS, concurrency: CONCURRENCY, runs: RUNS, seconds: SECONDS,
+  ...(lat ? { latency: { concurrency: LAT_CONCURRENCY, tps: lat.tps, p50Ms: lat.p50Ms, p99Ms: lat.p99Ms, cpuUsPerAuth: lat.cpuUsPerAuth, errors: lat.errors } } : {}),
+  loadAvg1m: Math.round(loadavg()[0] * 10) / 10,
 };
 writeResults('auth', { ...headline, perRun: runs, ...(Object.keys(sweep).length ? { tpsByBatch: sweep } : {}) });
 log(`median of ${RUNS} runs (shared 2-core box, noisy): ${headline.tps} auth/s, p50 ${headline.p50Ms} ms, p99 ${headline.p99Ms} ms, CPU ${headline.cpuUsPerAuth} µs/auth (2 cores ⇒ at most ~${Math.round(2e6 / Math.max(1, headline.cpuUsPerAuth))} auth/s if CPU-bound), load average ${loadavg()[0].toFixed(1)}`);

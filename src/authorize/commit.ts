@@ -39,8 +39,13 @@ export interface Committed {
 /** Called inside the write transaction after the journal record is written (settlement's stream append). */
 export type JournalHook = (s: State, rec: JournalRecord) => void;
 const hooks: JournalHook[] = [];
-export function registerJournalHook(h: JournalHook): void {
+/** Returns a function that removes the hook again (tests). */
+export function registerJournalHook(h: JournalHook): () => void {
   hooks.push(h);
+  return () => {
+    const i = hooks.indexOf(h);
+    if (i >= 0) hooks.splice(i, 1);
+  };
 }
 
 const ORIGINAL_KINDS: readonly TxnKind[] = ['purchase', 'preauth', 'incremental', 'completion', 'cash', 'refund', 'balance'];
@@ -267,8 +272,9 @@ export class SeqCursor {
 }
 
 /**
- * Body of the write transaction. Must not throw after the first write (lmdb-js keeps earlier writes of a batch).
- * With `seq` the caller owns the journal sequence for the whole transaction and calls `seq.finish()` at its end.
+ * Body of the write transaction. lmdb-js's async transaction() commits whatever a callback wrote even when it
+ * throws, so callers run it as a child transaction (engine.ts commitAtomically): a throw after the first write
+ * then rolls back this plan's writes only. With `seq` the caller owns the journal sequence for the whole transaction and calls `seq.finish()` at its end.
  */
 export function commitBody(s: State, p: CommitPlan, seqCursor?: SeqCursor): Committed {
   const txn = p.txn;
@@ -375,7 +381,8 @@ export function commitBody(s: State, p: CommitPlan, seqCursor?: SeqCursor): Comm
  * transaction: group commit) and resolves once it is committed AND flushed to disk.
  */
 export async function commitDecision(s: State, p: CommitPlan): Promise<Committed> {
-  const result = (await s.root.transaction(() => commitBody(s, p))) as Committed;
+  // A child transaction: a throw after the first write rolls this plan back instead of committing half of it.
+  const result = (await s.root.childTransaction(() => commitBody(s, p))) as Committed;
   await s.root.flushed;
   return result;
 }

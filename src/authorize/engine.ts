@@ -41,6 +41,69 @@ export const MAX_GROUP = 4096;
 const GROUP_ASYNC = process.env.GERBANG_GROUP_COMMIT !== 'sync';
 
 /**
+ * Commits a group's plans inside the caller's write transaction, each all-or-nothing. Fast path: the whole group
+ * in ONE child transaction (the parent has no dirty pages yet, so the child copies none). If any plan throws, that
+ * child is aborted — nothing of the group is kept — and the group is redone in the same parent transaction with one
+ * child per plan (commitAtomically), so only the failing plan rolls back. Per-plan children cost ~10–25 µs of page
+ * copying per plan (README), which is why they are the fallback, not the default. Still one commit per group.
+ */
+export function commitGroup(s: State, plans: CommitPlan[]): (Committed | Error)[] {
+  const seq = new SeqCursor(s);
+  const mark = seq.last;
+  let fast: unknown;
+  try {
+    fast = s.root.childTransaction(() => plans.map((p) => commitBody(s, p, seq)));
+  } catch {
+    // Logged by commitAtomically below when the same plan fails again on its own.
+    seq.last = mark;
+    forgetUnsavedStructures(s);
+    fast = undefined;
+  }
+  if (fast instanceof Promise) throw new Error('invariant: commitGroup called outside a write transaction');
+  const results = Array.isArray(fast) ? (fast as Committed[]) : plans.map((p) => commitAtomically(s, p, seq));
+  if (results.length !== plans.length) throw new Error('invariant: one result per plan');
+  seq.finish();
+  return results;
+}
+
+/**
+ * One plan's writes as an LMDB child (nested) transaction inside the group's write transaction: if commitBody
+ * throws after its first write (a journal hook, an encoding error), LMDB aborts the child and only that plan's
+ * writes vanish; the group still commits once. The failed plan answers 96 (the caller maps the Error) and is
+ * logged once here. Its journal sequence number is handed back so the journal keeps no gap.
+ */
+export function commitAtomically(s: State, plan: CommitPlan, seq: SeqCursor): Committed | Error {
+  const mark = seq.last;
+  try {
+    // Inside a write transaction lmdb-js runs the child synchronously and returns the callback's value.
+    const r: unknown = s.root.childTransaction(() => commitBody(s, plan, seq));
+    if (r instanceof Promise) throw new Error('invariant: commitAtomically called outside a write transaction');
+    return r as Committed;
+  } catch (e) {
+    seq.last = mark;
+    forgetUnsavedStructures(s);
+    const err = e instanceof Error ? e : new Error(String(e));
+    process.stderr.write(`authorize: commit of txn ${plan.txn.id} rolled back, answered 96: ${err.message}\n`);
+    return err;
+  }
+}
+
+/**
+ * After an aborted child transaction: msgpackr may have minted a shared structure whose save (a put in the same
+ * child) was rolled back. Marking the in-memory structures uninitialized makes the next encode reload the ones
+ * actually stored (msgpackr's own recovery path for a failed save), so no later record refers to a lost id.
+ */
+function forgetUnsavedStructures(s: State): void {
+  for (const db of [s.cards, s.accounts, s.holds, s.velocity, s.idem, s.refs, s.cardProfiles, s.merchantProfiles, s.meta]) {
+    const st = (db as unknown as { encoder?: { structures?: { uninitialized?: boolean; transitions?: unknown } } }).encoder?.structures;
+    if (st) {
+      st.uninitialized = true;
+      st.transitions = null;
+    }
+  }
+}
+
+/**
  * Group commit: plans submitted during one event-loop turn (from every concurrent task of this worker) are
  * committed by ONE lmdb-js async transaction() callback — one commit, one fsync — and answered once LMDB reports
  * the commit flushed to disk. One callback per group (not per transaction) keeps the writer lock short; the
@@ -56,16 +119,7 @@ export class GroupCommitter {
   private runAsync(group: { plan: CommitPlan; resolve: (r: Committed | Error) => void }[]): void {
     const s = this.s;
     const body = () => {
-      const seq = new SeqCursor(s);
-      const r = group.map((g) => {
-        try {
-          return commitBody(s, g.plan, seq);
-        } catch (e) {
-          return e instanceof Error ? e : new Error(String(e));
-        }
-      });
-      seq.finish();
-      return r;
+      return commitGroup(s, group.map((g) => g.plan));
     };
     const t0 = performance.now();
     void (s.root.transaction(body) as Promise<(Committed | Error)[]>)
@@ -107,15 +161,7 @@ export class GroupCommitter {
     let tBody = 0;
     try {
       results = s.root.transactionSync(() => {
-        const seq = new SeqCursor(s);
-        const r = group.map((g) => {
-          try {
-            return commitBody(s, g.plan, seq);
-          } catch (e) {
-            return e instanceof Error ? e : new Error(String(e));
-          }
-        });
-        seq.finish();
+        const r = commitGroup(s, group.map((g) => g.plan));
         tBody = performance.now();
         return r;
       });
