@@ -1,5 +1,6 @@
 // Settlement benchmark: (1) settled records posted to the ledger per second, read from the LMDB stream and
-// posted in transactions of --txn records (default LEDGER_TXN_RECORDS) as the settlement run posts them (median of --runs, wall clock and per CPU-second); (2) a batch of 1,000,000
+// posted by drainLedger in transactions of --txn records (default LEDGER_TXN_RECORDS, as the settlement run
+// posts them; median of --runs, wall clock and per CPU-second); (2) a batch of 1,000,000
 // transactions of one business day: post them, close the batch (totals, net positions, payouts, AML screening)
 // and write its pacs.008 and pain.001 (streamed) — timed end to end, with the process's peak RSS.
 // Generating and appending the records to the stream is setup, not timed.

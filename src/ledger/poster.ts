@@ -157,11 +157,12 @@ export function shareMaturity(s: ShareRecord, holdDays: number): string {
 
 /**
  * Records per books transaction when the ledger drains a stream (default). Every transaction rewrites each
- * touched balance and day movement (~2,500 accounts × 2 in the bench's traffic) and commits once, so 50,000
- * records per transaction cost ~5× less of that per record than one 10,000-record stream read; the records of
- * one transaction are held in memory (~25 MB at 50,000), which is the bound.
+ * touched balance and day movement (~2,500 accounts × 2 in the bench's traffic) and commits once, so 20,000
+ * records per transaction halve that per record against one 10,000-record stream read. Not more: at 50,000 the
+ * CPU per record measured higher again (likely GC of records that outlive the young generation, and a larger
+ * dirty-page set); the records of one transaction are held in memory, which is the bound.
  */
-export const LEDGER_TXN_RECORDS = 50_000;
+export const LEDGER_TXN_RECORDS = 20_000;
 const MAX_TXN_RECORDS = 200_000;
 
 /**
