@@ -1,19 +1,19 @@
 // Settlement benchmark: (1) settled records posted to the ledger per second, read from the LMDB stream and
-// posted in batches of 10,000 (median of --runs, wall clock and per CPU-second); (2) a batch of 1,000,000
+// posted by drainLedger in transactions of --txn records (default LEDGER_TXN_RECORDS, as the settlement run
+// posts them; median of --runs, wall clock and per CPU-second); (2) a batch of 1,000,000
 // transactions of one business day: post them, close the batch (totals, net positions, payouts, AML screening)
 // and write its pacs.008 and pain.001 (streamed) — timed end to end, with the process's peak RSS.
 // Generating and appending the records to the stream is setup, not timed.
-// Usage: node dist/bench/settle.js [--json] [--runs N] [--post N] [--batch N]
+// Usage: node dist/bench/settle.js [--json] [--runs N] [--post N] [--batch N] [--txn N]
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { closeBooks, openBooks } from '../src/ledger/books.js';
-import { LedgerPoster } from '../src/ledger/poster.js';
+import { drainLedger, LEDGER_TXN_RECORDS, LedgerPoster } from '../src/ledger/poster.js';
 import { closeBatch, writeBatchFiles } from '../src/settlement/batch.js';
 import { settlementContext } from '../src/settlement/context.js';
 import type { SettlementConfig } from '../src/settlement/types.js';
-import { drainConsumer } from '../src/stream/consumer.js';
 import { generateRecords, type GeneratorOptions } from '../src/stream/generate.js';
 import { LmdbSettledStream, openSettledStore } from '../src/stream/lmdb.js';
 import type { NewSettledRecord } from '../src/stream/types.js';
@@ -25,6 +25,8 @@ const num = intArg;
 const RUNS = num('--runs', 3, 20);
 const POST_N = num('--post', 200_000, 5_000_000);
 const BATCH_N = num('--batch', 1_000_000, 5_000_000);
+/** Records per books transaction (the poster's default unless given; 10000 = one stream read, the old size). */
+const TXN_N = num('--txn', LEDGER_TXN_RECORDS, 200_000);
 const CHUNK = 20_000;
 const log = (s: string) => process.stdout.write(s + '\n');
 
@@ -95,7 +97,7 @@ async function main(): Promise<void> {
       const poster = new LedgerPoster({ books, pricing: ctx.pricing, calendar: ctx.calendar });
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      await drainConsumer(src.stream, poster, { batchSize: 10_000 });
+      await drainLedger(src.stream, poster, { recordsPerTxn: TXN_N });
       const s = (performance.now() - t0) / 1000;
       const c = process.cpuUsage(c0);
       if (poster.offset() !== POST_N) throw new Error(`posted ${poster.offset()} of ${POST_N}`);
@@ -117,7 +119,7 @@ async function main(): Promise<void> {
     const poster = new LedgerPoster({ books, pricing: ctx.pricing, calendar: ctx.calendar });
     const bc0 = process.cpuUsage();
     const t0 = performance.now();
-    await drainConsumer(day.stream, poster, { batchSize: 10_000 });
+    await drainLedger(day.stream, poster, { recordsPerTxn: TXN_N });
     const t1 = performance.now();
     const { batch } = await closeBatch(ctx, '2026-11-23', { now: new Date('2026-11-23T09:30:00Z') });
     const files = await writeBatchFiles(ctx, batch, join(work, 'out'));
@@ -150,6 +152,7 @@ async function main(): Promise<void> {
       batchTransactions: BATCH_N,
       payouts,
       runs: RUNS,
+      recordsPerTxn: TXN_N,
       loadAverage: Number(load0.toFixed(1)),
     };
     writeResults('settle', { ...headline, postingsPerSecRuns: wall.map(Math.round), postingsPerCpuSecRuns: cpu.map(Math.round), postRecords: POST_N, files: sizes });

@@ -16,6 +16,9 @@ interface Cached {
   cp: number;
   dpe: number;
   cpe: number;
+  /** The account's movement of the date it was last posted on (saves the day-map lookup per entry). */
+  moveDate: string | undefined;
+  move: Move | undefined;
 }
 
 interface Move {
@@ -78,7 +81,7 @@ export class LedgerWriter {
     let x = this.accounts.get(account);
     if (!x) {
       const hit = this.cache?.accounts.get(account);
-      x = { base: hit ? { ...hit } : fromStored(this.books.accounts.get(account)), dp: 0, cp: 0, dpe: 0, cpe: 0 };
+      x = { base: hit ? { ...hit } : fromStored(this.books.accounts.get(account)), dp: 0, cp: 0, dpe: 0, cpe: 0, moveDate: undefined, move: undefined };
       this.accounts.set(account, x);
     }
     return x;
@@ -104,8 +107,8 @@ export class LedgerWriter {
     assertBalanced(p);
     const written = this.books.postings.putSync(p.id, p, { noOverwrite: true }) as unknown as boolean;
     if (!written) return false;
-    let day = this.moves.get(p.businessDate);
-    if (!day) this.moves.set(p.businessDate, (day = new Map()));
+    const date = p.businessDate;
+    let day: Map<string, Move> | undefined;
     for (const [a, f, n] of p.entries) {
       const x = this.cached(a);
       if (f === 'D') x.dp += n;
@@ -114,8 +117,14 @@ export class LedgerWriter {
       else x.cpe += n;
       if (x.dp > FOLD || x.cp > FOLD || x.dpe > FOLD || x.dpe < -FOLD || x.cpe > FOLD || x.cpe < -FOLD) fold(x);
       if (f === 'D' || f === 'C') {
-        let m = day.get(a);
-        if (!m) day.set(a, (m = { d: 0, c: 0, bd: 0n, bc: 0n }));
+        let m = x.moveDate === date ? x.move : undefined;
+        if (!m) {
+          day ??= this.day(date);
+          m = day.get(a);
+          if (!m) day.set(a, (m = { d: 0, c: 0, bd: 0n, bc: 0n }));
+          x.moveDate = date;
+          x.move = m;
+        }
         if (f === 'D') m.d += n;
         else m.c += n;
         if (m.d > FOLD || m.c > FOLD) {
@@ -141,6 +150,12 @@ export class LedgerWriter {
       }
     }
     return true;
+  }
+
+  private day(date: string): Map<string, Move> {
+    let day = this.moves.get(date);
+    if (!day) this.moves.set(date, (day = new Map()));
+    return day;
   }
 
   /** Writes the touched balances, movements and statistics (still inside the caller's transaction). */

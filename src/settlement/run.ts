@@ -3,9 +3,8 @@
 import { join } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import { closeBooks, openBooks, type Books } from '../ledger/books.js';
-import { LedgerPoster } from '../ledger/poster.js';
+import { drainLedger, LedgerPoster } from '../ledger/poster.js';
 import type { SettledStream } from '../stream/api.js';
-import { drainConsumer } from '../stream/consumer.js';
 import { LmdbSettledStream, openSettledStore } from '../stream/lmdb.js';
 import { closeBatch, getBatch, writeBatchFiles } from './batch.js';
 import { settlementContext, type SettlementContext } from './context.js';
@@ -55,7 +54,7 @@ export interface SettleResult {
 
 /** Posts everything in the stream, closes `date` and writes its files. Repeatable: a closed day only re-checks files. */
 export async function settleDate(h: SettlementHandle, date: string, outDir: string, opts: { force?: boolean; now?: Date } = {}): Promise<SettleResult> {
-  const posted = await drainConsumer(h.stream, h.poster, { batchSize: 5_000 });
+  const posted = await drainLedger(h.stream, h.poster);
   crashPoint('after-post');
   const { batch, created } = await closeBatch(h.ctx, date, opts);
   crashPoint('after-close');
@@ -119,7 +118,7 @@ export function startSettlementScheduler(o: SchedulerOptions): SettlementSchedul
     running ??= (async () => {
       const results: SettleResult[] = [];
       try {
-        await drainConsumer(h.stream, h.poster, { batchSize: 5_000 });
+        await drainLedger(h.stream, h.poster);
         // A closed batch whose files a crash interrupted is finished first.
         const last = h.ctx.books.meta.get('lastClosed') as string | undefined;
         const lastBatch = last ? getBatch(h.ctx, last) : undefined;

@@ -1,7 +1,9 @@
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LedgerPoster } from '../../src/ledger/poster.js';
+import { openBooks } from '../../src/ledger/books.js';
+import { drainLedger, LedgerPoster } from '../../src/ledger/poster.js';
 import { LedgerWriter } from '../../src/ledger/writer.js';
 import { recordToPosting, type TransferState } from '../../src/ledger/rules.js';
 import { BusinessCalendar } from '../../src/settlement/calendar.js';
@@ -286,4 +288,56 @@ describe('posting rules', () => {
     expect(applyRule(49, { bps: 100, fixed: 0 })).toBe(0);
     expect(feesFor(100, 'M', 'I', { ...DEFAULT_PRICING, defaultMdr: { bps: 0, fixed: 500 } }).mdr).toBe(100); // capped
   });
+});
+
+describe('drainLedger: several stream reads joined into one books transaction', () => {
+  it('caps each transaction at recordsPerTxn, resumes after a failed one, and books exactly what small transactions book', async () => {
+    const N = 23_000; // > 2 stream reads of MAX_READ (10,000)
+    const dir = tempDir();
+    const { root, stream } = openStreamAt(dir);
+    const recs = [...generateRecords(N, { seed: 21, merchants: 20, sellers: 6, splitShare: 0.2 })];
+    await stream.appendMany(recs);
+    const big = openBooks(join(dir, 'big'));
+    const small = openBooks(join(dir, 'small'));
+    const poster = new LedgerPoster({ books: big, pricing, calendar: cal });
+    const sizes: number[] = [];
+    const apply = poster.apply.bind(poster);
+    poster.apply = (batch) => {
+      sizes.push(batch.length);
+      return apply(batch);
+    };
+    // The second transaction fails while writing balances: nothing of it stays, the first one does.
+    const putSync = big.accounts.putSync.bind(big.accounts);
+    big.accounts.putSync = ((k: string, v: unknown) => {
+      if (sizes.length === 2) throw new Error('disk full');
+      return putSync(k, v as never);
+    }) as typeof big.accounts.putSync;
+    await expect(drainLedger(stream, poster, { recordsPerTxn: 12_000 })).rejects.toThrow('disk full');
+    big.accounts.putSync = putSync;
+    expect(poster.offset()).toBe(12_000);
+    expect(big.postings.getKeysCount()).toBe(12_000);
+    expect(await drainLedger(stream, poster, { recordsPerTxn: 12_000 })).toBe(N - 12_000);
+    expect(sizes).toEqual([12_000, 11_000, 11_000]);
+    expect(await drainLedger(stream, poster, { recordsPerTxn: 12_000 })).toBe(0);
+    expect(sizes.length).toBe(3);
+    await expect(drainLedger(stream, poster, { recordsPerTxn: 0 })).rejects.toThrow(/recordsPerTxn/);
+    await expect(drainLedger(stream, poster, { recordsPerTxn: 200_001 })).rejects.toThrow(/recordsPerTxn/);
+
+    // The same stream in 1,000-record transactions: same balances, day movements, statistics and transfer states.
+    await drainConsumer(stream, new LedgerPoster({ books: small, pricing, calendar: cal }), { batchSize: 1_000 });
+    const dump = (db: typeof big.movements | typeof big.stats | typeof big.states) => [...db.getRange()].map(({ key, value }) => [key, value]);
+    expect(allBalances(big)).toEqual(allBalances(small));
+    expect(dump(big.movements)).toEqual(dump(small.movements));
+    expect(dump(big.stats)).toEqual(dump(small.stats));
+    expect(dump(big.states)).toEqual(dump(small.states));
+    expect(allBalances(big)).toEqual(replay(big));
+    for (const t of trialBalance(allBalances(big)).values()) {
+      expect(t.d).toBe(t.c);
+      expect(t.pd).toBe(t.pc);
+    }
+    await big.root.close();
+    await small.root.close();
+    await root.close();
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
 });
