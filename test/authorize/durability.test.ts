@@ -23,6 +23,8 @@ afterAll(() => {
 function start(dir: string): { child: ChildProcess; lines: AsyncIterator<string> } {
   const child = spawn(process.execPath, [SERVER, dir], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, GERBANG_FRAUD: '0' } });
   children.push(child);
+  // Writes still in flight when the test SIGKILLs the child fail with EPIPE: expected, not a test error.
+  child.stdin!.on('error', () => {});
   const rl = createInterface({ input: child.stdout! });
   return { child, lines: rl[Symbol.asyncIterator]() };
 }
