@@ -129,15 +129,26 @@ function declineDetail(d: Decision): string | undefined {
 /** The authorization's outcome. `capture` = it was a purchase (authorize-and-capture). */
 export function applyAuthorization(p: PaymentRecord, d: Decision, capture: boolean, now: number): PaymentRecord {
   check(d.txnId === p.auth.txnId, 'decision for this payment');
-  const base = { ...p, responseCode: d.responseCode, updated: now, authCode: d.authCode, fraudScore: d.fraudScore, review: d.review };
+  // One copy of the record per authorization (this runs once per payment on the hot path).
+  const next: PaymentRecord = { ...p, responseCode: d.responseCode, updated: now, authCode: d.authCode, fraudScore: d.fraudScore, review: d.review };
   // HTTP payments never allow partial approval; an approved amount that differs is treated as a decline.
   if (!d.approved || d.approvedAmount !== p.amount) {
     const detail = declineDetail(d);
-    return { ...base, status: 'declined', capturable: 0, captured: 0, declineReason: responseText(d.approved ? '13' : d.responseCode), ...(detail ? { declineDetail: detail } : {}) };
+    next.status = 'declined';
+    next.capturable = 0;
+    next.captured = 0;
+    next.declineReason = responseText(d.approved ? '13' : d.responseCode);
+    if (detail) next.declineDetail = detail;
+  } else if (capture) {
+    next.status = 'captured';
+    next.capturable = 0;
+    next.captured = p.amount;
+  } else {
+    next.status = 'requires_capture';
+    next.capturable = p.amount;
+    next.captured = 0;
   }
-  return capture
-    ? { ...base, status: 'captured', capturable: 0, captured: p.amount }
-    : { ...base, status: 'requires_capture', capturable: p.amount, captured: 0 };
+  return next;
 }
 
 /** Validates a capture request; returns the amount to capture. */

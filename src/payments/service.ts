@@ -201,7 +201,8 @@ export class PaymentService {
       }
       throw e;
     }
-    const p = applyAuthorization({ ...draft, auth: this.ref(txn, d) }, d, input.capture, Date.now());
+    draft.auth = this.ref(txn, d); // draft is this call's own object: no copy needed
+    const p = applyAuthorization(draft, d, input.capture, Date.now());
     await savePayment(this.store, undefined, p, alsoWrite);
     if (p.status === 'declined' && d.approved) {
       // Approved for a different amount (partial approval we did not ask for): give the money back.

@@ -29,10 +29,16 @@ const SHAPE: Record<'preauth' | 'purchase' | 'completion' | 'reversal' | 'refund
   refund: { mti: '0200', pc: '200000' },
 };
 
-/** DE 7: MMDDhhmmss, GMT. */
+/** DE 7: MMDDhhmmss, GMT. The last second's text is kept: every payment step formats it, most in the same second. */
+let dE7Second = -1;
+let dE7Text = '';
 export function transmissionTime(now: Date): string {
+  const second = Math.floor(now.getTime() / 1000);
+  if (second === dE7Second) return dE7Text;
   const p = (n: number) => String(n).padStart(2, '0');
-  return p(now.getUTCMonth() + 1) + p(now.getUTCDate()) + p(now.getUTCHours()) + p(now.getUTCMinutes()) + p(now.getUTCSeconds());
+  dE7Text = p(now.getUTCMonth() + 1) + p(now.getUTCDate()) + p(now.getUTCHours()) + p(now.getUTCMinutes()) + p(now.getUTCSeconds());
+  dE7Second = second;
+  return dE7Text;
 }
 
 /** Issues STAN (DE 11) and RRN (DE 37) for the HTTP channel: 6-digit wrap-around counter; RRN = YDDDhh + STAN. */
@@ -41,13 +47,20 @@ export class TraceNumbers {
   constructor(seed = Math.floor(Math.random() * 999_999)) {
     this.stan = seed % 999_999;
   }
+  /** RRN prefix (YDDDhh) of the current UTC hour, recomputed when the hour changes. */
+  private hour = -1;
+  private rrnPrefix = '';
   next(now: Date): { stan: string; rrn: string } {
     this.stan = (this.stan % 999_999) + 1; // 000001..999999
     const stan = String(this.stan).padStart(6, '0');
-    const start = Date.UTC(now.getUTCFullYear(), 0, 0);
-    const doy = Math.floor((now.getTime() - start) / 86_400_000);
-    const rrn = String(now.getUTCFullYear() % 10) + String(doy).padStart(3, '0') + String(now.getUTCHours()).padStart(2, '0') + stan;
-    return { stan, rrn };
+    const hour = Math.floor(now.getTime() / 3_600_000);
+    if (hour !== this.hour) {
+      const start = Date.UTC(now.getUTCFullYear(), 0, 0);
+      const doy = Math.floor((now.getTime() - start) / 86_400_000);
+      this.rrnPrefix = String(now.getUTCFullYear() % 10) + String(doy).padStart(3, '0') + String(now.getUTCHours()).padStart(2, '0');
+      this.hour = hour;
+    }
+    return { stan, rrn: this.rrnPrefix + stan };
   }
 }
 

@@ -3,17 +3,26 @@
 // LIMITATION (shared with src/state/keys.ts): in production the KEK is held by the HSM under its LMK, not on disk.
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { loadKek } from '../state/keys.js';
+import { fillRandom } from '../http/ids.js';
 import type { Database } from 'lmdb';
 
 export { KEK_FILE } from '../state/keys.js';
 
 /** AES-256-GCM: 12-byte IV ‖ 16-byte tag ‖ ciphertext, base64. `aad` binds the ciphertext to its context. */
 export function seal(key: Buffer, plain: Buffer | string, aad: string): string {
-  const iv = randomBytes(12);
-  const c = createCipheriv('aes-256-gcm', key, iv);
+  const p = typeof plain === 'string' ? Buffer.from(plain, 'utf8') : plain;
+  // One output buffer, IV from the pooled CSPRNG (a random 96-bit IV per seal, as before; no per-call syscall).
+  const out = Buffer.allocUnsafe(28 + p.length);
+  fillRandom(out, 0, 12);
+  const c = createCipheriv('aes-256-gcm', key, out.subarray(0, 12));
   c.setAAD(Buffer.from(aad, 'utf8'));
-  const ct = Buffer.concat([c.update(typeof plain === 'string' ? Buffer.from(plain, 'utf8') : plain), c.final()]);
-  return Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64');
+  const ct = c.update(p);
+  const tail = c.final(); // GCM is a stream mode: empty, kept for the general case
+  if (ct.length + tail.length !== p.length) throw new Error('seal: ciphertext length mismatch');
+  c.getAuthTag().copy(out, 12);
+  ct.copy(out, 28);
+  tail.copy(out, 28 + ct.length);
+  return out.toString('base64');
 }
 
 /** Opens a sealed value; throws when the tag, key or AAD does not match. */
