@@ -4,11 +4,11 @@
 //   - entry status: `<Sts>BOOK</Sts>` (001.02–001.06) or `<Sts><Cd>BOOK</Cd></Sts>` (001.07+);
 //   - detail amount: `TxDtls/AmtDtls/TxAmt/Amt` (001.02) or `TxDtls/Amt` (001.03+);
 //   - dates: `Dt` or `DtTm` (the date part is kept).
-// A SAX parser (saxes) feeds a small state machine; entries are yielded as each chunk is parsed, so memory stays
+// A SAX parser (saxes) feeds a path-state machine (below); entries are yielded as each chunk is parsed, so memory stays
 // flat for a statement of millions of entries (only the current entry is held).
-import { createReadStream } from 'node:fs';
 import { SaxesParser } from 'saxes';
 import { parseAmount } from './currency.js';
+import { fileText } from './fileText.js';
 import type { BankEntry, Cdi, StatementBalance, TxDetail } from './types.js';
 
 export interface CamtOptions {
@@ -20,11 +20,217 @@ export interface CamtOptions {
 }
 
 const ROOTS: Record<string, BankEntry['message']> = { BkToCstmrStmt: '053', BkToCstmrDbtCdtNtfctn: '054', BkToCstmrAcctRpt: '052' };
-const REPORT = new Set(['Stmt', 'Ntfctn', 'Rpt']);
 
-function local(name: string): string {
-  const i = name.indexOf(':');
-  return i < 0 ? name : name.slice(i + 1);
+// The reader is a path-state machine: each open element gets a small integer state from its parent's state and
+// its local name, so a SAX event costs one Map lookup and one switch — no path strings, no stack searches — and
+// text is collected only inside the leaf elements we read. Every subtree we do not read is S.IGNORE.
+const enum S {
+  IGNORE = 0,
+  TOP = 1,
+  ROOT = 2,
+  REPORT = 3,
+  REPORT_ID = 4,
+  ACCT = 5,
+  ACCT_ID = 6,
+  ACCT_IBAN = 7,
+  ACCT_OTHR = 8,
+  ACCT_OTHR_ID = 9,
+  BAL = 10,
+  BAL_TP = 11,
+  BAL_CDORPRTRY = 12,
+  BAL_TP_CD = 13,
+  BAL_AMT = 14,
+  BAL_CDI = 15,
+  BAL_DT = 16,
+  BAL_DT_DT = 17,
+  NTRY = 18,
+  NTRY_REF = 19,
+  NTRY_AMT = 20,
+  NTRY_CDI = 21,
+  NTRY_RVSL = 22,
+  NTRY_STS = 23,
+  NTRY_STS_CD = 24,
+  NTRY_BOOKG = 25,
+  NTRY_BOOKG_DT = 26,
+  NTRY_VAL = 27,
+  NTRY_VAL_DT = 28,
+  NTRY_SVCR = 29,
+  BKTX = 30,
+  BKTX_CD = 31,
+  NTRY_DTLS = 32,
+  BTCH = 33,
+  BTCH_NB = 34,
+  NTRY_INFO = 35,
+  TX = 36,
+  TX_REFS = 37,
+  TX_E2E = 38,
+  TX_SVCR = 39,
+  TX_TXID = 40,
+  TX_INSTR = 41,
+  TX_PMTINF = 42,
+  TX_MSGID = 43,
+  TX_AMT = 44,
+  TX_AMTDTLS = 45,
+  TX_TXAMT = 46,
+  TX_TXAMT_AMT = 47,
+  TX_INSTDAMT = 48,
+  TX_INSTDAMT_AMT = 49,
+  TX_CDI = 50,
+}
+const STATES = 51;
+/** Leaf states whose text we keep. */
+const TEXT = new Uint8Array(STATES);
+for (const s of [S.REPORT_ID, S.ACCT_IBAN, S.ACCT_OTHR_ID, S.BAL_TP_CD, S.BAL_AMT, S.BAL_CDI, S.BAL_DT_DT, S.NTRY_REF, S.NTRY_AMT, S.NTRY_CDI, S.NTRY_RVSL,
+  S.NTRY_STS, S.NTRY_STS_CD, S.NTRY_BOOKG_DT, S.NTRY_VAL_DT, S.NTRY_SVCR, S.BKTX_CD, S.BTCH_NB, S.NTRY_INFO, S.TX_E2E, S.TX_SVCR, S.TX_TXID, S.TX_INSTR,
+  S.TX_PMTINF, S.TX_MSGID, S.TX_AMT, S.TX_TXAMT_AMT, S.TX_INSTDAMT_AMT, S.TX_CDI]) TEXT[s] = 1;
+
+// Local names the machine knows, as small integers (0: any other name).
+const enum N {
+  OTHER = 0,
+  Stmt = 1,
+  Ntfctn = 2,
+  Rpt = 3,
+  Id = 4,
+  Acct = 5,
+  IBAN = 6,
+  Othr = 7,
+  Bal = 8,
+  Tp = 9,
+  CdOrPrtry = 10,
+  Cd = 11,
+  Amt = 12,
+  CdtDbtInd = 13,
+  Dt = 14,
+  DtTm = 15,
+  Ntry = 16,
+  NtryRef = 17,
+  RvslInd = 18,
+  Sts = 19,
+  BookgDt = 20,
+  ValDt = 21,
+  AcctSvcrRef = 22,
+  BkTxCd = 23,
+  SubFmlyCd = 24,
+  NtryDtls = 25,
+  Btch = 26,
+  NbOfTxs = 27,
+  AddtlNtryInf = 28,
+  TxDtls = 29,
+  Refs = 30,
+  EndToEndId = 31,
+  TxId = 32,
+  InstrId = 33,
+  PmtInfId = 34,
+  MsgId = 35,
+  AmtDtls = 36,
+  TxAmt = 37,
+  InstdAmt = 38,
+  Root = 39,
+}
+const NAMES = new Map<string, number>([
+  ['Stmt', N.Stmt], ['Ntfctn', N.Ntfctn], ['Rpt', N.Rpt], ['Id', N.Id], ['Acct', N.Acct], ['IBAN', N.IBAN], ['Othr', N.Othr], ['Bal', N.Bal], ['Tp', N.Tp], ['CdOrPrtry', N.CdOrPrtry], ['Cd', N.Cd], ['Amt', N.Amt], ['CdtDbtInd', N.CdtDbtInd], ['Dt', N.Dt], ['DtTm', N.DtTm], ['Ntry', N.Ntry], ['NtryRef', N.NtryRef], ['RvslInd', N.RvslInd], ['Sts', N.Sts], ['BookgDt', N.BookgDt], ['ValDt', N.ValDt], ['AcctSvcrRef', N.AcctSvcrRef], ['BkTxCd', N.BkTxCd], ['SubFmlyCd', N.SubFmlyCd], ['NtryDtls', N.NtryDtls], ['Btch', N.Btch], ['NbOfTxs', N.NbOfTxs], ['AddtlNtryInf', N.AddtlNtryInf], ['TxDtls', N.TxDtls], ['Refs', N.Refs], ['EndToEndId', N.EndToEndId], ['TxId', N.TxId], ['InstrId', N.InstrId], ['PmtInfId', N.PmtInfId], ['MsgId', N.MsgId], ['AmtDtls', N.AmtDtls], ['TxAmt', N.TxAmt], ['InstdAmt', N.InstdAmt],
+]);
+for (const r of Object.keys(ROOTS)) NAMES.set(r, N.Root);
+/** XML nested deeper than this is refused (camt needs about 12 levels): bounds the state stack. */
+const MAX_DEPTH = 256;
+
+function nameId(qname: string): number {
+  const i = qname.indexOf(':');
+  return NAMES.get(i < 0 ? qname : qname.slice(i + 1)) ?? N.OTHER;
+}
+
+/** The state of an element named `n` inside an element in state `p`. */
+function next(p: number, n: number, depth: number): number {
+  switch (p) {
+    case S.IGNORE:
+      return S.IGNORE;
+    case S.TOP:
+      if (n === N.Root) return S.ROOT;
+      return depth === 1 ? S.TOP : S.IGNORE; // the message root is the document element or its child
+    case S.ROOT:
+      return n === N.Stmt || n === N.Ntfctn || n === N.Rpt ? S.REPORT : S.IGNORE;
+    case S.REPORT:
+      switch (n) {
+        case N.Ntry: return S.NTRY;
+        case N.Id: return S.REPORT_ID;
+        case N.Acct: return S.ACCT;
+        case N.Bal: return S.BAL;
+        default: return S.IGNORE;
+      }
+    case S.ACCT:
+      return n === N.Id ? S.ACCT_ID : S.IGNORE;
+    case S.ACCT_ID:
+      return n === N.IBAN ? S.ACCT_IBAN : n === N.Othr ? S.ACCT_OTHR : S.IGNORE;
+    case S.ACCT_OTHR:
+      return n === N.Id ? S.ACCT_OTHR_ID : S.IGNORE;
+    case S.BAL:
+      switch (n) {
+        case N.Tp: return S.BAL_TP;
+        case N.Amt: return S.BAL_AMT;
+        case N.CdtDbtInd: return S.BAL_CDI;
+        case N.Dt: return S.BAL_DT;
+        default: return S.IGNORE;
+      }
+    case S.BAL_TP:
+      return n === N.CdOrPrtry ? S.BAL_CDORPRTRY : S.IGNORE;
+    case S.BAL_CDORPRTRY:
+      return n === N.Cd ? S.BAL_TP_CD : S.IGNORE;
+    case S.BAL_DT:
+      return n === N.Dt || n === N.DtTm ? S.BAL_DT_DT : S.IGNORE;
+    case S.NTRY:
+      switch (n) {
+        case N.NtryRef: return S.NTRY_REF;
+        case N.Amt: return S.NTRY_AMT;
+        case N.CdtDbtInd: return S.NTRY_CDI;
+        case N.RvslInd: return S.NTRY_RVSL;
+        case N.Sts: return S.NTRY_STS;
+        case N.BookgDt: return S.NTRY_BOOKG;
+        case N.ValDt: return S.NTRY_VAL;
+        case N.AcctSvcrRef: return S.NTRY_SVCR;
+        case N.BkTxCd: return S.BKTX;
+        case N.NtryDtls: return S.NTRY_DTLS;
+        case N.AddtlNtryInf: return S.NTRY_INFO;
+        default: return S.IGNORE;
+      }
+    case S.NTRY_STS:
+      return n === N.Cd ? S.NTRY_STS_CD : S.IGNORE;
+    case S.NTRY_BOOKG:
+      return n === N.Dt || n === N.DtTm ? S.NTRY_BOOKG_DT : S.IGNORE;
+    case S.NTRY_VAL:
+      return n === N.Dt || n === N.DtTm ? S.NTRY_VAL_DT : S.IGNORE;
+    case S.BKTX:
+      return n === N.Cd || n === N.SubFmlyCd ? S.BKTX_CD : S.BKTX; // Domn/Cd, Domn/Fmly/Cd, SubFmlyCd, Prtry/Cd
+    case S.NTRY_DTLS:
+      return n === N.TxDtls ? S.TX : n === N.Btch ? S.BTCH : S.IGNORE;
+    case S.BTCH:
+      return n === N.NbOfTxs ? S.BTCH_NB : S.IGNORE;
+    case S.TX:
+      switch (n) {
+        case N.Refs: return S.TX_REFS;
+        case N.Amt: return S.TX_AMT;
+        case N.AmtDtls: return S.TX_AMTDTLS;
+        case N.CdtDbtInd: return S.TX_CDI;
+        default: return S.IGNORE;
+      }
+    case S.TX_REFS:
+      switch (n) {
+        case N.EndToEndId: return S.TX_E2E;
+        case N.AcctSvcrRef: return S.TX_SVCR;
+        case N.TxId: return S.TX_TXID;
+        case N.InstrId: return S.TX_INSTR;
+        case N.PmtInfId: return S.TX_PMTINF;
+        case N.MsgId: return S.TX_MSGID;
+        default: return S.IGNORE;
+      }
+    case S.TX_AMTDTLS:
+      return n === N.TxAmt ? S.TX_TXAMT : n === N.InstdAmt ? S.TX_INSTDAMT : S.IGNORE;
+    case S.TX_TXAMT:
+      return n === N.Amt ? S.TX_TXAMT_AMT : S.IGNORE;
+    case S.TX_INSTDAMT:
+      return n === N.Amt ? S.TX_INSTDAMT_AMT : S.IGNORE;
+    default:
+      return S.IGNORE; // leaves: nothing under them is read
+  }
 }
 
 function dateOnly(v: string): string {
@@ -47,7 +253,10 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
   const source = o.source ?? 'camt';
   const maxDetails = o.maxDetails ?? 100_000;
   const parser = new SaxesParser({ position: true });
-  const stack: string[] = [];
+  const states = new Uint8Array(MAX_DEPTH + 1);
+  states[0] = S.TOP;
+  let depth = 0;
+  let wantText = false;
   let text = '';
   let ccy = '';
   let message: BankEntry['message'] | undefined;
@@ -60,180 +269,195 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
   let detailAmountText = '';
   let detailCcy = '';
   let detailAmountRank = 0; // 3: TxDtls/Amt, 2: AmtDtls/TxAmt/Amt, 1: AmtDtls/InstdAmt/Amt
-  let bal: Partial<StatementBalance> & { amountText?: string } | undefined;
-  let btk: string[] = [];
+  let bal: (Partial<StatementBalance> & { amountText?: string }) | undefined;
+  const btk: string[] = [];
   const where = () => `${source}: line ${parser.line}`;
+
+  const detailAmount = (rank: number, v: string) => {
+    if (rank > detailAmountRank) {
+      detailAmountRank = rank;
+      detailAmountText = v;
+      detailCcy = ccy;
+    }
+  };
 
   parser.on('error', (e) => {
     throw new Error(`${source}: not well-formed XML: ${e.message}`);
   });
   parser.on('opentag', (tag) => {
-    const name = local(tag.name);
-    stack.push(name);
+    const n = nameId(tag.name);
+    const st = next(states[depth], n, depth + 1);
+    if (depth === MAX_DEPTH) throw new Error(`${where()}: elements nested deeper than ${MAX_DEPTH}`);
+    states[++depth] = st;
     text = '';
-    switch (name) {
-      case 'Ntry':
-        if (!message) throw new Error(`${where()}: Ntry outside a camt.052/053/054 report`);
+    wantText = TEXT[st] === 1;
+    switch (st) {
+      case S.IGNORE:
+        if (n === N.Ntry && !message) throw new Error(`${where()}: Ntry outside a camt.052/053/054 report`);
+        break;
+      case S.ROOT:
+        message = ROOTS[tag.name.slice(tag.name.indexOf(':') + 1)];
+        break;
+      case S.NTRY:
         entry = {
-          source, index: entryIndex++, message, statementId, account, amount: -1, currency: '', cdi: 'CRDT', reversal: false, status: '', details: [],
+          source, index: entryIndex++, message: message!, statementId, account, amount: -1, currency: '', cdi: 'CRDT', reversal: false, status: '', details: [],
         };
         amountText = '';
-        btk = [];
+        btk.length = 0;
         break;
-      case 'TxDtls':
-        if (entry) {
-          detail = {};
-          detailAmountText = '';
-          detailCcy = '';
-          detailAmountRank = 0;
-        }
+      case S.TX:
+        detail = {};
+        detailAmountText = '';
+        detailCcy = '';
+        detailAmountRank = 0;
         break;
-      case 'Bal':
-        if (!entry) bal = { source, statementId, account };
+      case S.BAL:
+        bal = { source, statementId, account };
         break;
-      case 'Amt': {
-        const c = (tag.attributes as Record<string, string>).Ccy;
-        ccy = c ?? '';
+      case S.NTRY_AMT:
+      case S.BAL_AMT:
+      case S.TX_AMT:
+      case S.TX_TXAMT_AMT:
+      case S.TX_INSTDAMT_AMT:
+        ccy = (tag.attributes as Record<string, string>).Ccy ?? '';
         break;
-      }
-      default:
-        if (stack.length <= 2 && ROOTS[name]) message = ROOTS[name];
     }
   });
   parser.on('text', (t) => {
-    text += t;
+    if (wantText) text += t;
   });
   parser.on('closetag', () => {
-    const name = stack[stack.length - 1];
-    const parent = stack[stack.length - 2];
-    const v = text.trim();
-    text = '';
-    if (entry) {
-      if (detail) {
-        switch (name) {
-          case 'EndToEndId':
-            if (parent === 'Refs' && v !== 'NOTPROVIDED') detail.endToEndId = v;
-            break;
-          case 'AcctSvcrRef':
-            if (parent === 'Refs') detail.servicerRef = v;
-            break;
-          case 'TxId':
-            if (parent === 'Refs') detail.txId = v;
-            break;
-          case 'InstrId':
-            if (parent === 'Refs') detail.instrId = v;
-            break;
-          case 'PmtInfId':
-            if (parent === 'Refs') detail.pmtInfId = v;
-            break;
-          case 'MsgId':
-            if (parent === 'Refs') detail.msgId = v;
-            break;
-          case 'Amt': {
-            const gp = stack[stack.length - 3];
-            const rank = parent === 'TxDtls' ? 3 : parent === 'TxAmt' && gp === 'AmtDtls' ? 2 : parent === 'InstdAmt' && gp === 'AmtDtls' ? 1 : 0;
-            if (rank > detailAmountRank) {
-              detailAmountRank = rank;
-              detailAmountText = v;
-              detailCcy = ccy;
-            }
-            break;
-          }
-          case 'CdtDbtInd':
-            if (parent === 'TxDtls') detail.cdi = cdi(v, where());
-            break;
-          case 'TxDtls':
-            if (detailAmountRank > 0) {
-              if (!detailCcy) throw new Error(`${where()}: transaction amount without Ccy`);
-              detail.currency = detailCcy;
-              detail.amount = parseAmount(detailAmountText, detailCcy);
-            }
-            if (entry.details.length >= maxDetails) throw new Error(`${where()}: entry has more than ${maxDetails} transaction details`);
-            entry.details.push(detail);
-            detail = undefined;
-            break;
-        }
-      } else {
-        switch (name) {
-          case 'NtryRef':
-            entry.entryRef = v;
-            break;
-          case 'Amt':
-            if (parent === 'Ntry') {
-              amountText = v;
-              entry.currency = ccy;
-            }
-            break;
-          case 'CdtDbtInd':
-            if (parent === 'Ntry') entry.cdi = cdi(v, where());
-            break;
-          case 'RvslInd':
-            if (parent === 'Ntry') entry.reversal = v === 'true' || v === '1';
-            break;
-          case 'Sts':
-            if (parent === 'Ntry' && v) entry.status = v; // 001.02–001.06: text content
-            break;
-          case 'Cd':
-            if (parent === 'Sts') entry.status = v; // 001.07+: Sts/Cd
-            else if (stack.includes('BkTxCd')) btk.push(v);
-            break;
-          case 'SubFmlyCd':
-            btk.push(v);
-            break;
-          case 'Dt':
-          case 'DtTm':
-            if (parent === 'BookgDt') entry.bookingDate = dateOnly(v);
-            else if (parent === 'ValDt') entry.valueDate = dateOnly(v);
-            break;
-          case 'AcctSvcrRef':
-            if (parent === 'Ntry') entry.servicerRef = v;
-            break;
-          case 'NbOfTxs':
-            if (parent === 'Btch') entry.batchCount = Number(v);
-            break;
-          case 'AddtlNtryInf':
-            entry.info = v.length > 500 ? v.slice(0, 500) : v;
-            break;
-          case 'Ntry': {
-            const e = entry;
-            entry = undefined;
-            if (!amountText || !e.currency) throw new Error(`${where()}: entry ${e.index} has no Amt with Ccy`);
-            e.amount = parseAmount(amountText, e.currency);
-            if (!e.status) e.status = 'BOOK';
-            if (btk.length) e.bankTxCode = btk.join('/');
-            emit(e);
-            break;
-          }
-        }
-      }
-      stack.pop();
+    const st = states[depth--];
+    wantText = TEXT[states[depth]] === 1;
+    if (st === S.IGNORE) {
+      text = '';
       return;
     }
-    if (bal) {
-      if (name === 'Cd' && stack.includes('Tp')) bal.type = v;
-      else if (name === 'Amt' && parent === 'Bal') {
-        bal.amountText = v;
-        bal.currency = ccy;
-      } else if (name === 'CdtDbtInd' && parent === 'Bal') bal.cdi = cdi(v, where());
-      else if ((name === 'Dt' || name === 'DtTm') && parent === 'Dt') bal.date = dateOnly(v);
-      else if (name === 'Bal') {
-        const b = bal;
+    const v = TEXT[st] === 1 ? text.trim() : '';
+    text = '';
+    switch (st) {
+      case S.REPORT:
+        statementId = '';
+        account = '';
+        break;
+      case S.REPORT_ID:
+        statementId = v;
+        break;
+      case S.ACCT_IBAN:
+      case S.ACCT_OTHR_ID:
+        account = v;
+        break;
+      case S.BAL_TP_CD:
+        bal!.type = v;
+        break;
+      case S.BAL_AMT:
+        bal!.amountText = v;
+        bal!.currency = ccy;
+        break;
+      case S.BAL_CDI:
+        bal!.cdi = cdi(v, where());
+        break;
+      case S.BAL_DT_DT:
+        bal!.date = dateOnly(v);
+        break;
+      case S.BAL: {
+        const b = bal!;
         bal = undefined;
         if (b.amountText && b.currency && o.onBalance) {
           o.onBalance({ source, statementId: b.statementId ?? '', account: b.account ?? '', type: b.type ?? '', amount: parseAmount(b.amountText, b.currency), currency: b.currency, cdi: b.cdi ?? 'CRDT', date: b.date ?? '' });
         }
+        break;
       }
-      stack.pop();
-      return;
+      case S.NTRY_REF:
+        entry!.entryRef = v;
+        break;
+      case S.NTRY_AMT:
+        amountText = v;
+        entry!.currency = ccy;
+        break;
+      case S.NTRY_CDI:
+        entry!.cdi = cdi(v, where());
+        break;
+      case S.NTRY_RVSL:
+        entry!.reversal = v === 'true' || v === '1';
+        break;
+      case S.NTRY_STS: // 001.02–001.06: the status is the text content
+        if (v) entry!.status = v;
+        break;
+      case S.NTRY_STS_CD: // 001.07+: Sts/Cd
+        entry!.status = v;
+        break;
+      case S.NTRY_BOOKG_DT:
+        entry!.bookingDate = dateOnly(v);
+        break;
+      case S.NTRY_VAL_DT:
+        entry!.valueDate = dateOnly(v);
+        break;
+      case S.NTRY_SVCR:
+        entry!.servicerRef = v;
+        break;
+      case S.BKTX_CD:
+        btk.push(v);
+        break;
+      case S.BTCH_NB:
+        entry!.batchCount = Number(v);
+        break;
+      case S.NTRY_INFO:
+        entry!.info = v.length > 500 ? v.slice(0, 500) : v;
+        break;
+      case S.NTRY: {
+        const e = entry!;
+        entry = undefined;
+        if (!amountText || !e.currency) throw new Error(`${where()}: entry ${e.index} has no Amt with Ccy`);
+        e.amount = parseAmount(amountText, e.currency);
+        if (!e.status) e.status = 'BOOK';
+        if (btk.length) e.bankTxCode = btk.join('/');
+        emit(e);
+        break;
+      }
+      case S.TX_E2E:
+        if (v !== 'NOTPROVIDED') detail!.endToEndId = v;
+        break;
+      case S.TX_SVCR:
+        detail!.servicerRef = v;
+        break;
+      case S.TX_TXID:
+        detail!.txId = v;
+        break;
+      case S.TX_INSTR:
+        detail!.instrId = v;
+        break;
+      case S.TX_PMTINF:
+        detail!.pmtInfId = v;
+        break;
+      case S.TX_MSGID:
+        detail!.msgId = v;
+        break;
+      case S.TX_AMT:
+        detailAmount(3, v);
+        break;
+      case S.TX_TXAMT_AMT:
+        detailAmount(2, v);
+        break;
+      case S.TX_INSTDAMT_AMT:
+        detailAmount(1, v);
+        break;
+      case S.TX_CDI:
+        detail!.cdi = cdi(v, where());
+        break;
+      case S.TX: {
+        const d = detail!;
+        detail = undefined;
+        if (detailAmountRank > 0) {
+          if (!detailCcy) throw new Error(`${where()}: transaction amount without Ccy`);
+          d.currency = detailCcy;
+          d.amount = parseAmount(detailAmountText, detailCcy);
+        }
+        if (entry!.details.length >= maxDetails) throw new Error(`${where()}: entry has more than ${maxDetails} transaction details`);
+        entry!.details.push(d);
+        break;
+      }
     }
-    if (name === 'Id' && REPORT.has(parent)) statementId = v;
-    else if ((name === 'IBAN' && parent === 'Id') || (name === 'Id' && parent === 'Othr' && stack[stack.length - 4] === 'Acct')) {
-      if (stack[stack.length - 3] === 'Acct' || stack[stack.length - 4] === 'Acct') account = v;
-    } else if (REPORT.has(name)) {
-      statementId = '';
-      account = '';
-    }
-    stack.pop();
   });
 
   return {
@@ -273,8 +497,9 @@ export async function scanStatement(chunks: AsyncIterable<string> | Iterable<str
   return n;
 }
 
-export function statementChunks(path: string): AsyncIterable<string> {
-  return createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 }) as AsyncIterable<string>;
+/** The file's text in 256 KiB chunks (ASCII chunks are copied, not decoded: fileText.ts). */
+export function statementChunks(path: string, chunkBytes = 256 * 1024): AsyncIterable<string> {
+  return fileText(path, chunkBytes);
 }
 
 /** Reads a camt file from disk in 256 KiB chunks. */

@@ -1,4 +1,4 @@
-// The matcher: a plain, streaming-friendly stage. Switch items are indexed by reference (a Map) up front; bank
+// The matcher: a plain, streaming-friendly stage. Switch items are indexed by reference (switchIndex.ts) up front; bank
 // items are consumed as they arrive (`offer`), so a statement never has to be held. Passes, in order:
 //   exact      a bank reference names the switch item and amount, currency and direction agree;
 //   tolerant   the reference agrees and the amount is within the fee tolerance — or, for bank items without a
@@ -9,27 +9,14 @@
 import { createHash } from 'node:crypto';
 import type { BankEntry, BankItem, Break, BreakCategory, Cdi, Expected, Match, MatchResult, MatchRules, SwitchItem } from './types.js';
 import { DEFAULT_RULES } from './types.js';
+import { dayNumber, dayString } from './days.js';
+import { SwitchIndex } from './switchIndex.js';
 
 const OPEN = 0;
 const MATCHED = 1;
 const BROKEN = 2;
 
-const dayCache = new Map<string, number>();
-/** Days since the epoch of a YYYY-MM-DD date (cached: a statement has few distinct dates). */
-export function dayNumber(date: string): number {
-  let n = dayCache.get(date);
-  if (n === undefined) {
-    const t = Date.parse(date.slice(0, 10) + 'T00:00:00Z');
-    if (Number.isNaN(t)) throw new Error(`bad date "${date}"`);
-    n = Math.round(t / 86_400_000);
-    if (dayCache.size < 100_000) dayCache.set(date, n);
-  }
-  return n;
-}
-
-export function dayString(n: number): string {
-  return new Date(n * 86_400_000).toISOString().slice(0, 10);
-}
+export { dayNumber, dayString };
 
 const signed = (amount: number, cdi: Cdi) => (cdi === 'CRDT' ? amount : -amount);
 const flip = (c: Cdi): Cdi => (c === 'CRDT' ? 'DBIT' : 'CRDT');
@@ -72,14 +59,15 @@ export function breakId(category: BreakCategory, ref: string, bankKey: string | 
 
 export class Matcher {
   readonly rules: MatchRules;
-  private readonly items: SwitchItem[] = [];
-  private readonly byRef = new Map<string, number>();
+  /** The switch side, compact (typed arrays + a reference hash table): see switchIndex.ts. */
+  private readonly ix = new SwitchIndex();
   private state = new Uint8Array(1024);
   private readonly partial = new Map<number, BankItem[]>();
   private readonly leftovers: BankItem[] = [];
   private readonly matches: Match[] = [];
   private readonly breaks: Break[] = [];
   private readonly asOfDay: number;
+  private readonly exactOn: boolean;
   private bankCount = 0;
   private skipped = 0;
   private matchedBank = 0;
@@ -93,33 +81,34 @@ export class Matcher {
   constructor(switchItems: Iterable<SwitchItem>, rules: Partial<MatchRules> = {}, readonly asOf: string, readonly name = 'statement') {
     this.rules = { ...DEFAULT_RULES, ...rules };
     this.asOfDay = dayNumber(asOf);
+    this.exactOn = this.rules.passes.includes('exact');
     for (const s of switchItems) this.addSwitchItem(s);
   }
 
   /** Adds an expected item (switch records may keep arriving while bank entries stream in). */
   addSwitchItem(s: SwitchItem): void {
-    if (!Number.isSafeInteger(s.amount) || s.amount < 0) throw new Error(`switch item ${s.ref}: amount must be a non-negative integer`);
-    const i = this.items.length;
-    this.items.push(s);
+    // A reference seen twice on the switch side is indexed once; the later item is left to the amount passes.
+    const i = this.ix.add(s);
     if (i >= this.state.length) {
       const next = new Uint8Array(this.state.length * 2);
       next.set(this.state);
       this.state = next;
     }
-    // A reference seen twice on the switch side is indexed once; the later item is left to the amount passes.
-    if (!this.byRef.has(s.ref)) this.byRef.set(s.ref, i);
   }
 
-  private tolerance(s: SwitchItem): number {
-    return Math.max(this.rules.amountTolerance, Math.floor((s.amount * this.rules.amountToleranceBps) / 10_000));
+  private tolerance(i: number): number {
+    return Math.max(this.rules.amountTolerance, Math.floor((this.ix.amount[i] * this.rules.amountToleranceBps) / 10_000));
   }
 
-  private age(date: string): number {
-    return date ? Math.max(0, this.asOfDay - dayNumber(date)) : 0;
+  private age(day: number): number {
+    return Math.max(0, this.asOfDay - day);
   }
 
-  private addBreak(category: BreakCategory, s: SwitchItem | undefined, b: BankItem | undefined, amount: number, detail: string, currency?: string): void {
+  /** `i` is the switch item (−1: none). Items are materialised here only: breaks are few. */
+  private addBreak(category: BreakCategory, i: number, b: BankItem | undefined, amount: number, detail: string, currency?: string): void {
+    const s = i >= 0 ? this.ix.item(i) : undefined;
     const ref = s?.ref ?? b?.refs[0] ?? b?.key ?? '?';
+    const day = s ? this.ix.day[i] : b?.date ? dayNumber(b.date) : this.asOfDay;
     const br: Break = {
       id: breakId(category, `${this.name}:${ref}`, b?.key),
       category,
@@ -128,7 +117,7 @@ export class Matcher {
       currency: currency ?? s?.currency ?? b!.currency,
       source: b?.source ?? s?.kind ?? 'switch',
       recon: this.name,
-      ageDays: this.age(s?.date || b?.date || this.asOf),
+      ageDays: this.age(day),
       detail,
     };
     if (s) {
@@ -145,33 +134,33 @@ export class Matcher {
     this.breaks.push(br);
   }
 
-  private isLate(s: SwitchItem, b: BankItem): boolean {
-    return !!b.date && !!s.date && dayNumber(b.date) > dayNumber(s.date) + this.rules.windowDays;
+  private isLate(i: number, b: BankItem): boolean {
+    return !!b.date && dayNumber(b.date) > this.ix.day[i] + this.rules.windowDays;
   }
 
   private settle(i: number, bs: BankItem[], rule: Match['rule']): void {
-    const s = this.items[i];
+    const { ix } = this;
     let sum = 0;
     for (const b of bs) sum += signed(b.amount, b.cdi);
-    const diff = sum - signed(s.amount, s.cdi);
-    const late = bs.find((b) => this.isLate(s, b));
+    const diff = sum - ix.signed(i);
+    const late = bs.find((b) => this.isLate(i, b));
     this.matchedBank += bs.length;
     if (late) {
       this.state[i] = BROKEN;
-      this.addBreak('late', s, late, diff, `booked ${late.date}, ${dayNumber(late.date) - dayNumber(s.date)} days after ${s.date} (window ${this.rules.windowDays})`);
+      this.addBreak('late', i, late, diff, `booked ${late.date}, ${dayNumber(late.date) - ix.day[i]} days after ${ix.date(i)} (window ${this.rules.windowDays})`);
       return;
     }
     this.state[i] = MATCHED;
     this.byRule[rule] = (this.byRule[rule] ?? 0) + 1;
-    if (this.matches.length < this.rules.keepMatches) this.matches.push({ rule, switchRefs: [s.ref], bankKeys: bs.map((b) => b.key), difference: diff, currency: s.currency });
+    if (this.matches.length < this.rules.keepMatches) this.matches.push({ rule, switchRefs: [ix.ref(i)], bankKeys: bs.map((b) => b.key), difference: diff, currency: ix.currencyOf(i) });
   }
 
   /** Consumes one bank item as it arrives. */
   offer(b: BankItem): void {
     this.bankCount++;
     for (const ref of b.refs) {
-      const i = this.byRef.get(ref);
-      if (i !== undefined) return this.hit(i, b);
+      const i = this.ix.find(ref);
+      if (i >= 0) return this.hit(i, b);
     }
     if (this.leftovers.length >= this.rules.maxLeftovers) throw new Error(`more than ${this.rules.maxLeftovers} bank items without a known reference; raise maxLeftovers or check the switch items`);
     this.leftovers.push(b);
@@ -193,17 +182,17 @@ export class Matcher {
    * counted). Anything else returns false and takes the general path, which finds the same reference.
    */
   private fastExact(e: BankEntry): boolean {
-    if (this.matches.length < this.rules.keepMatches || !this.rules.passes.includes('exact')) return false;
+    if (this.matches.length < this.rules.keepMatches || !this.exactOn) return false;
     const d = e.details[0];
-    let i: number | undefined;
-    if (d) i = this.lookup(d.endToEndId) ?? this.lookup(d.txId) ?? this.lookup(d.instrId) ?? this.lookup(d.servicerRef) ?? this.lookup(d.pmtInfId);
-    i ??= this.lookup(e.entryRef) ?? this.lookup(e.servicerRef);
-    if (i === undefined || this.state[i] !== OPEN) return false;
-    const s = this.items[i];
+    let i = -1;
+    if (d) i = this.lookup(d.endToEndId, this.lookup(d.txId, this.lookup(d.instrId, this.lookup(d.servicerRef, this.lookup(d.pmtInfId, -1)))));
+    if (i < 0) i = this.lookup(e.entryRef, this.lookup(e.servicerRef, -1));
+    if (i < 0 || this.state[i] !== OPEN) return false;
+    const { ix } = this;
     const cdi = e.reversal ? flip(e.cdi) : e.cdi;
     const date = e.bookingDate ?? e.valueDate ?? '';
-    if (s.currency !== e.currency || signed(e.amount, cdi) !== signed(s.amount, s.cdi)) return false;
-    if (date && s.date && dayNumber(date) > dayNumber(s.date) + this.rules.windowDays) return false;
+    if (ix.currencyOf(i) !== e.currency || signed(e.amount, cdi) !== ix.signed(i)) return false;
+    if (date && dayNumber(date) > ix.day[i] + this.rules.windowDays) return false;
     this.bankCount++;
     this.matchedBank++;
     this.state[i] = MATCHED;
@@ -211,25 +200,28 @@ export class Matcher {
     return true;
   }
 
-  private lookup(ref: string | undefined): number | undefined {
-    return ref === undefined ? undefined : this.byRef.get(ref);
+  /** The item `ref` names, else `otherwise` (chained so the first reference in bankItems' order wins). */
+  private lookup(ref: string | undefined, otherwise: number): number {
+    if (ref === undefined) return otherwise;
+    const i = this.ix.find(ref);
+    return i >= 0 ? i : otherwise;
   }
 
   private hit(i: number, b: BankItem): void {
-    const s = this.items[i];
+    const { ix } = this;
     const st = this.state[i];
     if (st !== OPEN) {
-      this.addBreak('duplicate', s, b, signed(b.amount, b.cdi), `${s.ref} already ${st === MATCHED ? 'matched' : 'reported'}; the bank booked it again`);
+      this.addBreak('duplicate', i, b, signed(b.amount, b.cdi), `${ix.ref(i)} already ${st === MATCHED ? 'matched' : 'reported'}; the bank booked it again`);
       return;
     }
-    if (b.currency !== s.currency) {
+    if (b.currency !== ix.currencyOf(i)) {
       this.state[i] = BROKEN;
-      this.addBreak('currencyMismatch', s, b, -signed(s.amount, s.cdi), `switch ${s.amount} ${s.currency}, bank ${b.amount} ${b.currency}`);
+      this.addBreak('currencyMismatch', i, b, -ix.signed(i), `switch ${ix.amount[i]} ${ix.currencyOf(i)}, bank ${b.amount} ${b.currency}`);
       return;
     }
-    const diff = signed(b.amount, b.cdi) - signed(s.amount, s.cdi);
-    if (diff === 0 && this.rules.passes.includes('exact')) return this.settle(i, [b], 'exact');
-    if (Math.abs(diff) <= this.tolerance(s) && this.rules.passes.includes('tolerant')) return this.settle(i, [b], 'tolerant');
+    const diff = signed(b.amount, b.cdi) - ix.signed(i);
+    if (diff === 0 && this.exactOn) return this.settle(i, [b], 'exact');
+    if (Math.abs(diff) <= this.tolerance(i) && this.rules.passes.includes('tolerant')) return this.settle(i, [b], 'tolerant');
     // Maybe a part: decided in finish() when every part has arrived.
     const list = this.partial.get(i);
     if (list) list.push(b);
@@ -238,24 +230,23 @@ export class Matcher {
 
   /** Runs the leftover passes and classifies what is left; the matcher is spent afterwards. */
   finish(): MatchResult {
-    const { rules } = this;
+    const { rules, ix } = this;
     // manyToOne: parts that together make the item; otherwise the first part is a mismatch, the rest duplicates.
     for (const [i, parts] of this.partial) {
-      const s = this.items[i];
       if (this.state[i] !== OPEN) {
-        for (const b of parts) this.addBreak('duplicate', s, b, signed(b.amount, b.cdi), `${s.ref} already matched; extra booking`);
+        for (const b of parts) this.addBreak('duplicate', i, b, signed(b.amount, b.cdi), `${ix.ref(i)} already matched; extra booking`);
         continue;
       }
       const sum = parts.reduce((x, b) => x + signed(b.amount, b.cdi), 0);
-      if (parts.length > 1 && Math.abs(sum - signed(s.amount, s.cdi)) <= this.tolerance(s) && rules.passes.includes('manyToOne')) {
+      if (parts.length > 1 && Math.abs(sum - ix.signed(i)) <= this.tolerance(i) && rules.passes.includes('manyToOne')) {
         this.settle(i, parts, 'manyToOne');
         continue;
       }
       this.state[i] = BROKEN;
       const first = parts[0];
       this.matchedBank++;
-      this.addBreak('amountMismatch', s, first, signed(first.amount, first.cdi) - signed(s.amount, s.cdi), `switch ${signed(s.amount, s.cdi)}, bank ${signed(first.amount, first.cdi)} ${s.currency}`);
-      for (const b of parts.slice(1)) this.addBreak('duplicate', s, b, signed(b.amount, b.cdi), `${s.ref} booked again`);
+      this.addBreak('amountMismatch', i, first, signed(first.amount, first.cdi) - ix.signed(i), `switch ${ix.signed(i)}, bank ${signed(first.amount, first.cdi)} ${ix.currencyOf(i)}`);
+      for (const b of parts.slice(1)) this.addBreak('duplicate', i, b, signed(b.amount, b.cdi), `${ix.ref(i)} booked again`);
     }
 
     // A bank item that names a group (a PmtInfId, a batch id) is a reference to the group: one-to-many first,
@@ -266,43 +257,47 @@ export class Matcher {
 
     const expected: Expected[] = [];
     let matchedSwitch = 0;
-    for (let i = 0; i < this.items.length; i++) {
+    for (let i = 0; i < ix.size; i++) {
       const st = this.state[i];
       if (st === MATCHED) matchedSwitch++;
       if (st !== OPEN) continue;
-      const s = this.items[i];
-      const ends = dayNumber(s.date) + rules.windowDays;
-      if (this.asOfDay <= ends) expected.push({ side: 'switch', ref: s.ref, amount: s.amount, currency: s.currency, cdi: s.cdi, date: s.date, windowEnds: dayString(ends) });
-      else this.addBreak('missingAtBank', s, undefined, -signed(s.amount, s.cdi), `no bank booking of ${s.label ?? s.ref} by ${dayString(ends)}`);
+      const ends = ix.day[i] + rules.windowDays;
+      if (this.asOfDay <= ends) expected.push({ side: 'switch', ref: ix.ref(i), amount: ix.amount[i], currency: ix.currencyOf(i), cdi: ix.cdi(i), date: ix.date(i), windowEnds: dayString(ends) });
+      else {
+        const label = ix.item(i).label;
+        this.addBreak('missingAtBank', i, undefined, -ix.signed(i), `no bank booking of ${label ?? ix.ref(i)} by ${dayString(ends)}`);
+      }
     }
     for (const b of rest) {
       const ends = (b.date ? dayNumber(b.date) : this.asOfDay) + rules.windowDays;
       if (this.asOfDay <= ends) expected.push({ side: 'bank', ref: b.refs[0] ?? b.key, amount: b.amount, currency: b.currency, cdi: b.cdi, date: b.date, windowEnds: dayString(ends) });
-      else this.addBreak('missingInSwitch', undefined, b, signed(b.amount, b.cdi), `bank ${b.label} (${b.refs.join(', ') || 'no reference'}) has no switch record`);
+      else this.addBreak('missingInSwitch', -1, b, signed(b.amount, b.cdi), `bank ${b.label} (${b.refs.join(', ') || 'no reference'}) has no switch record`);
     }
     return {
       matches: this.matches,
       expected,
       breaks: this.breaks,
-      stats: { switchItems: this.items.length, bankItems: this.bankCount, matchedSwitch, matchedBank: this.matchedBank, skippedBank: this.skipped, byRule: { ...this.byRule } },
+      stats: { switchItems: ix.size, bankItems: this.bankCount, matchedSwitch, matchedBank: this.matchedBank, skippedBank: this.skipped, byRule: { ...this.byRule } },
     };
   }
 
   private tolerantPass(bank: BankItem[]): BankItem[] {
     if (bank.length === 0) return bank;
-    const buckets = new Map<string, number[]>();
-    for (let i = 0; i < this.items.length; i++) {
+    const { ix } = this;
+    // Buckets of open items by currency and direction (key: currency id × 2 + debit), sorted by amount.
+    const buckets = new Map<number, number[]>();
+    for (let i = 0; i < ix.size; i++) {
       if (this.state[i] !== OPEN) continue;
-      const s = this.items[i];
-      const k = `${s.currency}|${s.cdi}`;
+      const k = ix.currency[i] * 2 + ix.cdiDebit[i];
       const arr = buckets.get(k);
       if (arr) arr.push(i);
       else buckets.set(k, [i]);
     }
-    for (const arr of buckets.values()) arr.sort((a, b) => this.items[a].amount - this.items[b].amount);
+    for (const arr of buckets.values()) arr.sort((a, b) => ix.amount[a] - ix.amount[b]);
     const left: BankItem[] = [];
     for (const b of bank) {
-      const arr = buckets.get(`${b.currency}|${b.cdi}`);
+      const c = ix.currencies.find(b.currency);
+      const arr = c < 0 ? undefined : buckets.get(c * 2 + (b.cdi === 'DBIT' ? 1 : 0));
       const found = arr ? this.nearest(arr, b) : -1;
       if (found < 0) left.push(b);
       else this.settle(found, [b], 'tolerant');
@@ -312,12 +307,13 @@ export class Matcher {
 
   /** Closest open item within tolerance and date window (binary search on amount, bounded scan). */
   private nearest(arr: number[], b: BankItem): number {
+    const { ix } = this;
     const maxTol = Math.max(this.rules.amountTolerance, Math.ceil((b.amount * this.rules.amountToleranceBps) / 9_000) + 1);
     let lo = 0;
     let hi = arr.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.items[arr[mid]].amount < b.amount - maxTol) lo = mid + 1;
+      if (ix.amount[arr[mid]] < b.amount - maxTol) lo = mid + 1;
       else hi = mid;
     }
     const bd = b.date ? dayNumber(b.date) : this.asOfDay;
@@ -325,12 +321,11 @@ export class Matcher {
     let bestDiff = Infinity;
     for (let j = lo, scanned = 0; j < arr.length && scanned < 10_000; j++, scanned++) {
       const i = arr[j];
-      const s = this.items[i];
-      if (s.amount > b.amount + maxTol) break;
+      if (ix.amount[i] > b.amount + maxTol) break;
       if (this.state[i] !== OPEN) continue;
-      const diff = Math.abs(b.amount - s.amount);
-      if (diff > this.tolerance(s)) continue;
-      const sd = dayNumber(s.date);
+      const diff = Math.abs(b.amount - ix.amount[i]);
+      if (diff > this.tolerance(i)) continue;
+      const sd = ix.day[i];
       if (bd < sd - this.rules.earlyDays || bd > sd + this.rules.windowDays) continue;
       if (diff < bestDiff) {
         best = i;
@@ -342,10 +337,11 @@ export class Matcher {
 
   private oneToManyPass(bank: BankItem[]): BankItem[] {
     if (bank.length === 0) return bank;
-    const groups = new Map<string, number[]>();
-    for (let i = 0; i < this.items.length; i++) {
-      const g = this.items[i].group;
-      if (!g || this.state[i] !== OPEN) continue;
+    const { ix } = this;
+    const groups = new Map<number, number[]>();
+    for (let i = 0; i < ix.size; i++) {
+      const g = ix.group[i];
+      if (g < 0 || this.state[i] !== OPEN) continue;
       const arr = groups.get(g);
       if (arr) arr.push(i);
       else groups.set(g, [i]);
@@ -355,18 +351,18 @@ export class Matcher {
     for (const b of bank) {
       let done = false;
       for (const ref of b.refs) {
-        const members = groups.get(ref);
+        const members = groups.get(ix.groups.find(ref));
         if (!members) continue;
-        const open = members.filter((i) => this.state[i] === OPEN && this.items[i].currency === b.currency);
-        const sum = open.reduce((x, i) => x + signed(this.items[i].amount, this.items[i].cdi), 0);
+        const open = members.filter((i) => this.state[i] === OPEN && ix.currencyOf(i) === b.currency);
+        const sum = open.reduce((x, i) => x + ix.signed(i), 0);
         const tol = Math.max(this.rules.amountTolerance, Math.floor((Math.abs(sum) * this.rules.amountToleranceBps) / 10_000));
         if (open.length > 0 && Math.abs(signed(b.amount, b.cdi) - sum) <= tol) {
-          const late = open.some((i) => this.isLate(this.items[i], b));
+          const late = open.some((i) => this.isLate(i, b));
           for (const i of open) this.state[i] = late ? BROKEN : MATCHED;
           this.matchedBank++;
           const diff = signed(b.amount, b.cdi) - sum;
-          if (late) this.addBreak('late', this.items[open[0]], b, diff, `group ${ref} booked ${b.date}, after its window`);
-          else this.record({ rule: 'oneToMany', switchRefs: open.map((i) => this.items[i].ref), bankKeys: [b.key], difference: diff, currency: b.currency });
+          if (late) this.addBreak('late', open[0], b, diff, `group ${ref} booked ${b.date}, after its window`);
+          else this.record({ rule: 'oneToMany', switchRefs: open.map((i) => ix.ref(i)), bankKeys: [b.key], difference: diff, currency: b.currency });
           done = true;
           break;
         }

@@ -29,3 +29,28 @@ export function splitCsvLine(line: string): string[] {
   out.push(cur);
   return out;
 }
+
+/** Fields a line may have in the byte splitter (bounds the offset arrays its callers allocate once). */
+export const MAX_CSV_FIELDS = 256;
+
+/**
+ * The fast path for big files: splits bytes [start, end) of one line (no line break) at commas into field
+ * offsets, `starts[k]`..`ends[k]` (exclusive), without making strings. Returns the field count, or −1 when the
+ * line holds a quote (the caller then decodes that line and uses splitCsvLine) or more than MAX_CSV_FIELDS fields.
+ */
+export function splitCsvBytes(buf: Uint8Array, start: number, end: number, starts: Int32Array, ends: Int32Array): number {
+  let n = 0;
+  let fieldStart = start;
+  for (let i = start; i < end; i++) {
+    const c = buf[i];
+    if (c === 44) {
+      if (n === MAX_CSV_FIELDS - 1) return -1;
+      starts[n] = fieldStart;
+      ends[n++] = i;
+      fieldStart = i + 1;
+    } else if (c === 34) return -1;
+  }
+  starts[n] = fieldStart;
+  ends[n++] = end;
+  return n;
+}
