@@ -39,7 +39,8 @@ describe('acquirer simulator (open loop against an in-test approving host)', () 
     // ~100 of 1000 requests were intended during the stall and waited up to 200 ms for it to end.
     expect(r.p99Ms).toBeGreaterThanOrEqual(150);
     expect(r.maxMs).toBeGreaterThanOrEqual(180);
-    expect(r.p50Ms).toBeLessThan(100);
+    // The stall hits the tail, not the whole run (a bound relative to p99: on a loaded CI box every figure grows).
+    expect(r.p50Ms).toBeLessThan(r.p99Ms / 1.5);
   });
 
   it('requests it could not send on time (generator blocked 200 ms) still count from their intended time', async () => {
@@ -58,7 +59,8 @@ describe('acquirer simulator (open loop against an in-test approving host)', () 
     expect(r.answered).toBe(1000);
     expect(r.sendLagP99Ms).toBeGreaterThanOrEqual(100); // the generator knows it sent late…
     expect(r.p99Ms).toBeGreaterThanOrEqual(150); // …and the latency includes it (measured from actual send, p99 would be a few ms)
-    expect(r.p50Ms).toBeLessThan(100);
+    // The stall hits the tail, not the whole run (a bound relative to p99: on a loaded CI box every figure grows).
+    expect(r.p50Ms).toBeLessThan(r.p99Ms / 1.5);
   });
 
   it('counts unanswered requests as timeouts, in the percentiles at the timeout', async () => {
