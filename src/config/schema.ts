@@ -199,6 +199,10 @@ export const configSchema = {
       properties: {
         intervalMs: ms(60_000, 1_000, 86_400_000),
         outDir: { type: 'string', minLength: 1 },
+        // Statement inbox: camt.05x, pain.002 and clearing CSV files dropped here are reconciled as they arrive
+        // (default DATA_DIR/recon-inbox; false turns it off).
+        reconInbox: { type: ['string', 'boolean'], minLength: 1 },
+        reconPollMs: ms(2_000, 100, 3_600_000),
       },
     },
   },

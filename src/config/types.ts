@@ -151,5 +151,5 @@ export interface SwitchConfig {
   /** Merchant HTTP API (+ /dashboard, /metrics) on uWebSockets.js; null: not started. */
   http: { host: string; port: number; dashboard: boolean } | null;
   /** Settlement scheduler: posts the settled-record stream to the ledger and closes batches after cut-off; null: off. */
-  settlement: { intervalMs: number; outDir?: string } | null;
+  settlement: { intervalMs: number; outDir?: string; reconInbox?: string | boolean; reconPollMs: number } | null;
 }

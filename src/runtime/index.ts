@@ -26,7 +26,10 @@ import { resolveKeys, type KeyRing } from '../switch/keys.js';
 import { createMacer } from '../switch/mac.js';
 import { createPipeline, type Decider, type Pipeline } from '../switch/pipeline.js';
 import { startHttpApi } from '../http/server.js';
-import { openSettlement, startSettlementScheduler, type SettlementHandle } from '../settlement/run.js';
+import { openSettlement, stageLastRun, stageStatus, startSettlementScheduler, type SettlementHandle } from '../settlement/run.js';
+import { watchInbox } from '../recon/inbox.js';
+import { persistBreaks } from '../recon/run.js';
+import { clearingItems, payoutItems, positionItems } from '../recon/sources.js';
 import { DisputeService, startDisputeSweeper } from '../disputes/service.js';
 import type { WebhookEvent } from '../webhooks/dispatcher.js';
 import { pinTranslator } from '../switch/pin.js';
@@ -303,6 +306,27 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
         log: (msg) => log.info(msg),
       });
       services.push({ name: 'settlement', close: () => scheduler.close() });
+      void scheduler.tick(); // catch up with the stream now, not a whole interval after start
+      // Reconciliation in real time: statements, payout status reports and clearing files dropped in the inbox.
+      const inboxDir = cfg.settlement.reconInbox === false ? null : typeof cfg.settlement.reconInbox === 'string' ? resolve(cfg.settlement.reconInbox) : join(cfg.dataDir, 'recon-inbox');
+      if (inboxDir) {
+        const h = settlement;
+        const inbox = watchInbox(inboxDir, {
+          bankSide: () => [...payoutItems(h.ctx.books), ...positionItems(h.ctx.books)],
+          clearingSide: () => clearingItems(h.stream),
+          pollMs: cfg.settlement.reconPollMs,
+          onResult: async (r) => {
+            if (r.status === 'failed') stageStatus.set(0, { stage: 'reconciliation' });
+            if (r.output) {
+              await persistBreaks(h.ctx.books, r.output.report);
+              stageStatus.set(1, { stage: 'reconciliation' });
+            }
+            stageLastRun.set(Math.round(Date.now() / 1000), { stage: 'reconciliation' });
+          },
+          log: (line) => log.info(line),
+        });
+        services.push({ name: 'recon-inbox', close: () => inbox.close() });
+      }
       const sweeper = startDisputeSweeper(disputes!, 3_600_000, (msg) => log.info(msg));
       services.push({ name: 'dispute-sweeper', close: async () => sweeper.stop() });
       // Disputes opened or answered from another process (`gerbang disputes`, an issuer file) show on the dashboard

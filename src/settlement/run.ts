@@ -10,6 +10,11 @@ import { closeBatch, getBatch, writeBatchFiles } from './batch.js';
 import { settlementContext, type SettlementContext } from './context.js';
 import { crashPoint } from './crashpoints.js';
 import type { BatchRecord, SettlementConfig } from './types.js';
+import { metrics } from '../metrics/registry.js';
+
+/** The dashboard's settlement / reconciliation status: 1 ok, 0 failing, per stage; and when each last ran. */
+export const stageStatus = metrics.gauge('gerbang_settlement_status', 'Settlement pipeline stage status: 1 ok, 0 failing (last run)');
+export const stageLastRun = metrics.gauge('gerbang_settlement_status_last_run_seconds', 'Unix time of the last run of each settlement pipeline stage');
 
 /** The switch's LMDB state file (src/state/env.ts STATE_FILE); the stream lives in it. */
 const STATE_FILE = 'gerbang.mdb';
@@ -130,10 +135,14 @@ export function startSettlementScheduler(o: SchedulerOptions): SettlementSchedul
           if (r.created) log(`settlement: closed ${r.batch.id} (${r.batch.payouts.reduce((s, p) => s + p.count, 0)} payouts), files ${r.paths.join(', ') || 'none'}`);
         }
         lastError = '';
+        stageStatus.set(1, { stage: 'settlement' });
       } catch (e) {
+        stageStatus.set(0, { stage: 'settlement' });
         const msg = `settlement scheduler: ${(e as Error).message}`;
         if (msg !== lastError) log(msg);
         lastError = msg;
+      } finally {
+        stageLastRun.set(Math.round(Date.now() / 1000), { stage: 'settlement' });
       }
       return results;
     })().finally(() => (running = undefined));

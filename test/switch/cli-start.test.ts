@@ -76,6 +76,6 @@ describe('gerbang start', () => {
     expect(cfg.listeners.map((l: { port: number }) => l.port)).toEqual([8583, 8584]);
     expect(cfg.issuers[0].standIn.enabled).toBe(true);
     expect(cfg.http).toEqual({ host: '127.0.0.1', port: 8080, dashboard: true });
-    expect(cfg.settlement).toEqual({ intervalMs: 60_000 });
+    expect(cfg.settlement).toEqual({ intervalMs: 60_000, reconPollMs: 2_000 });
   });
 });
