@@ -333,24 +333,13 @@ export function encodeWith(spec: CompiledSpec, msg: IsoMessage): Buffer {
   }
   const fields = msg.fields;
   ebits.fill(0);
+  let count = collectFieldsFast(spec, fields);
+  if (count < 0) count = collectFieldsChecked(spec, fields);
   let maxField = 0;
-  let count = 0;
-  const keys = Object.keys(fields);
-  for (let k = 0; k < keys.length; k++) {
-    const key = keys[k];
-    const num = +key;
-    // canonical keys only: "2".."192", no sign, exponent, spaces or leading zeros
-    if (!(num >= 2 && num <= MAX_FIELD) || (num | 0) !== num || key.length !== (num < 10 ? 1 : num < 100 ? 2 : 3)) {
-      err(null, 0, 'unknown-field', `field key ${JSON.stringify(key)} is not a field number 2..${MAX_FIELD}`);
-    }
-    const v = fields[num]; // integer-keyed load: no string → index conversion
-    if (v === undefined) continue;
-    if (spec.fields[num] === null) err(num, 0, 'unknown-field', 'this spec does not define the field');
-    if (num === 65 || num === 129) err(num, 0, 'unknown-field', 'fields 65 and 129 are bitmap indicators');
+  for (let i = 0; i < count; i++) {
+    const num = presentNums[i];
     ebits[(num - 1) >> 3] |= 0x80 >> ((num - 1) & 7);
-    if (num > maxField) maxField = num;
-    presentNums[count] = num;
-    presentVals[count++] = v;
+    maxField = num;
   }
   if (maxField > 64) ebits[0] |= 0x80;
   if (maxField > 128) ebits[8] |= 0x80;
@@ -371,7 +360,7 @@ export function encodeWith(spec: CompiledSpec, msg: IsoMessage): Buffer {
       out[o++] = HEXCH[ebits[i] & 15];
     } else out[o++] = ebits[i];
   }
-  // for-in yields integer keys in ascending order, so the fields are already in bitmap order
+  // presentNums is ascending (integer keys enumerate in ascending order too), so the fields are in bitmap order
   for (let i = 0; i < count; i++) {
     o = encodeField(spec.fields[presentNums[i]]!, presentVals[i], o);
     presentVals[i] = '';
@@ -379,6 +368,50 @@ export function encodeWith(spec: CompiledSpec, msg: IsoMessage): Buffer {
   const result = Buffer.allocUnsafe(o);
   out.copy(result, 0, 0, o);
   return result;
+}
+
+/**
+ * The present fields in ascending order into presentNums/presentVals, by integer-keyed loads 2, 3, … until every
+ * own enumerable property is accounted for (Object.values counts them without turning each integer key into a
+ * string, which makes Object.keys ~3x dearer here). Returns -1 when that proof fails (a key that is not a field of
+ * this spec, an undefined value): collectFieldsChecked then decides, with the exact errors, in key order.
+ */
+function collectFieldsFast(spec: CompiledSpec, fields: Record<string, FieldValue>): number {
+  const total = Object.values(fields).length;
+  if (total > MAX_FIELD) return -1;
+  const defs = spec.fields;
+  let count = 0;
+  for (let num = 2; count < total && num <= MAX_FIELD; num++) {
+    const v = fields[num];
+    if (v === undefined) continue;
+    if (defs[num] === null) break; // includes 65 and 129: compileSpec never defines them
+    presentNums[count] = num;
+    presentVals[count++] = v;
+  }
+  if (count === total) return count;
+  for (let i = 0; i < count; i++) presentVals[i] = ''; // hold no caller values past this call
+  return -1;
+}
+
+/** The general path: every own key checked in key order; undefined values are skipped as absent. */
+function collectFieldsChecked(spec: CompiledSpec, fields: Record<string, FieldValue>): number {
+  let count = 0;
+  const keys = Object.keys(fields);
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k];
+    const num = +key;
+    // canonical keys only: "2".."192", no sign, exponent, spaces or leading zeros
+    if (!(num >= 2 && num <= MAX_FIELD) || (num | 0) !== num || key.length !== (num < 10 ? 1 : num < 100 ? 2 : 3)) {
+      err(null, 0, 'unknown-field', `field key ${JSON.stringify(key)} is not a field number 2..${MAX_FIELD}`);
+    }
+    const v = fields[num]; // integer-keyed load: no string → index conversion
+    if (v === undefined) continue;
+    if (spec.fields[num] === null) err(num, 0, 'unknown-field', 'this spec does not define the field');
+    if (num === 65 || num === 129) err(num, 0, 'unknown-field', 'fields 65 and 129 are bitmap indicators');
+    presentNums[count] = num;
+    presentVals[count++] = v;
+  }
+  return count;
 }
 
 const HEXCH = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 65, 66, 67, 68, 69, 70];
