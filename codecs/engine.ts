@@ -24,7 +24,7 @@ import {
   T_XN,
   T_Z,
 } from './spec.js';
-import { decodePrivateTlv, decodeTlv, encodePrivateTlv, hexUpper, tagBytes, tlvEncodedLength, tlvTags, writeHex, writeTlv } from './tlv.js';
+import { decodePrivateTlv, decodeTlv, encodePrivateTlv, hexUpper, TLV_ORDER, tagBytes, tlvEncodedLength, tlvTags, writeHex, writeTlv, type TlvObject } from './tlv.js';
 
 /** A field value in the canonical JSON form: a string, or sub-fields as a nested object of strings. */
 export type FieldValue = string | Record<string, string>;
@@ -545,8 +545,8 @@ function joinFixed(f: CompiledField, v: Record<string, string>): string {
 }
 
 function encodeTlvField(f: CompiledField, v: Record<string, string>, o: number): number {
-  const tags = tlvTags(v);
   if (f.enc !== E_BINARY) {
+    const tags = tlvTags(v);
     const len = tlvEncodedLength(v, f.num, tags);
     if (len > f.length) err(f.num, o, 'length-exceeds-max', `TLV length ${len} exceeds max ${f.length}`);
     if (f.prefixDigits === 0 && len !== f.length) err(f.num, o, 'bad-length', `must be exactly ${f.length} bytes`);
@@ -561,13 +561,26 @@ function encodeTlvField(f: CompiledField, v: Record<string, string>, o: number):
     return o;
   }
   // Raw bytes: write the TLV once, after room for the prefix, then fill the prefix in (one tag lookup per tag).
+  // The decoded wire order is used when it still names as many tags as the object has: the write loads every tag
+  // anyway and gives up (-1) on a missing one, which proves the order is the key set (tlvTags' check, in one pass).
   const at = o + f.prefixBytes;
+  const order = (v as TlvObject)[TLV_ORDER];
+  let tags: readonly string[] = order !== undefined && Object.values(v).length === order.length ? order : Object.keys(v);
   let p: number;
   try {
-    p = writeTlvChecked(v, tags, f, at);
+    try {
+      p = writeTlvChecked(v, tags, f, at, tags === order);
+    } catch (e) {
+      if (tags !== order || !orderStillHolds(v, order)) p = -1; // a stale order: report in key order, as tlvTags would
+      else throw e;
+    }
+    if (p < 0) {
+      tags = Object.keys(v);
+      p = writeTlvChecked(v, tags, f, at, false);
+    }
   } catch (e) {
     // Report problems in the same order as the two-pass path: tags and values, total length, then hex digits.
-    if (e instanceof CodecError) checkTlvLength(f, tlvEncodedLength(v, f.num, tags), o);
+    if (e instanceof CodecError) checkTlvLength(f, tlvEncodedLength(v, f.num, tags as string[]), o);
     throw e;
   }
   checkTlvLength(f, p - at, o);
@@ -575,19 +588,28 @@ function encodeTlvField(f: CompiledField, v: Record<string, string>, o: number):
   return p;
 }
 
+function orderStillHolds(v: Record<string, string>, order: readonly string[]): boolean {
+  for (let i = 0; i < order.length; i++) if (v[order[i]] === undefined) return false;
+  return true;
+}
+
 function checkTlvLength(f: CompiledField, len: number, o: number): void {
   if (len > f.length) err(f.num, o, 'length-exceeds-max', `TLV length ${len} exceeds max ${f.length}`);
   if (f.prefixDigits === 0 && len !== f.length) err(f.num, o, 'bad-length', `must be exactly ${f.length} bytes`);
 }
 
-/** BER-TLV of v straight into out at o; throws as soon as a tag or value is bad or the total passes f.length. */
-function writeTlvChecked(v: Record<string, string>, tags: readonly string[], f: CompiledField, o: number): number {
+/**
+ * BER-TLV of v straight into out at o; throws as soon as a tag or value is bad or the total passes f.length.
+ * With fromOrder (tags is a remembered wire order, not v's keys) a tag v no longer has returns -1 instead.
+ */
+function writeTlvChecked(v: Record<string, string>, tags: readonly string[], f: CompiledField, o: number, fromOrder: boolean): number {
   const num = f.num;
   const start = o;
   for (let i = 0; i < tags.length; i++) {
     const tag = tags[i];
-    const tb = tagBytes(tag, num);
     const x = v[tag];
+    if (x === undefined && fromOrder) return -1;
+    const tb = tagBytes(tag, num);
     if (typeof x !== 'string' || (x.length & 1) !== 0) err(num, 0, 'bad-value', `tag ${tag}: value must be an even-length hex string`);
     const len = x.length >> 1;
     if (len > 0xffff) err(num, 0, 'length-exceeds-max', `tag ${tag}: value too long`);
