@@ -275,7 +275,8 @@ function decodeField(f: CompiledField, buf: Buffer, str: string, o: number, end:
     for (let i = 0; i < sfs.length; i++) {
       const sf = sfs[i];
       if (sf.type !== 'ans') checkSubfieldChars(f, sf.type, text, p, sf.length, o);
-      obj[sf.id] = text.slice(p, p + sf.length);
+      if (sf.key >= 0) obj[sf.key] = text.slice(p, p + sf.length);
+      else obj[sf.id] = text.slice(p, p + sf.length);
       p += sf.length;
     }
     out[num] = obj;
@@ -634,22 +635,24 @@ function writeTlvChecked(v: Record<string, string>, tags: readonly string[], f: 
 /** Fixed-position sub-fields written in place (ASCII/EBCDIC): each padded to its length, checked against its class. */
 function encodeFixedComposite(f: CompiledField, v: Record<string, string>, o: number): number {
   const sfs = f.subfields!;
-  if (Object.keys(v).length > sfs.length) joinFixed(f, v); // throws the precise unknown-sub-field error (Object.keys: no for-in)
+  // Object.values counts the keys without turning integer ids into strings (Object.keys, for-in)
+  if (Object.values(v).length > sfs.length) joinFixed(f, v); // throws the precise unknown-sub-field error
   ensure(o, f.length);
   const ebc = f.enc === E_EBCDIC;
   const numeric = f.type !== T_TEXT;
   for (let j = 0; j < sfs.length; j++) {
     const sf = sfs[j];
-    const x = v[sf.id];
+    const x = sf.key >= 0 ? v[sf.key] : v[sf.id];
     if (typeof x !== 'string') err(f.num, o, 'bad-value', `sub-field ${sf.id} must be a string`);
     if (x.length > sf.length) err(f.num, o, 'length-exceeds-max', `sub-field ${sf.id} longer than ${sf.length}`);
     const pad = sf.length - x.length;
-    const padLeft = sf.type === 'n';
-    const padChar = padLeft ? 48 : 32;
-    if (padLeft) for (let i = 0; i < pad; i++) out[o++] = ebc ? ASCII_TO_EBCDIC[padChar] : padChar;
+    const kind = numeric ? T_N : sf.kind;
+    const padLeft = sf.kind === T_N;
+    if (padLeft) for (let i = 0; i < pad; i++) out[o++] = ebc ? 0xf0 : 48;
+    const base = sf.charClass * 256;
     for (let i = 0; i < x.length; i++) {
       const c = x.charCodeAt(i);
-      const ok = numeric || sf.type === 'n' ? c >= 48 && c <= 57 : sf.type === 'xn' ? (i === 0 ? c === 67 || c === 68 : c >= 48 && c <= 57) : textCharOk(c, sf.type === 'a' ? C_A : sf.type === 'an' ? C_AN : 2);
+      const ok = kind === T_TEXT ? c < 256 && CHAR_OK[base + c] === 1 : kind === T_N || i !== 0 ? c >= 48 && c <= 57 : c === 67 || c === 68;
       if (!ok) err(f.num, o, numeric ? 'bad-digit' : 'bad-char', `sub-field ${sf.id}: character ${JSON.stringify(x[i])} not allowed`);
       out[o++] = ebc ? ASCII_TO_EBCDIC[c] : c;
     }
