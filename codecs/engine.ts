@@ -24,7 +24,7 @@ import {
   T_XN,
   T_Z,
 } from './spec.js';
-import { decodePrivateTlv, decodeTlv, encodePrivateTlv, hexUpper, TLV_ORDER, tagBytes, tlvEncodedLength, tlvTags, writeHex, writeTlv, type TlvObject } from './tlv.js';
+import { decodePrivateTlv, decodeTlv, encodePrivateTlv, hexUpper, TLV_ORDER, TLV_SHAPE, tagBytes, tlvEncodedLength, tlvTags, writeHex, writeTlv, type TlvObject, type TlvShape } from './tlv.js';
 
 /** A field value in the canonical JSON form: a string, or sub-fields as a nested object of strings. */
 export type FieldValue = string | Record<string, string>;
@@ -606,18 +606,24 @@ function checkTlvLength(f: CompiledField, len: number, o: number): void {
 function writeTlvChecked(v: Record<string, string>, tags: readonly string[], f: CompiledField, o: number, fromOrder: boolean): number {
   const num = f.num;
   const start = o;
+  // A decoded object's own shape has the tag bytes ready (only when the order in use is that shape's).
+  const shape = fromOrder ? ((v as Record<symbol, unknown>)[TLV_SHAPE] as TlvShape | undefined) : undefined;
+  const shaped = shape !== undefined && shape.tags === tags;
   for (let i = 0; i < tags.length; i++) {
     const tag = tags[i];
     const x = v[tag];
     if (x === undefined && fromOrder) return -1;
-    const tb = tagBytes(tag, num);
+    // tag bytes: tb[from, to), from the shape or from tagBytes (which validates the tag)
+    const tb = shaped ? shape.tagBytes : tagBytes(tag, num);
+    const from = shaped ? shape.tagAt[i] : 0;
+    const to = shaped ? shape.tagAt[i + 1] : tb.length;
     if (typeof x !== 'string' || (x.length & 1) !== 0) err(num, 0, 'bad-value', `tag ${tag}: value must be an even-length hex string`);
     const len = x.length >> 1;
     if (len > 0xffff) err(num, 0, 'length-exceeds-max', `tag ${tag}: value too long`);
-    const need = tb.length + (len < 0x80 ? 1 : len < 0x100 ? 2 : 3) + len;
+    const need = to - from + (len < 0x80 ? 1 : len < 0x100 ? 2 : 3) + len;
     if (o - start + need > f.length) err(num, start, 'length-exceeds-max', `TLV length exceeds max ${f.length}`); // re-reported by the caller
     ensure(o, need);
-    for (let k = 0; k < tb.length; k++) out[o++] = tb[k];
+    for (let k = from; k < to; k++) out[o++] = tb[k];
     if (len < 0x80) out[o++] = len;
     else if (len < 0x100) {
       out[o++] = 0x81;

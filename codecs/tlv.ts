@@ -78,11 +78,16 @@ function tlvErr(field: number | null, offset: number, msg: string): never {
  * Object.defineProperty per decode cost about as much as all the tag stores) and builds no order array. Terminals
  * send a handful of sequences, so a few shapes cover the traffic; the cache is bounded and overwritten round-robin.
  */
-interface TlvShape {
+export interface TlvShape {
   readonly codes: Float64Array;
   readonly tags: readonly string[];
+  /** The tags' BER bytes, end to end, and where each starts (tagAt[n] = total): encode skips tagBytes' lookups. */
+  readonly tagBytes: Uint8Array;
+  readonly tagAt: Int32Array;
   readonly proto: object;
 }
+/** Internal (not exported from index.ts): the shape a decoded TLV object inherits, next to TLV_ORDER. */
+export const TLV_SHAPE: unique symbol = Symbol('tlvShape');
 export const MAX_TLV_SHAPES = 64;
 const shapes: TlvShape[] = [];
 let nextShape = 0; // round-robin slot once the cache is full
@@ -103,8 +108,14 @@ function findShape(n: number, guess: TlvShape | null, guessHolds: boolean): TlvS
     if (k === n) return shapes[s];
   }
   const tags = Object.freeze(seenTags.slice(0, n));
-  const proto = Object.freeze(Object.create(Object.prototype, { [TLV_ORDER]: { value: tags, enumerable: false } }) as object);
-  const shape: TlvShape = { codes: seenCodes.slice(0, n), tags, proto };
+  const tagAt = new Int32Array(n + 1);
+  for (let k = 0; k < n; k++) tagAt[k + 1] = tagAt[k] + (tags[k].length >> 1);
+  const bytes = new Uint8Array(tagAt[n]);
+  for (let k = 0; k < n; k++) bytes.set(tagBytes(tags[k], null), tagAt[k]); // decoded tags are valid BER tags
+  const proto = Object.create(Object.prototype, { [TLV_ORDER]: { value: tags, enumerable: false } }) as Record<symbol, unknown>;
+  const shape: TlvShape = { codes: seenCodes.slice(0, n), tags, tagBytes: bytes, tagAt, proto };
+  Object.defineProperty(proto, TLV_SHAPE, { value: shape, enumerable: false });
+  Object.freeze(proto);
   if (shapes.length < MAX_TLV_SHAPES) shapes.push(shape);
   else {
     shapes[nextShape] = shape;
