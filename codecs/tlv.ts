@@ -75,7 +75,7 @@ function tlvErr(field: number | null, offset: number, msg: string): never {
 /**
  * A tag sequence seen before: its tag codes, its tags in wire order (frozen, shared) and a prototype that carries
  * them as TLV_ORDER. Decoded objects inherit TLV_ORDER from it, so a decode defines no property on the object (an
- * Object.defineProperty per decode cost about as much as all the tag stores) and builds no order array. Terminals
+ * Object.defineProperty per decode cost about half as much as all the tag stores) and builds no order array. Terminals
  * send a handful of sequences, so a few shapes cover the traffic; the cache is bounded and overwritten round-robin.
  */
 export interface TlvShape {
