@@ -107,6 +107,27 @@ const theirWire: Buffer = new Iso8583(FLAT).getBufferMessage();
 if (!Buffer.isBuffer(theirWire)) throw new Error(`iso_8583 could not pack the message: ${JSON.stringify(theirWire)}`);
 if (JSON.stringify(decode(SPEC, wire)) !== JSON.stringify(MSG)) throw new Error('round trip mismatch');
 
+// `--calls=N [--op=encode|decode|roundtrip]`: a fixed amount of work for instruction counting, which the machine's
+// load does not change: 20,000 warm-up calls, then N calls, nothing else. The count for N calls minus the count for
+// 0 calls, divided by N, is the instructions per call, e.g. with `valgrind --tool=callgrind node dist/bench/codec.js`.
+const callsArg = process.argv.find((a) => a.startsWith('--calls='));
+if (callsArg !== undefined) {
+  const calls = Number(callsArg.slice('--calls='.length));
+  const op = process.argv.find((a) => a.startsWith('--op='))?.slice('--op='.length) ?? 'roundtrip';
+  const fns: Record<string, () => Buffer | IsoMessage> = {
+    encode: () => encode(SPEC, MSG),
+    decode: () => decode(SPEC, wire),
+    roundtrip: () => encode(SPEC, decode(SPEC, wire)),
+  };
+  const fn = fns[op];
+  if (!Number.isInteger(calls) || calls < 0 || fn === undefined) throw new Error('usage: --calls=N (N ≥ 0) [--op=encode|decode|roundtrip]');
+  let sink = 0;
+  for (let i = 0; i < 20000 + calls; i++) sink ^= (fn() as { length?: number }).length ?? 1;
+  if (sink === 0.5) console.log(sink);
+  console.log(`${op}: ${calls} calls after 20000 warm-up calls`);
+  process.exit(0);
+}
+
 console.log(`codec bench: 0200 with ${Object.keys(MSG.fields).length} fields incl. DE 55 (${DE55.length} bytes), ${wire.length} bytes on the wire; spec ${SPEC.name}`);
 const encodeOps = measure('gerbang encode', () => encode(SPEC, MSG));
 const decodeOps = measure('gerbang decode', () => decode(SPEC, wire));

@@ -24,7 +24,7 @@ import {
   T_XN,
   T_Z,
 } from './spec.js';
-import { decodePrivateTlv, decodeTlv, encodePrivateTlv, hexUpper, tagBytes, tlvEncodedLength, tlvTags, writeHex, writeTlv } from './tlv.js';
+import { decodePrivateTlv, decodeTlv, encodePrivateTlv, hexUpper, TLV_ORDER, TLV_SHAPE, tagBytes, tlvEncodedLength, tlvTags, writeHex, writeTlv, type TlvObject, type TlvShape } from './tlv.js';
 
 /** A field value in the canonical JSON form: a string, or sub-fields as a nested object of strings. */
 export type FieldValue = string | Record<string, string>;
@@ -275,7 +275,8 @@ function decodeField(f: CompiledField, buf: Buffer, str: string, o: number, end:
     for (let i = 0; i < sfs.length; i++) {
       const sf = sfs[i];
       if (sf.type !== 'ans') checkSubfieldChars(f, sf.type, text, p, sf.length, o);
-      obj[sf.id] = text.slice(p, p + sf.length);
+      if (sf.key >= 0) obj[sf.key] = text.slice(p, p + sf.length);
+      else obj[sf.id] = text.slice(p, p + sf.length);
       p += sf.length;
     }
     out[num] = obj;
@@ -333,24 +334,13 @@ export function encodeWith(spec: CompiledSpec, msg: IsoMessage): Buffer {
   }
   const fields = msg.fields;
   ebits.fill(0);
+  let count = collectFieldsFast(spec, fields);
+  if (count < 0) count = collectFieldsChecked(spec, fields);
   let maxField = 0;
-  let count = 0;
-  const keys = Object.keys(fields);
-  for (let k = 0; k < keys.length; k++) {
-    const key = keys[k];
-    const num = +key;
-    // canonical keys only: "2".."192", no sign, exponent, spaces or leading zeros
-    if (!(num >= 2 && num <= MAX_FIELD) || (num | 0) !== num || key.length !== (num < 10 ? 1 : num < 100 ? 2 : 3)) {
-      err(null, 0, 'unknown-field', `field key ${JSON.stringify(key)} is not a field number 2..${MAX_FIELD}`);
-    }
-    const v = fields[num]; // integer-keyed load: no string → index conversion
-    if (v === undefined) continue;
-    if (spec.fields[num] === null) err(num, 0, 'unknown-field', 'this spec does not define the field');
-    if (num === 65 || num === 129) err(num, 0, 'unknown-field', 'fields 65 and 129 are bitmap indicators');
+  for (let i = 0; i < count; i++) {
+    const num = presentNums[i];
     ebits[(num - 1) >> 3] |= 0x80 >> ((num - 1) & 7);
-    if (num > maxField) maxField = num;
-    presentNums[count] = num;
-    presentVals[count++] = v;
+    maxField = num;
   }
   if (maxField > 64) ebits[0] |= 0x80;
   if (maxField > 128) ebits[8] |= 0x80;
@@ -371,7 +361,7 @@ export function encodeWith(spec: CompiledSpec, msg: IsoMessage): Buffer {
       out[o++] = HEXCH[ebits[i] & 15];
     } else out[o++] = ebits[i];
   }
-  // for-in yields integer keys in ascending order, so the fields are already in bitmap order
+  // presentNums is ascending (integer keys enumerate in ascending order too), so the fields are in bitmap order
   for (let i = 0; i < count; i++) {
     o = encodeField(spec.fields[presentNums[i]]!, presentVals[i], o);
     presentVals[i] = '';
@@ -379,6 +369,50 @@ export function encodeWith(spec: CompiledSpec, msg: IsoMessage): Buffer {
   const result = Buffer.allocUnsafe(o);
   out.copy(result, 0, 0, o);
   return result;
+}
+
+/**
+ * The present fields in ascending order into presentNums/presentVals, by integer-keyed loads 2, 3, … until every
+ * own enumerable property is accounted for (Object.values counts them without turning each integer key into a
+ * string, which makes Object.keys ~3x dearer here). Returns -1 when that proof fails (a key that is not a field of
+ * this spec, an undefined value): collectFieldsChecked then decides, with the exact errors, in key order.
+ */
+function collectFieldsFast(spec: CompiledSpec, fields: Record<string, FieldValue>): number {
+  const total = Object.values(fields).length;
+  if (total > MAX_FIELD) return -1;
+  const defs = spec.fields;
+  let count = 0;
+  for (let num = 2; count < total && num <= MAX_FIELD; num++) {
+    const v = fields[num];
+    if (v === undefined) continue;
+    if (defs[num] === null) break; // includes 65 and 129: compileSpec never defines them
+    presentNums[count] = num;
+    presentVals[count++] = v;
+  }
+  if (count === total) return count;
+  for (let i = 0; i < count; i++) presentVals[i] = ''; // hold no caller values past this call
+  return -1;
+}
+
+/** The general path: every own key checked in key order; undefined values are skipped as absent. */
+function collectFieldsChecked(spec: CompiledSpec, fields: Record<string, FieldValue>): number {
+  let count = 0;
+  const keys = Object.keys(fields);
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k];
+    const num = +key;
+    // canonical keys only: "2".."192", no sign, exponent, spaces or leading zeros
+    if (!(num >= 2 && num <= MAX_FIELD) || (num | 0) !== num || key.length !== (num < 10 ? 1 : num < 100 ? 2 : 3)) {
+      err(null, 0, 'unknown-field', `field key ${JSON.stringify(key)} is not a field number 2..${MAX_FIELD}`);
+    }
+    const v = fields[num]; // integer-keyed load: no string → index conversion
+    if (v === undefined) continue;
+    if (spec.fields[num] === null) err(num, 0, 'unknown-field', 'this spec does not define the field');
+    if (num === 65 || num === 129) err(num, 0, 'unknown-field', 'fields 65 and 129 are bitmap indicators');
+    presentNums[count] = num;
+    presentVals[count++] = v;
+  }
+  return count;
 }
 
 const HEXCH = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 65, 66, 67, 68, 69, 70];
@@ -512,8 +546,8 @@ function joinFixed(f: CompiledField, v: Record<string, string>): string {
 }
 
 function encodeTlvField(f: CompiledField, v: Record<string, string>, o: number): number {
-  const tags = tlvTags(v);
   if (f.enc !== E_BINARY) {
+    const tags = tlvTags(v);
     const len = tlvEncodedLength(v, f.num, tags);
     if (len > f.length) err(f.num, o, 'length-exceeds-max', `TLV length ${len} exceeds max ${f.length}`);
     if (f.prefixDigits === 0 && len !== f.length) err(f.num, o, 'bad-length', `must be exactly ${f.length} bytes`);
@@ -528,13 +562,26 @@ function encodeTlvField(f: CompiledField, v: Record<string, string>, o: number):
     return o;
   }
   // Raw bytes: write the TLV once, after room for the prefix, then fill the prefix in (one tag lookup per tag).
+  // The decoded wire order is used when it still names as many tags as the object has: the write loads every tag
+  // anyway and gives up (-1) on a missing one, which proves the order is the key set (tlvTags' check, in one pass).
   const at = o + f.prefixBytes;
+  const order = (v as TlvObject)[TLV_ORDER];
+  let tags: readonly string[] = order !== undefined && Object.values(v).length === order.length ? order : Object.keys(v);
   let p: number;
   try {
-    p = writeTlvChecked(v, tags, f, at);
+    try {
+      p = writeTlvChecked(v, tags, f, at, tags === order);
+    } catch (e) {
+      if (tags !== order || !orderStillHolds(v, order)) p = -1; // a stale order: report in key order, as tlvTags would
+      else throw e;
+    }
+    if (p < 0) {
+      tags = Object.keys(v);
+      p = writeTlvChecked(v, tags, f, at, false);
+    }
   } catch (e) {
     // Report problems in the same order as the two-pass path: tags and values, total length, then hex digits.
-    if (e instanceof CodecError) checkTlvLength(f, tlvEncodedLength(v, f.num, tags), o);
+    if (e instanceof CodecError) checkTlvLength(f, tlvEncodedLength(v, f.num, tags as string[]), o);
     throw e;
   }
   checkTlvLength(f, p - at, o);
@@ -542,26 +589,41 @@ function encodeTlvField(f: CompiledField, v: Record<string, string>, o: number):
   return p;
 }
 
+function orderStillHolds(v: Record<string, string>, order: readonly string[]): boolean {
+  for (let i = 0; i < order.length; i++) if (v[order[i]] === undefined) return false;
+  return true;
+}
+
 function checkTlvLength(f: CompiledField, len: number, o: number): void {
   if (len > f.length) err(f.num, o, 'length-exceeds-max', `TLV length ${len} exceeds max ${f.length}`);
   if (f.prefixDigits === 0 && len !== f.length) err(f.num, o, 'bad-length', `must be exactly ${f.length} bytes`);
 }
 
-/** BER-TLV of v straight into out at o; throws as soon as a tag or value is bad or the total passes f.length. */
-function writeTlvChecked(v: Record<string, string>, tags: readonly string[], f: CompiledField, o: number): number {
+/**
+ * BER-TLV of v straight into out at o; throws as soon as a tag or value is bad or the total passes f.length.
+ * With fromOrder (tags is a remembered wire order, not v's keys) a tag v no longer has returns -1 instead.
+ */
+function writeTlvChecked(v: Record<string, string>, tags: readonly string[], f: CompiledField, o: number, fromOrder: boolean): number {
   const num = f.num;
   const start = o;
+  // A decoded object's own shape has the tag bytes ready (only when the order in use is that shape's).
+  const shape = fromOrder ? ((v as Record<symbol, unknown>)[TLV_SHAPE] as TlvShape | undefined) : undefined;
+  const shaped = shape !== undefined && shape.tags === tags;
   for (let i = 0; i < tags.length; i++) {
     const tag = tags[i];
-    const tb = tagBytes(tag, num);
     const x = v[tag];
+    if (x === undefined && fromOrder) return -1;
+    // tag bytes: tb[from, to), from the shape or from tagBytes (which validates the tag)
+    const tb = shaped ? shape.tagBytes : tagBytes(tag, num);
+    const from = shaped ? shape.tagAt[i] : 0;
+    const to = shaped ? shape.tagAt[i + 1] : tb.length;
     if (typeof x !== 'string' || (x.length & 1) !== 0) err(num, 0, 'bad-value', `tag ${tag}: value must be an even-length hex string`);
     const len = x.length >> 1;
     if (len > 0xffff) err(num, 0, 'length-exceeds-max', `tag ${tag}: value too long`);
-    const need = tb.length + (len < 0x80 ? 1 : len < 0x100 ? 2 : 3) + len;
+    const need = to - from + (len < 0x80 ? 1 : len < 0x100 ? 2 : 3) + len;
     if (o - start + need > f.length) err(num, start, 'length-exceeds-max', `TLV length exceeds max ${f.length}`); // re-reported by the caller
     ensure(o, need);
-    for (let k = 0; k < tb.length; k++) out[o++] = tb[k];
+    for (let k = from; k < to; k++) out[o++] = tb[k];
     if (len < 0x80) out[o++] = len;
     else if (len < 0x100) {
       out[o++] = 0x81;
@@ -579,22 +641,24 @@ function writeTlvChecked(v: Record<string, string>, tags: readonly string[], f: 
 /** Fixed-position sub-fields written in place (ASCII/EBCDIC): each padded to its length, checked against its class. */
 function encodeFixedComposite(f: CompiledField, v: Record<string, string>, o: number): number {
   const sfs = f.subfields!;
-  if (Object.keys(v).length > sfs.length) joinFixed(f, v); // throws the precise unknown-sub-field error (Object.keys: no for-in)
+  // Object.values counts the keys without turning integer ids into strings (Object.keys, for-in)
+  if (Object.values(v).length > sfs.length) joinFixed(f, v); // throws the precise unknown-sub-field error
   ensure(o, f.length);
   const ebc = f.enc === E_EBCDIC;
   const numeric = f.type !== T_TEXT;
   for (let j = 0; j < sfs.length; j++) {
     const sf = sfs[j];
-    const x = v[sf.id];
+    const x = sf.key >= 0 ? v[sf.key] : v[sf.id];
     if (typeof x !== 'string') err(f.num, o, 'bad-value', `sub-field ${sf.id} must be a string`);
     if (x.length > sf.length) err(f.num, o, 'length-exceeds-max', `sub-field ${sf.id} longer than ${sf.length}`);
     const pad = sf.length - x.length;
-    const padLeft = sf.type === 'n';
-    const padChar = padLeft ? 48 : 32;
-    if (padLeft) for (let i = 0; i < pad; i++) out[o++] = ebc ? ASCII_TO_EBCDIC[padChar] : padChar;
+    const kind = numeric ? T_N : sf.kind;
+    const padLeft = sf.kind === T_N;
+    if (padLeft) for (let i = 0; i < pad; i++) out[o++] = ebc ? 0xf0 : 48;
+    const base = sf.charClass * 256;
     for (let i = 0; i < x.length; i++) {
       const c = x.charCodeAt(i);
-      const ok = numeric || sf.type === 'n' ? c >= 48 && c <= 57 : sf.type === 'xn' ? (i === 0 ? c === 67 || c === 68 : c >= 48 && c <= 57) : textCharOk(c, sf.type === 'a' ? C_A : sf.type === 'an' ? C_AN : 2);
+      const ok = kind === T_TEXT ? c < 256 && CHAR_OK[base + c] === 1 : kind === T_N || i !== 0 ? c >= 48 && c <= 57 : c === 67 || c === 68;
       if (!ok) err(f.num, o, numeric ? 'bad-digit' : 'bad-char', `sub-field ${sf.id}: character ${JSON.stringify(x[i])} not allowed`);
       out[o++] = ebc ? ASCII_TO_EBCDIC[c] : c;
     }

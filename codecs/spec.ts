@@ -70,6 +70,16 @@ export const S_NONE = 0, S_FIXED = 1, S_BERTLV = 2, S_TLV = 3;
 /** Character classes for text validation. */
 export const C_A = 0, C_AN = 1, C_ANS = 2;
 
+/** A fixed-position sub-field, compiled: `key` is the id as an integer when it is one (integer-keyed loads). */
+export interface CompiledSubfield {
+  readonly id: string;
+  readonly key: number; // -1 when id is not a canonical array index
+  readonly length: number;
+  readonly type: SubfieldSpec['type'];
+  readonly kind: number; // T_N, T_XN or T_TEXT
+  readonly charClass: number; // C_* for text
+}
+
 export interface CompiledField {
   readonly num: number;
   readonly name: string;
@@ -82,7 +92,7 @@ export interface CompiledField {
   readonly prefixBytes: number;
   readonly padLeft: boolean;
   readonly sub: number; // S_*
-  readonly subfields: readonly SubfieldSpec[] | null;
+  readonly subfields: readonly CompiledSubfield[] | null;
   readonly tlvTagLength: number;
   readonly tlvLengthDigits: number;
 }
@@ -152,7 +162,7 @@ function compileField(num: number, f: FieldSpec, spec: MessageSpec): CompiledFie
   if (!okEnc) bad(`encoding ${f.encoding ?? defEnc} does not suit type ${f.type}`, num);
   const charClass = f.type === 'a' ? C_A : f.type === 'an' ? C_AN : C_ANS;
   let sub = S_NONE;
-  let subfields: SubfieldSpec[] | null = null;
+  let subfields: CompiledSubfield[] | null = null;
   let tlvTagLength = 0;
   let tlvLengthDigits = 0;
   if (f.subfields) {
@@ -171,7 +181,14 @@ function compileField(num: number, f: FieldSpec, spec: MessageSpec): CompiledFie
       }
       if (prefixDigits !== 0 || total !== f.length) bad(`fixed sub-fields must be a fixed field and sum to ${f.length} (got ${total})`, num);
       sub = S_FIXED;
-      subfields = s.fields.map((x) => ({ ...x }));
+      subfields = s.fields.map((x) => ({
+        id: x.id,
+        key: /^(?:0|[1-9][0-9]{0,8})$/.test(x.id) ? Number(x.id) : -1,
+        length: x.length,
+        type: x.type,
+        kind: x.type === 'n' ? T_N : x.type === 'xn' ? T_XN : T_TEXT,
+        charClass: x.type === 'a' ? C_A : x.type === 'an' ? C_AN : C_ANS,
+      }));
     } else if (s.kind === 'ber-tlv') {
       if (type !== T_B) bad('ber-tlv sub-fields need a binary (b) field', num);
       sub = S_BERTLV;

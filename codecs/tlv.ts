@@ -72,64 +72,111 @@ function tlvErr(field: number | null, offset: number, msg: string): never {
   throw new CodecError(field, offset, 'bad-tlv', msg);
 }
 
+/**
+ * A tag sequence seen before: its tag codes, its tags in wire order (frozen, shared) and a prototype that carries
+ * them as TLV_ORDER. Decoded objects inherit TLV_ORDER from it, so a decode defines no property on the object (an
+ * Object.defineProperty per decode cost about half as much as all the tag stores) and builds no order array. Terminals
+ * send a handful of sequences, so a few shapes cover the traffic; the cache is bounded and overwritten round-robin.
+ */
+export interface TlvShape {
+  readonly codes: Float64Array;
+  readonly tags: readonly string[];
+  /** The tags' BER bytes, end to end, and where each starts (tagAt[n] = total): encode skips tagBytes' lookups. */
+  readonly tagBytes: Uint8Array;
+  readonly tagAt: Int32Array;
+  readonly proto: object;
+}
+/** Internal (not exported from index.ts): the shape a decoded TLV object inherits, next to TLV_ORDER. */
+export const TLV_SHAPE: unique symbol = Symbol('tlvShape');
+export const MAX_TLV_SHAPES = 64;
+const shapes: TlvShape[] = [];
+let nextShape = 0; // round-robin slot once the cache is full
+let lastShape: TlvShape | null = null;
+
+/** Tag codes, tags and value strings of the BER-TLV being decoded (decode is synchronous: one scratch serves all). */
+const seenCodes = new Float64Array(MAX_TLV_TAGS);
+const seenTags: string[] = new Array(MAX_TLV_TAGS).fill('');
+const seenValues: string[] = new Array(MAX_TLV_TAGS).fill('');
+
+function findShape(n: number, guess: TlvShape | null, guessHolds: boolean): TlvShape {
+  if (guess !== null && guessHolds && guess.codes.length === n) return guess;
+  for (let s = 0; s < shapes.length; s++) {
+    const codes = shapes[s].codes;
+    if (codes.length !== n) continue;
+    let k = 0;
+    while (k < n && codes[k] === seenCodes[k]) k++;
+    if (k === n) return shapes[s];
+  }
+  const tags = Object.freeze(seenTags.slice(0, n));
+  const tagAt = new Int32Array(n + 1);
+  for (let k = 0; k < n; k++) tagAt[k + 1] = tagAt[k] + (tags[k].length >> 1);
+  const bytes = new Uint8Array(tagAt[n]);
+  for (let k = 0; k < n; k++) bytes.set(tagBytes(tags[k], null), tagAt[k]); // decoded tags are valid BER tags
+  const proto = Object.create(Object.prototype, { [TLV_ORDER]: { value: tags, enumerable: false } }) as Record<symbol, unknown>;
+  const shape: TlvShape = { codes: seenCodes.slice(0, n), tags, tagBytes: bytes, tagAt, proto };
+  Object.defineProperty(proto, TLV_SHAPE, { value: shape, enumerable: false });
+  Object.freeze(proto);
+  if (shapes.length < MAX_TLV_SHAPES) shapes.push(shape);
+  else {
+    shapes[nextShape] = shape;
+    nextShape = (nextShape + 1) % MAX_TLV_SHAPES;
+  }
+  return shape;
+}
+
 /** Decodes BER-TLV in bytes[start, end) into { TAG: HEXVALUE }. `field` only labels errors. */
 export function decodeTlv(bytes: Uint8Array, start = 0, end = bytes.length, field: number | null = 55): TlvObject {
-  const out: TlvObject = {};
-  const order: string[] = [];
   let hex: string | null = null;
+  let n = 0;
+  // While the tags repeat the last shape's sequence they cannot repeat each other: no duplicate scan needed.
+  const guess = lastShape;
+  let guessHolds = guess !== null;
   let o = start;
   while (o < end) {
     const tagStart = o;
     const b0 = bytes[o++];
     if (b0 === 0x00 || b0 === 0xff) tlvErr(field, tagStart, 'padding byte where a tag should start');
-    let tag: string;
     let tagCode = b0;
-    if ((b0 & 0x1f) !== 0x1f) tag = tagName(b0);
-    else {
-      let code = b0;
-      for (let n = 1; ; n++) {
+    if ((b0 & 0x1f) === 0x1f) {
+      for (let k = 1; ; k++) {
         if (o >= end) tlvErr(field, tagStart, 'truncated tag');
-        if (n > 3) tlvErr(field, tagStart, 'tag longer than 4 bytes');
+        if (k > 3) tlvErr(field, tagStart, 'tag longer than 4 bytes');
         const b = bytes[o++];
-        code = code * 256 + b;
+        tagCode = tagCode * 256 + b;
         if ((b & 0x80) === 0) break;
       }
-      tag = tagName(code);
-      tagCode = code;
     }
-    if (o >= end) tlvErr(field, o, `tag ${tag}: missing length`);
+    if (o >= end) tlvErr(field, o, `tag ${tagName(tagCode)}: missing length`);
     let len = bytes[o++];
     if (len & 0x80) {
-      const n = len & 0x7f;
-      if (n < 1 || n > 2) tlvErr(field, o - 1, `tag ${tag}: unsupported length form 0x${HEX[len]}`);
-      if (o + n > end) tlvErr(field, o, `tag ${tag}: truncated length`);
-      len = n === 1 ? bytes[o] : (bytes[o] << 8) | bytes[o + 1];
-      if (len < (n === 1 ? 0x80 : 0x100)) tlvErr(field, o - 1, `tag ${tag}: non-minimal length`);
-      o += n;
+      const ln = len & 0x7f;
+      if (ln < 1 || ln > 2) tlvErr(field, o - 1, `tag ${tagName(tagCode)}: unsupported length form 0x${HEX[len]}`);
+      if (o + ln > end) tlvErr(field, o, `tag ${tagName(tagCode)}: truncated length`);
+      len = ln === 1 ? bytes[o] : (bytes[o] << 8) | bytes[o + 1];
+      if (len < (ln === 1 ? 0x80 : 0x100)) tlvErr(field, o - 1, `tag ${tagName(tagCode)}: non-minimal length`);
+      o += ln;
     }
-    if (o + len > end) tlvErr(field, o, `tag ${tag}: length ${len} runs past the field end`);
-    if (order.length >= MAX_TLV_TAGS) tlvErr(field, tagStart, `more than ${MAX_TLV_TAGS} tags`);
+    if (o + len > end) tlvErr(field, o, `tag ${tagName(tagCode)}: length ${len} runs past the field end`);
+    if (n >= MAX_TLV_TAGS) tlvErr(field, tagStart, `more than ${MAX_TLV_TAGS} tags`);
+    if (guessHolds && !(n < guess!.codes.length && guess!.codes[n] === tagCode)) guessHolds = false;
     // duplicates by tag code: a scan of ≤ MAX_TLV_TAGS numbers beats a megamorphic property lookup per tag
-    const code = tagCode;
-    for (let k = 0; k < order.length; k++) if (seenCodes[k] === code) tlvErr(field, tagStart, `duplicate tag ${tag}`);
-    seenCodes[order.length] = code;
+    if (!guessHolds) for (let k = 0; k < n; k++) if (seenCodes[k] === tagCode) tlvErr(field, tagStart, `duplicate tag ${tagName(tagCode)}`);
+    seenCodes[n] = tagCode;
+    seenTags[n] = guessHolds ? guess!.tags[n] : tagName(tagCode);
     // one hex string for the whole field, then a substring per value (no per-tag native call)
     if (hex === null) hex = hexUpper(bytes, start, end);
-    out[tag] = len === 1 ? HEX[bytes[o]] : hex.slice(2 * (o - start), 2 * (o - start + len));
-    order.push(tag);
+    seenValues[n++] = len === 1 ? HEX[bytes[o]] : hex.slice(2 * (o - start), 2 * (o - start + len));
     o += len;
   }
-  orderDescriptor.value = order;
-  Object.defineProperty(out, TLV_ORDER, orderDescriptor);
-  orderDescriptor.value = undefined;
+  const shape = findShape(n, guess, guessHolds);
+  lastShape = shape;
+  const out = Object.create(shape.proto) as TlvObject;
+  for (let k = 0; k < n; k++) {
+    out[seenTags[k]] = seenValues[k];
+    seenValues[k] = '';
+  }
   return out;
 }
-
-/** Tag codes seen so far in the BER-TLV being decoded (decode is synchronous, so one scratch array serves all). */
-const seenCodes = new Float64Array(MAX_TLV_TAGS);
-
-/** Reused property descriptor for TLV_ORDER (one object less per decode). */
-const orderDescriptor: PropertyDescriptor = { value: undefined, enumerable: false };
 
 const HEX_ASCII = new Uint8Array(512); // byte → two upper-case hex ASCII codes
 for (let i = 0; i < 256; i++) {

@@ -168,6 +168,21 @@ describe('message level', () => {
     expect(catch_(() => encode(s, { mti: '0100', fields: { 2: 12 as unknown as string } })).reason).toBe('bad-value');
     expect(catch_(() => encode(s, { mti: '100', fields: {} })).reason).toBe('bad-mti');
   });
+  it('field keys: only canonical field numbers, checked however the fields object was built', () => {
+    const b = encode(s, { mti: '0100', fields: { 2: '12' } });
+    // an undefined value counts as absent; a key that is not a field number never does
+    expect(encode(s, { mti: '0100', fields: { 2: '12', 66: undefined as unknown as string } }).equals(b)).toBe(true);
+    expect(catch_(() => encode(s, { mti: '0100', fields: { 2: '12', '02': '12' } })).reason).toBe('unknown-field');
+    expect(catch_(() => encode(s, { mti: '0100', fields: { 2: '12', x: undefined as unknown as string } })).reason).toBe('unknown-field');
+    expect(catch_(() => encode(s, { mti: '0100', fields: { 2: '12', 193: '1' } })).reason).toBe('unknown-field');
+    expect(catch_(() => encode(s, { mti: '0100', fields: { 2: '12', 65: '1' } })).reason).toBe('unknown-field');
+    expect(catch_(() => encode(s, { mti: '0100', fields: { 2: '12', 1: '1' } })).reason).toBe('unknown-field');
+    const e = catch_(() => encode(s, { mti: '0100', fields: { 2: '12', 3: '1', 66: '7' } }));
+    expect([e.reason, e.field]).toEqual(['unknown-field', 3]);
+    // the same fields, inserted in any order, give the same bytes
+    const m = { mti: '2100', fields: { 130: '7', 66: '5', 2: '12' } };
+    expect(encode(s, m).equals(encode(s, { mti: '2100', fields: { 2: '12', 66: '5', 130: '7' } }))).toBe(true);
+  });
   it('BCD MTI', () => {
     const t = spec({ 2: { name: 'x', type: 'n', length: 2 } }, { mtiEncoding: 'bcd' });
     expect(decode(t, cat(hex('0200'), BM2, asc('12'))).mti).toBe('0200');

@@ -153,3 +153,55 @@ describe('DE 55 on encode (one pass into the message buffer)', () => {
     expect(encode('iso87-ascii', msg0200()).equals(good)).toBe(true);
   });
 });
+
+describe('DE 55 wire order after decode (tag-sequence shapes)', () => {
+  const b55 = (h: string) => hex(h);
+  it('each tag sequence keeps its own order; the order is shared, frozen and not an own key', () => {
+    const a = decodeTlv(b55('9F2701 80 9501 00 8201 19'));
+    const b = decodeTlv(b55('8201 19 9F2701 80 9501 00'));
+    const a2 = decodeTlv(b55('9F2701 40 9501 01 8201 20'));
+    expect(a[TLV_ORDER]).toEqual(['9F27', '95', '82']);
+    expect(b[TLV_ORDER]).toEqual(['82', '9F27', '95']);
+    expect(a2[TLV_ORDER]).toBe(a[TLV_ORDER]);
+    expect(Object.isFrozen(a[TLV_ORDER])).toBe(true);
+    expect(Object.getOwnPropertySymbols(a)).toEqual([]);
+    expect(a2).toEqual({ '9F27': '40', '95': '01', '82': '20' });
+    expect(encodeTlv(a).equals(b55('9F2701 80 9501 00 8201 19'))).toBe(true);
+    expect(encodeTlv(b).equals(b55('8201 19 9F2701 80 9501 00'))).toBe(true);
+  });
+  it('a sequence that starts like the last one still finds duplicates after it diverges', () => {
+    decodeTlv(b55('9F2701 80 9501 00 8201 19'));
+    expect(reason(() => decodeTlv(b55('9F2701 80 9501 00 9A01 01 9501 00')))).toBe('bad-tlv');
+    expect(reason(() => decodeTlv(b55('9F2701 80 9F2701 80')))).toBe('bad-tlv');
+  });
+  it('more sequences than the shape cache holds still decode and re-encode exactly', () => {
+    for (let i = 0; i < 200; i++) {
+      const t = (0xdf01 + i).toString(16).toUpperCase(); // DF01.. 2-byte tags (second byte < 0x80 up to DF7F)
+      if (parseInt(t.slice(2), 16) >= 0x80) break;
+      const bytes = b55(`${t}01 ${(i & 0xff).toString(16).padStart(2, '0')} 8201 19`);
+      const d = decodeTlv(bytes);
+      expect(d[TLV_ORDER]).toEqual([t, '82']);
+      expect(encodeTlv(d).equals(bytes)).toBe(true);
+    }
+  });
+  it('an edited decoded object is encoded from its keys: deleted and added tags are honoured', () => {
+    const spec = 'iso87-ascii-binbitmap';
+    const m = decode(spec, encode(spec, msg0200()));
+    const t55 = m.fields['55'] as Record<string, string>;
+    const tags = [...(t55 as Record<symbol, string[]>)[TLV_ORDER]];
+    delete t55[tags[0]];
+    const d1 = decode(spec, encode(spec, m)).fields['55'] as Record<string, string>;
+    expect(d1[tags[0]]).toBeUndefined();
+    expect(Object.keys(d1).length).toBe(tags.length - 1);
+    t55['9F6E'] = 'ABCD';
+    const d2 = decode(spec, encode(spec, m)).fields['55'] as Record<string, string>;
+    expect(d2['9F6E']).toBe('ABCD');
+    expect(Object.keys(d2).length).toBe(tags.length);
+    // a stale order with a bad value: reported as for the object's own keys
+    const m3 = decode(spec, encode(spec, msg0200()));
+    const t3 = m3.fields['55'] as Record<string, string>;
+    t3[tags[0]] = 'ABC';
+    delete t3[tags[1]];
+    expect(reason(() => encode(spec, m3))).toBe('bad-value');
+  });
+});
