@@ -8,8 +8,8 @@
 // advice), preauth (a hold), completion, refund and the reversal of any of them. Balance inquiries, declines,
 // cash withdrawals (no merchant to settle) and incrementals (LIMITATION: the ledger models one hold per preauth)
 // produce nothing. Atomicity is LMDB's: the hook's writes commit in the engine's transaction or not at all
-// (note: lmdb-js's async transaction() commits what the callback wrote even when it throws, so the hook
-// itself never throws).
+// (the engine runs each plan's writes, hooks included, in an LMDB child transaction, so a hook that throws rolls
+// back only its own authorization — answered 96 — but this hook still refuses bad records instead of throwing).
 import type { RootDatabase } from 'lmdb';
 import { metrics } from '../metrics/registry.js';
 import type { JournalRecord } from '../state/records.js';
