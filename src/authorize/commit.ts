@@ -36,9 +36,17 @@ export interface Committed {
   duplicate: boolean;
 }
 
-/** Called inside the write transaction after the journal record is written (settlement's stream append). */
-export type JournalHook = (s: State, rec: JournalRecord) => void;
+/**
+ * Called inside the write transaction after the journal record is written (settlement's stream append).
+ * `rolledBack`, when present, is called after a child transaction holding the hook's writes was aborted (see
+ * forgetUnsavedStructures in engine.ts: databases with msgpack shared structures must reload them).
+ */
+export type JournalHook = ((s: State, rec: JournalRecord) => void) & { rolledBack?: (s: State) => void };
 const hooks: JournalHook[] = [];
+/** Lets every hook forget state a rolled-back child transaction may have left in memory. */
+export function journalHooksRolledBack(s: State): void {
+  for (const h of hooks) h.rolledBack?.(s);
+}
 /** Returns a function that removes the hook again (tests). */
 export function registerJournalHook(h: JournalHook): () => void {
   hooks.push(h);

@@ -5,10 +5,10 @@ import { describeFraudScore, emptyCardProfile, isScoredKind, scoreTxn, type Frau
 import type { HsmApi } from '../hsm/api.js';
 import { HsmUnavailableError } from '../hsm/api.js';
 import type { Decision, DecisionReason, Txn } from '../model/txn.js';
-import { merchantProfileKey, type State } from '../state/env.js';
+import { merchantProfileKey, reloadSharedStructures, type State } from '../state/env.js';
 import { maskPan, panHash } from '../state/pan.js';
 import type { CardRecord } from '../state/records.js';
-import { commitBody, SeqCursor, type CommitPlan, type Committed } from './commit.js';
+import { commitBody, journalHooksRolledBack, SeqCursor, type CommitPlan, type Committed } from './commit.js';
 import { arcFor, arqcData } from './emv.js';
 import { checkCard, validate } from './stages.js';
 
@@ -94,13 +94,8 @@ export function commitAtomically(s: State, plan: CommitPlan, seq: SeqCursor): Co
  * actually stored (msgpackr's own recovery path for a failed save), so no later record refers to a lost id.
  */
 function forgetUnsavedStructures(s: State): void {
-  for (const db of [s.cards, s.accounts, s.holds, s.velocity, s.idem, s.refs, s.cardProfiles, s.merchantProfiles, s.meta]) {
-    const st = (db as unknown as { encoder?: { structures?: { uninitialized?: boolean; transitions?: unknown } } }).encoder?.structures;
-    if (st) {
-      st.uninitialized = true;
-      st.transitions = null;
-    }
-  }
+  for (const db of [s.cards, s.accounts, s.holds, s.velocity, s.idem, s.refs, s.cardProfiles, s.merchantProfiles, s.meta]) reloadSharedStructures(db);
+  journalHooksRolledBack(s); // the settled stream's records database shares structures too
 }
 
 /**

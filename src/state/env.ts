@@ -83,6 +83,19 @@ export function openState(dataDir: string, opts: { create?: boolean } = {}): Sta
   };
 }
 
+/**
+ * After an aborted (child) write transaction: msgpackr may have minted a shared structure whose save was rolled
+ * back. Marking the database's in-memory structures uninitialized makes the next encode reload the stored ones
+ * (msgpackr's own recovery path for a failed save), so no later record refers to a structure id that was lost.
+ */
+export function reloadSharedStructures(db: unknown): void {
+  const st = (db as { encoder?: { structures?: { uninitialized?: boolean; transitions?: unknown } } }).encoder?.structures;
+  if (st) {
+    st.uninitialized = true;
+    st.transitions = null;
+  }
+}
+
 export async function closeState(s: State): Promise<void> {
   await s.root.flushed;
   await s.root.close();

@@ -12,6 +12,7 @@
 // back only its own authorization — answered 96 — but this hook still refuses bad records instead of throwing).
 import type { RootDatabase } from 'lmdb';
 import { metrics } from '../metrics/registry.js';
+import { reloadSharedStructures } from '../state/env.js';
 import type { JournalRecord } from '../state/records.js';
 import { appendSettled, openSettledStore, type SettledStore } from './lmdb.js';
 import { settledRecordId, type NewSettledRecord, type SettledKind, type Split } from './types.js';
@@ -106,8 +107,8 @@ export interface JournalState {
  * The journal hook: appends the record's settled event to the stream in the SAME write transaction.
  * The split comes from the journal record when the engine stores it there (`split` field), else none.
  */
-export function settledJournalHook(opts: JournalMapOptions = {}): (s: JournalState, rec: JournalRecord) => void {
-  return (s, rec) => {
+export function settledJournalHook(opts: JournalMapOptions = {}): ((s: JournalState, rec: JournalRecord) => void) & { rolledBack: (s: JournalState) => void } {
+  const hook = (s: JournalState, rec: JournalRecord): void => {
     if (!rec.approved) return;
     let store = stores.get(s.root);
     if (!store) stores.set(s.root, (store = openSettledStore(s.root)));
@@ -124,4 +125,15 @@ export function settledJournalHook(opts: JournalMapOptions = {}): (s: JournalSta
       process.stderr.write(`settled stream: refused journal seq ${rec.seq}: ${(e as Error).message}\n`);
     }
   };
+  // After an aborted child transaction: reload the records database's shared msgpack structures (a structure
+  // minted inside the aborted child was never saved; see forgetUnsavedStructures in src/authorize/engine.ts).
+  // Also forget the store itself: if its databases were first opened inside the aborted transaction, LMDB closed
+  // those handles with it ("dbi out of range" on every later append); they are opened again on the next append.
+  const rolledBack = (s: JournalState): void => {
+    const store = stores.get(s.root);
+    if (!store) return;
+    reloadSharedStructures(store.records);
+    stores.delete(s.root);
+  };
+  return Object.assign(hook, { rolledBack });
 }
