@@ -14,7 +14,8 @@ import { settledJournalHook } from '../stream/journal.js';
 
 // Every approved money movement enters the settled-record stream in the same LMDB transaction as its journal
 // record (issue 8): settlement, the ledger and reconciliation consume it from there.
-registerJournalHook(settledJournalHook({ issuerId: 'ONUS' }));
+const settledHook = settledJournalHook({ issuerId: 'ONUS' });
+registerJournalHook(settledHook);
 
 export type Task = { op: 'authorize'; txns: Txn[] } | { op: 'sweep'; now: number } | { op: 'ping' };
 
@@ -22,6 +23,7 @@ let ctx: Promise<EngineContext> | undefined;
 
 async function init(cfg: WorkerConfig): Promise<EngineContext> {
   const state = openState(cfg.dataDir);
+  settledHook.open(state);
   let hsm: ReturnType<typeof connectHsm> | undefined;
   return {
     state,

@@ -107,7 +107,9 @@ export interface JournalState {
  * The journal hook: appends the record's settled event to the stream in the SAME write transaction.
  * The split comes from the journal record when the engine stores it there (`split` field), else none.
  */
-export function settledJournalHook(opts: JournalMapOptions = {}): ((s: JournalState, rec: JournalRecord) => void) & { rolledBack: (s: JournalState) => void } {
+export function settledJournalHook(
+  opts: JournalMapOptions = {},
+): ((s: JournalState, rec: JournalRecord) => void) & { rolledBack: (s: JournalState) => void; open: (s: JournalState) => void } {
   const hook = (s: JournalState, rec: JournalRecord): void => {
     if (!rec.approved) return;
     let store = stores.get(s.root);
@@ -135,5 +137,10 @@ export function settledJournalHook(opts: JournalMapOptions = {}): ((s: JournalSt
     reloadSharedStructures(store.records);
     stores.delete(s.root);
   };
-  return Object.assign(hook, { rolledBack });
+  // Opens the stream's databases outside any transaction (a worker calls it once at start), so the first append
+  // never opens them inside a write transaction that might be rolled back.
+  const openStore = (s: JournalState): void => {
+    if (!stores.has(s.root)) stores.set(s.root, openSettledStore(s.root));
+  };
+  return Object.assign(hook, { rolledBack, open: openStore });
 }
