@@ -7,6 +7,8 @@
 // Limits: connections (maxConnections), answers waiting for their delay (maxInFlight; beyond it requests are
 // dropped and counted as `overloaded`), bytes buffered per connection (the codec splitter's maxFrame; a peer that
 // stops reading is paused at WRITE_HIGH_WATER bytes), and the `recent()` ring.
+import { macIso9797Alg3 } from '../../hsm-sim/crypto/mac.js';
+import { macInput } from '../switch/mac.js';
 import { dialectOf } from '../switch/dialect.js';
 import net from 'node:net';
 import {
@@ -55,6 +57,13 @@ export interface IssuerSimOptions {
   slowMs?: number;
   dropRate?: number;
   garbleRate?: number;
+  /**
+   * TEST ONLY: the bank's clear double-length TAK (32 hex). With it the host verifies the MAC (DE 64/128) of every
+   * financial request — a wrong or missing MAC is answered 63 — and signs its answers (ISO 9797-1 MAC algorithm 3,
+   * padding method 1), as a real host's HSM would. A simulator stands in for the bank and its HSM, so it holds the
+   * key in clear; the switch's side of the same key stays LMK-wrapped in its HSM.
+   */
+  macKey?: string;
   /** PRNG seed for approve/drop/garble/jitter choices (default 1). */
   seed?: number;
   maxInFlight?: number;
@@ -90,6 +99,8 @@ export interface IssuerSimStats {
   overloaded: number;
   badFrames: number;
   decodeErrors: number;
+  /** Requests whose MAC was missing or wrong (answered 63); only with macKey. */
+  badMacs: number;
   /** Answers scheduled but not yet sent. */
   inFlight: number;
 }
@@ -153,6 +164,12 @@ function bump(rec: Record<string, number>, key: string): void {
 export async function startIssuerSim(opts: IssuerSimOptions = {}): Promise<IssuerSim> {
   const spec: CompiledSpec = typeof opts.spec === 'string' || opts.spec === undefined ? getSpec(opts.spec ?? 'iso87-bcd') : opts.spec;
   const dialect = dialectOf(spec);
+  const tak = opts.macKey === undefined ? null : Buffer.from(opts.macKey, 'hex');
+  if (tak && tak.length !== 16) throw new RangeError('macKey must be 32 hex characters (a double-length TAK)');
+  const macOf = (m: IsoMessage): { field: 64 | 128; mac: string } => {
+    const { field, data } = macInput(spec, m);
+    return { field, mac: macIso9797Alg3(tak!, data, 1).toString('hex').toUpperCase() };
+  };
   const framing = framingOf(opts.framing);
   new FrameSplitter(framing); // validates the framing options now, not on the first connection
   const approveRate = checkRate('approveRate', opts.approveRate ?? 0.95);
@@ -195,6 +212,7 @@ export async function startIssuerSim(opts: IssuerSimOptions = {}): Promise<Issue
     overloaded: 0,
     badFrames: 0,
     decodeErrors: 0,
+    badMacs: 0,
     inFlight: 0,
   };
 
@@ -246,7 +264,7 @@ export async function startIssuerSim(opts: IssuerSimOptions = {}): Promise<Issue
   }
 
   /** Builds the answer to a request (12 for request classes this host does not handle). */
-  function answer(req: IsoMessage): { msg: IsoMessage; financial: boolean } {
+  function answer(req: IsoMessage, refuse?: string): { msg: IsoMessage; financial: boolean } {
     const f = req.fields;
     const out: IsoMessage = { mti: responseMti(req.mti), fields: {} };
     for (const n of ECHO_FIELDS) if (f[n] !== undefined) out.fields[n] = f[n];
@@ -254,7 +272,9 @@ export async function startIssuerSim(opts: IssuerSimOptions = {}): Promise<Issue
     const fn = req.mti[2];
     let code = '00';
     let financial = true;
-    if (cls === '8') {
+    if (refuse) {
+      code = refuse; // decided before looking at the request (a bad MAC): nothing counted as approved or declined
+    } else if (cls === '8') {
       financial = false;
       const nmc = typeof f[70] === 'string' ? f[70] : '';
       if (nmc === '001') s.signOns++;
@@ -320,9 +340,25 @@ export async function startIssuerSim(opts: IssuerSimOptions = {}): Promise<Issue
     }
     let built: { msg: IsoMessage; financial: boolean };
     let bytes: Buffer;
+    const signed = tak !== null && req.mti[1] !== '8';
     try {
-      built = answer(req);
-      bytes = encode(spec, dialect.toWire(built.msg));
+      let refuse: string | undefined;
+      if (signed) {
+        const { field, mac } = macOf(wire);
+        const got = wire.fields[field];
+        if (typeof got !== 'string' || got.toUpperCase() !== mac) {
+          s.badMacs++;
+          logOnce(c, 'mac', `request with a missing or wrong MAC (DE ${field}) answered 63`);
+          refuse = '63'; // security violation
+        }
+      }
+      built = answer(req, refuse);
+      const out = dialect.toWire(built.msg);
+      if (signed) {
+        const { field, mac } = macOf(out);
+        out.fields[field] = mac;
+      }
+      bytes = encode(spec, out);
     } catch (e) {
       s.decodeErrors++;
       logOnce(c, 'encode', `cannot answer ${req.mti}: ${(e as Error).message}`);

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FrameSplitter, decode, encode, frame, getSpec, responseMti, type IsoMessage } from '../../codecs/index.js';
 import { encryptUnderLmkVariant, macIso9797Alg3, testLmk } from '../../hsm-sim/crypto/index.js';
 import { startSwitch, type RunningSwitch } from '../../src/runtime/index.js';
+import { startIssuerSim } from '../../src/sim/index.js';
 import { createLogger } from '../../src/runtime/log.js';
 import { macField, macInput } from '../../src/switch/mac.js';
 import { IsoClient, panFor, purchase, tempDir, testConfig, waitFor } from './helpers.js';
@@ -77,6 +78,34 @@ describe('MAC end to end', () => {
     expect(r.fields[64]).toBe(macOf(ascii, r));
     expect(h.seen).toEqual([{ mti: '0200', field: 128, macOk: true }]); // DE 100 is present, so the MAC is DE 128
     c.close();
+  });
+
+  it('gerbang sim issuer with --mac-key: checks the switch's MAC and signs its answers; a bank on another key refuses with 63', async () => {
+    const sim = await startIssuerSim({ spec: 'iso87-bcd', framing: 'len2', latencyMs: 1, jitterMs: 0, approveRate: 1, macKey: TAK.toString('hex') });
+    const other = await startIssuerSim({ spec: 'iso87-bcd', framing: 'len2', latencyMs: 1, jitterMs: 0, approveRate: 1, macKey: 'FEDCBA98765432100123456789ABCDEF' });
+    try {
+      const c = await start(sim.port);
+      const good = purchase(panFor('4999'), 300);
+      good.fields[64] = macOf(ascii, good);
+      const r = await c.request(good);
+      expect(r.fields[39]).toBe('00'); // the simulator verified the switch's MAC and the switch verified the answer's
+      expect(sim.stats().badMacs).toBe(0);
+      c.close();
+      await sw!.close();
+      sw = null;
+      // The same switch configuration against a bank holding a different TAK: the bank refuses with 63 (its answer
+      // is signed with its own key, so the switch drops it as wrongly signed: the acquirer sees a timeout, 91).
+      const c2 = await start(other.port);
+      const again = purchase(panFor('4999'), 300);
+      again.fields[64] = macOf(ascii, again);
+      expect((await c2.request(again)).fields[39]).toBe('91');
+      expect(other.stats().badMacs).toBe(1);
+      expect(other.stats().byCode['63']).toBe(1);
+      c2.close();
+    } finally {
+      await sim.close();
+      await other.close();
+    }
   });
 
   it('issuer edge: an answer with a wrong MAC is dropped, so the request times out and is reversed', async () => {

@@ -55,6 +55,8 @@ Options:
                          garble: sends broken messages for --garble-rate of requests (default 1)
                          (0800 is always answered, so the link stays up and the fault shows per request)
   --seed N               PRNG seed for approve/drop/garble choices (default 1)
+  --mac-key HEX          TEST ONLY: the bank's clear double-length TAK (32 hex); verify the MAC (DE 64/128) of every
+                         financial request (wrong or missing: answered 63) and sign the answers (ISO 9797-1 alg 3)
   --duration S           stop after S seconds
   --json                 print {"ready":true,"port":P} when listening and end with one JSON line of counters`;
 
@@ -217,6 +219,11 @@ async function acquirer(argv: string[]): Promise<number> {
   }
 }
 
+function macKeyArg(v: string): string {
+  if (!/^[0-9A-Fa-f]{32}$/.test(v)) throw new RangeError('--mac-key must be 32 hex characters (a double-length TAK)');
+  return v;
+}
+
 async function issuer(argv: string[]): Promise<number> {
   if (wantsHelp(argv)) {
     process.stdout.write(issuerHelp + '\n');
@@ -233,6 +240,7 @@ async function issuer(argv: string[]): Promise<number> {
         framing: { type: 'string' },
         tpdu: { type: 'boolean' },
         'approve-rate': { type: 'string' },
+        'mac-key': { type: 'string' },
         'latency-ms': { type: 'string' },
         'jitter-ms': { type: 'string' },
         fail: { type: 'string' },
@@ -268,6 +276,7 @@ async function issuer(argv: string[]): Promise<number> {
       seed: num(a.seed, 'seed', 1, 0, 2 ** 31),
       fail,
       log: (line: string) => process.stderr.write(line + '\n'),
+      ...(a['mac-key'] !== undefined ? { macKey: macKeyArg(a['mac-key']) } : {}),
     };
     durationS = num(a.duration, 'duration', 0, 0, 31_536_000);
   } catch (e) {
