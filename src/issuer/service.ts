@@ -277,7 +277,10 @@ export class IssuerService {
     this.stats.standIns++;
     standIns.inc({ issuer: this.id, code: r.decision.responseCode });
     const req = txnToIso(txn, { stan: '000000', now, forwarderId: this.d.forwarderId, receiverId: this.d.cfg.institutionId });
-    await this.queue('advice', adviceFor(req, r.decision, { stan: '000000', now }));
+    const advice = adviceFor(req, r.decision, { stan: '000000', now });
+    // An acquirer's later reversal must find what it reverses (and settlement must undo the advice it settled).
+    if (r.decision.approved) this.rememberForwarded(txn, advice, now, remoteSettledKind(txn.kind, true));
+    await this.queue('advice', advice);
     return r.decision;
   }
 

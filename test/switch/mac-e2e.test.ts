@@ -80,7 +80,7 @@ describe('MAC end to end', () => {
     c.close();
   });
 
-  it('gerbang sim issuer with --mac-key: checks the switch's MAC and signs its answers; a bank on another key refuses with 63', async () => {
+  it('gerbang sim issuer with --mac-key: checks the switch MAC and signs its answers; a bank on another key refuses with 63', async () => {
     const sim = await startIssuerSim({ spec: 'iso87-bcd', framing: 'len2', latencyMs: 1, jitterMs: 0, approveRate: 1, macKey: TAK.toString('hex') });
     const other = await startIssuerSim({ spec: 'iso87-bcd', framing: 'len2', latencyMs: 1, jitterMs: 0, approveRate: 1, macKey: 'FEDCBA98765432100123456789ABCDEF' });
     try {

@@ -102,10 +102,17 @@ describe('remote approvals on the settled stream (running switch)', () => {
   it('a stand-in approval while the issuer is away settles as an advice', async () => {
     await sw.issuerSim!.setMode('down');
     await waitFor(() => !sw.issuers.get('bank-b')!.links[0].isUp, 5000, 'issuer link down');
-    const r = await iso.request(purchase(panFor('4999', 16, '5'), 3_300));
+    const stood = purchase(panFor('4999', 16, '5'), 3_300);
+    const r = await iso.request(stood);
     expect(r.fields[39]).toBe('00');
     expect(String(r.fields[38])).toMatch(/^S/);
     expect(stream.all().filter((x) => x.amount === 3_300).map((x) => x.kind)).toEqual(['advice']);
+    // The acquirer reverses it: settlement must undo the advice it settled.
+    const advice = stream.all().find((x) => x.amount === 3_300)!;
+    const rev = purchase(r.fields[2] as string, 3_300, { 90: { 1: '0200', 2: stood.fields[11] as string, 3: stood.fields[7] as string, 4: '00000100001', 5: '00000000000' } });
+    rev.mti = '0400';
+    expect((await iso.request(rev)).fields[39]).toBe('00');
+    expect(stream.all().find((x) => x.kind === 'reversal' && x.originalId === advice.id)).toMatchObject({ amount: 3_300 });
     await sw.issuerSim!.setMode('none');
     await waitFor(() => sw.issuers.get('bank-b')!.links[0].isUp, 10_000, 'issuer link back up');
   });
