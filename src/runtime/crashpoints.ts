@@ -1,7 +1,7 @@
-// Named points where a crash test stops the process. With GERBANG_PAUSE_AT=<name> the process announces
-// "PAUSED <name>" on stderr and blocks its thread there until the test SIGKILLs it. Without the variable a pause
-// point costs one comparison. (Settlement's batch uses the same mechanism under GERBANG_SETTLE_PAUSE_AT.)
-const pauseAt = process.env.GERBANG_PAUSE_AT;
+// Named points where a crash test stops the process. With GERBANG_PAUSE_AT=<name> (settlement's tests say
+// GERBANG_SETTLE_PAUSE_AT) the process announces "PAUSED <name>" on stderr and blocks its thread there until the
+// test SIGKILLs it. Without the variable a pause point costs one comparison.
+const pauseAt = process.env.GERBANG_PAUSE_AT ?? process.env.GERBANG_SETTLE_PAUSE_AT;
 
 export function pausePoint(name: string): void {
   if (!pauseAt || pauseAt !== name) return;

@@ -17,30 +17,19 @@ import type { Decision, Txn, TxnKind } from '../model/txn.js';
 import { mask } from '../runtime/log.js';
 import type { SwitchStore } from '../runtime/store.js';
 import { STATE_FILE } from '../state/env.js';
+import { settledKindOf } from '../stream/journal.js';
 import { appendSettled, openSettledStore, type SettledStore } from '../stream/lmdb.js';
 import { settledRecordId, type NewSettledRecord, type SettledKind } from '../stream/types.js';
 
 /** Most settled records committed in one transaction (the rest wait for the next turn). */
 const MAX_GROUP = 1024;
 
-/** The settled kind an approved remote decision of this kind moves money as (undefined: moves none). */
+/**
+ * The settled kind an approved remote decision of this kind moves money as (undefined: moves none) — the on-us
+ * journal's mapping; a stand-in approval is confirmed to the issuer by its 0120 advice, so it settles as an advice.
+ */
 export function remoteSettledKind(kind: TxnKind, standIn: boolean): SettledKind | undefined {
-  switch (kind) {
-    case 'purchase':
-      // A stand-in approval is confirmed to the issuer by its 0120 advice: it settles as an advice.
-      return standIn ? 'advice' : 'purchase';
-    case 'preauth':
-      return 'preauth';
-    case 'completion':
-      return 'completion';
-    case 'refund':
-      return 'refund';
-    case 'reversal':
-      return 'reversal';
-    default:
-      // cash (no merchant to pay), balance inquiries and incrementals (one hold per preauth) settle nothing.
-      return undefined;
-  }
+  return settledKindOf({ kind, mti: standIn ? '0120' : '0200', approved: true });
 }
 
 /** What the switch remembers of a forwarded request so later messages (reversal, completion) can name it. */
