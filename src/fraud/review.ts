@@ -56,9 +56,14 @@ export function reviewItemOf(txn: Txn, d: Decision, at: number): ReviewItem | un
   return item;
 }
 
+/** Open-index key: decision time (fixed width, so keys sort by it), then the txn id. */
+function openKey(i: Pick<ReviewItem, 'at' | 'txnId'>): string {
+  return `${String(i.at).padStart(15, '0')}|${i.txnId}`;
+}
+
 export class ReviewQueue {
   private readonly items: Database<unknown, string>;
-  /** Index of open items: txnId → 1 (its size is the queue depth). */
+  /** Index of open items in decision order: openKey(item) → txnId (its size is the queue depth). */
   private readonly open: Database<unknown, string>;
   private depth: number;
 
@@ -78,7 +83,7 @@ export class ReviewQueue {
       return false;
     }
     this.store.putLater(this.items, item.txnId, item);
-    this.store.putLater(this.open, item.txnId, 1);
+    this.store.putLater(this.open, openKey(item), item.txnId);
     queueGauge.set(++this.depth);
     return true;
   }
@@ -94,11 +99,11 @@ export class ReviewQueue {
   /** Open items, oldest first (by decision time), at most `limit`. */
   listOpen(limit = 100): ReviewItem[] {
     const out: ReviewItem[] = [];
-    for (const k of this.open.getKeys({ limit: MAX_OPEN_REVIEWS })) {
-      const it = this.store.getFresh(this.items, k as string) as ReviewItem | undefined;
+    for (const { value } of this.open.getRange({ limit: Math.max(0, limit) })) {
+      const it = this.store.getFresh(this.items, value as string) as ReviewItem | undefined;
       if (it) out.push(it);
     }
-    return out.sort((a, b) => a.at - b.at).slice(0, Math.max(0, limit));
+    return out;
   }
 
   get(txnId: string): ReviewItem | undefined {
@@ -116,7 +121,7 @@ export class ReviewQueue {
       if (it.status !== 'open') throw new Error(`review item ${txnId} was already resolved as ${it.status} by ${it.resolution?.by}`);
       resolved = { ...it, status: outcome, resolution: { by, at: now, note } };
       this.items.put(txnId, resolved);
-      this.open.remove(txnId);
+      this.open.remove(openKey(it));
     });
     await this.store.root.flushed;
     this.refresh();

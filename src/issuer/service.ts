@@ -14,6 +14,7 @@ import { IssuerLink, LinkNoAnswerError, LinkUnavailableError, type MessageSigner
 import { SafFullError, safMti, type SafEntry, type SafQueue } from './saf.js';
 import { remoteSettledKind, remoteSettledRecord, type OriginalRef, type RemoteJournal } from '../switch/remote-journal.js';
 import { settledRecordId, type SettledKind } from '../stream/types.js';
+import { settledKindGiven } from '../stream/journal.js';
 import { standIn, utcDay, type StandInVelocity } from './standin.js';
 
 export interface IssuerDeps {
@@ -141,8 +142,8 @@ export class IssuerService {
     }
     const original = txn.original ? this.originalRef(txn, now) : undefined;
     // The settled kind an approval would journal as: requests that can move money are marked in flight first.
-    let settles = remoteSettledKind(txn.kind, false);
-    if (settles === 'completion' && !original) settles = 'purchase';
+    const kind = remoteSettledKind(txn.kind, false);
+    const settles = kind && settledKindGiven(kind, original !== undefined);
     const journal = settles ? (this.d.journal ?? null) : null;
     let marked = false;
     for (const link of this.upLinks()) {

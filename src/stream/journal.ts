@@ -43,6 +43,55 @@ export function settledKindOf(rec: Pick<JournalRecord, 'kind' | 'mti' | 'approve
   }
 }
 
+/** The kind an approved event settles as once its original is known: a completion whose preauth we cannot name
+ * still captured money, so it settles as a purchase. */
+export function settledKindGiven(kind: SettledKind, hasOriginal: boolean): SettledKind {
+  return kind === 'completion' && !hasOriginal ? 'purchase' : kind;
+}
+
+/** An approved money movement from any source (the on-us journal, a remote issuer's answer). */
+export interface SettledEvent {
+  kind: SettledKind;
+  txnId: string;
+  /** What moved: for a reversal what it actually undid (0 for a repeat or a closed hold: nothing settles). */
+  amount: number;
+  currency: string;
+  merchantId?: string;
+  terminalId?: string;
+  acquirerId: string;
+  issuerId: string;
+  at: number;
+  /** Record id of the event this one completes, refunds or reverses. */
+  originalId?: string;
+  split?: Split;
+  panMasked?: string;
+  panHash?: string;
+}
+
+/** Pure: the settled record of an event, or undefined when it moves no money. The rules every source shares. */
+export function settledRecordOf(e: SettledEvent): NewSettledRecord | undefined {
+  if (!(e.amount > 0)) return undefined;
+  // A reversal of something that never moved money (a decline, a balance inquiry) settles nothing.
+  if (e.kind === 'reversal' && !e.originalId) return undefined;
+  const k = settledKindGiven(e.kind, e.originalId !== undefined);
+  const r: NewSettledRecord = {
+    id: settledRecordId(e.txnId, k),
+    kind: k,
+    txnId: e.txnId,
+    amount: e.amount,
+    currency: e.currency,
+    merchantId: e.merchantId ?? (e.terminalId ? `T:${e.terminalId}` : 'UNKNOWN'),
+    acquirerId: e.acquirerId || 'UNKNOWN',
+    issuerId: e.issuerId,
+    occurredAt: new Date(e.at).toISOString(),
+  };
+  if (e.originalId && k !== 'purchase') r.originalId = e.originalId;
+  if (e.split && (k === 'purchase' || k === 'advice' || k === 'completion')) r.split = e.split;
+  if (e.panMasked) r.panMasked = e.panMasked;
+  if (e.panHash) r.panHash = e.panHash;
+  return r;
+}
+
 /**
  * Pure mapping: the settled record for journal record `rec`, given the journal record it refers to (for
  * completions, refunds and reversals) and the payment's marketplace split if it had one.
@@ -50,48 +99,22 @@ export function settledKindOf(rec: Pick<JournalRecord, 'kind' | 'mti' | 'approve
 export function settledFromJournal(rec: JournalRecord, original: JournalRecord | undefined, opts: JournalMapOptions = {}, split?: Split): NewSettledRecord | undefined {
   const kind = settledKindOf(rec);
   if (!kind) return undefined;
-  let originalId: string | undefined;
-  let amount = rec.approvedAmount;
-  if (original) {
-    const ok = settledKindOf(original);
-    if (ok) originalId = settledRecordId(original.txnId, ok);
-  }
-  if (kind === 'reversal') {
-    // A reversal of something that never moved money (a decline, a balance inquiry) settles nothing.
-    if (!original || !originalId) return undefined;
-    // What this reversal actually undid: 0 for a repeat (the original was already reversed) or for a hold that
-    // had already closed, and then it settles nothing — a second reversal must never move money twice.
-    amount = rec.approvedAmount;
-  }
-  return toRecord();
-
-  function toRecord(): NewSettledRecord | undefined {
-    if (!(amount > 0)) return undefined;
-    if (kind === 'completion' && !originalId) {
-      // A completion whose preauth we cannot name still captured money: settle it as a purchase.
-      return build('purchase');
-    }
-    return build(kind!);
-  }
-
-  function build(k: SettledKind): NewSettledRecord {
-    const r: NewSettledRecord = {
-      id: settledRecordId(rec.txnId, k),
-      kind: k,
-      txnId: rec.txnId,
-      amount,
-      currency: rec.currency,
-      merchantId: rec.merchantId ?? (rec.terminalId ? `T:${rec.terminalId}` : 'UNKNOWN'),
-      acquirerId: rec.acquirerId || 'UNKNOWN',
-      issuerId: opts.issuerId ?? 'ONUS',
-      occurredAt: new Date(rec.at).toISOString(),
-    };
-    if (originalId && k !== 'purchase') r.originalId = originalId;
-    if (split && (k === 'purchase' || k === 'advice' || k === 'completion')) r.split = split;
-    if (rec.panMasked) r.panMasked = rec.panMasked;
-    if (rec.panHash) r.panHash = rec.panHash;
-    return r;
-  }
+  const ok = original ? settledKindOf(original) : undefined;
+  return settledRecordOf({
+    kind,
+    txnId: rec.txnId,
+    amount: rec.approvedAmount,
+    currency: rec.currency,
+    merchantId: rec.merchantId,
+    terminalId: rec.terminalId,
+    acquirerId: rec.acquirerId,
+    issuerId: opts.issuerId ?? 'ONUS',
+    at: rec.at,
+    originalId: original && ok ? settledRecordId(original.txnId, ok) : undefined,
+    split,
+    panMasked: rec.panMasked,
+    panHash: rec.panHash,
+  });
 }
 
 const stores = new WeakMap<RootDatabase, SettledStore>();

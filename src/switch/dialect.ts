@@ -20,11 +20,11 @@ export interface Dialect {
   /** The switch's internal (1987-shaped) message → the wire version. */
   toWire(m: IsoMessage, now?: Date): IsoMessage;
   /** A message as received → the switch's internal shape. */
-  fromWire(m: IsoMessage, now?: Date): IsoMessage;
+  fromWire(m: IsoMessage): IsoMessage;
 }
 
 const SAME: Dialect = { version: 1987, toWire: (m) => m, fromWire: (m) => m };
-const V93: Dialect = { version: 1993, toWire: (m, now) => to1993(m, now), fromWire: (m, now) => from1993(m, now) };
+const V93: Dialect = { version: 1993, toWire: (m, now) => to1993(m, now), fromWire: from1993 };
 
 export function dialectOf(spec: CompiledSpec): Dialect {
   const de39 = spec.source.fields['39'];
@@ -114,8 +114,9 @@ export function posDataCode(entry: string, hasPin: boolean): string {
   const input = pan === '01' || pan === '81' ? '6' : pan === '02' || pan === '90' || pan === '91' ? '2' : pan === '05' || pan === '07' ? '5' : '0';
   const pinCap = entry[2] === '1' ? 'C' : entry[2] === '2' ? '0' : '1';
   const cardholderPresent = pan === '81' ? '5' : '0';
-  //        1 2 3 4   5                6 7      8                  9 10 11  12
-  return `000${'0'}${cardholderPresent}0${input}${hasPin ? '1' : '0'}000${pinCap}`;
+  // Positions 1–4 and 6, 9–11 unknown (0); 5 cardholder present; 7 card data input mode; 8 PIN as auth method;
+  // 12 PIN capture capability.
+  return '0000' + cardholderPresent + '0' + input + (hasPin ? '1' : '0') + '000' + pinCap;
 }
 
 export function posEntryMode(code: string): string {
@@ -172,7 +173,7 @@ export function to1993(m: IsoMessage, now = new Date()): IsoMessage {
 }
 
 /** A 1993 message as the switch handles it inside (1987 shape). Idempotent on 1987 fields. */
-export function from1993(m: IsoMessage, _now = new Date()): IsoMessage {
+export function from1993(m: IsoMessage): IsoMessage {
   const f: Record<string, FieldValue> = { ...m.fields };
   const mti = mtiFrom93(m.mti);
   const fc = str(f, 24);

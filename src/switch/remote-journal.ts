@@ -17,7 +17,7 @@ import type { Decision, Txn, TxnKind } from '../model/txn.js';
 import { mask } from '../runtime/log.js';
 import type { SwitchStore } from '../runtime/store.js';
 import { STATE_FILE } from '../state/env.js';
-import { settledKindOf } from '../stream/journal.js';
+import { settledKindOf, settledRecordOf } from '../stream/journal.js';
 import { appendSettled, openSettledStore, type SettledStore } from '../stream/lmdb.js';
 import { settledRecordId, type NewSettledRecord, type SettledKind } from '../stream/types.js';
 
@@ -40,27 +40,23 @@ export interface OriginalRef {
 
 /** Pure: the settled record of an approved remote decision, or undefined when it moves no merchant money. */
 export function remoteSettledRecord(txn: Txn, d: Decision, issuerId: string, now: Date, original?: OriginalRef): NewSettledRecord | undefined {
-  if (!d.approved || !(d.approvedAmount > 0)) return undefined;
-  let kind = remoteSettledKind(txn.kind, d.standIn === true);
+  if (!d.approved) return undefined;
+  const kind = remoteSettledKind(txn.kind, d.standIn === true);
   if (!kind) return undefined;
-  if (kind === 'reversal' && !original) return undefined; // nothing we settled to undo
-  if (kind === 'completion' && !original) kind = 'purchase'; // captured money whose preauth we cannot name
-  const r: NewSettledRecord = {
-    id: settledRecordId(txn.id, kind),
+  return settledRecordOf({
     kind,
     txnId: txn.id,
     amount: d.approvedAmount,
     currency: txn.currency,
-    merchantId: txn.merchantId ?? (txn.terminalId ? `T:${txn.terminalId}` : 'UNKNOWN'),
-    acquirerId: txn.acquirerId || 'UNKNOWN',
+    merchantId: txn.merchantId,
+    terminalId: txn.terminalId,
+    acquirerId: txn.acquirerId,
     issuerId,
-    occurredAt: now.toISOString(),
-  };
-  if (original && kind !== 'purchase' && kind !== 'advice' && kind !== 'preauth') r.originalId = settledRecordId(original.txnId, original.kind);
-  if (txn.split && (kind === 'purchase' || kind === 'advice' || kind === 'completion')) r.split = txn.split;
-  const pm = mask(txn.pan);
-  if (pm) r.panMasked = pm;
-  return r;
+    at: now.getTime(),
+    originalId: original ? settledRecordId(original.txnId, original.kind) : undefined,
+    split: txn.split,
+    panMasked: mask(txn.pan),
+  });
 }
 
 interface Marker {

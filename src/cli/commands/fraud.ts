@@ -200,9 +200,10 @@ async function reviewCmd(argv: string[]): Promise<number> {
       const limit = Number(one('--limit') ?? 50);
       if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be an integer 1..10000');
       const items = q.listOpen(limit);
+      const open = q.refresh();
       for (const i of items) process.stdout.write(itemLine(i) + '\n');
-      process.stdout.write(`${q.refresh()} open for review${items.length ? '' : ' (nothing to show)'}\n`);
-      if (p.bools.has('--json')) process.stdout.write(JSON.stringify({ open: q.refresh(), items }) + '\n');
+      process.stdout.write(`${open} open for review${items.length ? '' : ' (nothing to show)'}\n`);
+      if (p.bools.has('--json')) process.stdout.write(JSON.stringify({ open, items }) + '\n');
       return 0;
     }
     if (!id) throw new UsageError(`review ${action} needs a transaction id`);
