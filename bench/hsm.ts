@@ -13,7 +13,7 @@ import * as hdr from 'hdr-histogram-js';
 import { createHsmClient, type HsmClient } from '../src/hsm/client.js';
 import { HsmError } from '../src/hsm/api.js';
 import { KEY_TYPE_CODES, LmkKeys } from '../hsm-sim/keys.js';
-import { readFileSync } from 'node:fs';
+import { cpuSeconds } from './lib/proc.js';
 import {
   testLmk, tdesEcbEncrypt, encodePinBlock, account12, fixParity, aesDukptKey, encryptPinBlock4, iccMasterKey,
   commonSessionKey, acDiversification, generateArqc,
@@ -35,21 +35,9 @@ const connections = flag('connections', 2);
 const terminals = flag('terminals', 1000);
 const onlyArg = process.argv.indexOf('--only');
 const only = new Set(onlyArg >= 0 ? process.argv[onlyArg + 1].split(',') : ['CA', 'CY', 'G0', 'G0AES', 'KQ']);
-const CLK_TCK = 100; // USER_HZ on Linux
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = (s: string) => process.stderr.write(s + '\n');
-
-/** CPU seconds (user + system) the process has used so far, from /proc/<pid>/stat (0 where /proc is missing). */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK; // fields 14 and 15 (utime, stime), counted after the comm field
-  } catch {
-    return 0;
-  }
-}
 
 async function startChild(): Promise<{ port: number; cpu: () => number; stop: () => Promise<Record<string, number>> }> {
   // HSM_NODE_ARGS lets a profiling run pass e.g. --cpu-prof --cpu-prof-dir=… to the simulator.

@@ -20,6 +20,7 @@ import { DEFAULT_ACQUIRER_ID, defaultConfigSource } from '../src/config/defaults
 import { startChild, type Child } from './lib/children.js';
 import { renderSvg } from './lib/plot.js';
 import { median, writeResultFile, writeResults } from './lib/results.js';
+import { childPids, cpuSeconds } from './lib/proc.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const root = join(here, '..', '..');
@@ -49,6 +50,8 @@ interface Step {
   byCode: Record<string, number>;
   sendLagP99Ms: number;
   generatorCpuUsPerRequest: number;
+  /** CPU µs per transaction sent, of each process under test (all threads; the HSM is the switch's child). */
+  cpuUsPerTxn: Record<string, number>;
   runs: number;
 }
 
@@ -56,7 +59,20 @@ function log(line: string): void {
   process.stderr.write(line + '\n');
 }
 
-function stepOf(offered: number, runs: AcquirerSummary[]): Step {
+/** The processes whose CPU a step charges per transaction: name → pid, looked up when the step starts. */
+type Watched = () => Record<string, number>;
+interface MeasuredRun {
+  summary: AcquirerSummary;
+  /** CPU seconds per watched process over the measured part of the run. */
+  cpu: Record<string, number>;
+}
+
+function stepOf(offered: number, measured: MeasuredRun[]): Step {
+  const runs = measured.map((r) => r.summary);
+  const cpuUsPerTxn: Record<string, number> = {};
+  for (const name of Object.keys(measured[0]?.cpu ?? {})) {
+    cpuUsPerTxn[name] = Math.round(median(measured.map((r) => (r.summary.sent > 0 ? (r.cpu[name] * 1e6) / r.summary.sent : 0))));
+  }
   const m = (f: (s: AcquirerSummary) => number) => Math.round(median(runs.map(f)) * 1000) / 1000;
   const byCode: Record<string, number> = {};
   for (const r of runs) for (const [c, n] of Object.entries(r.byCode)) byCode[c] = (byCode[c] ?? 0) + n;
@@ -75,6 +91,7 @@ function stepOf(offered: number, runs: AcquirerSummary[]): Step {
     byCode,
     sendLagP99Ms: m((s) => s.sendLagP99Ms),
     generatorCpuUsPerRequest: m((s) => s.cpuUsPerRequest),
+    cpuUsPerTxn,
     runs: runs.length,
   };
 }
@@ -84,7 +101,7 @@ function sustained(s: Step): boolean {
 }
 
 function fmtStep(s: Step): string {
-  return `offered ${String(s.offered).padStart(6)}  achieved ${String(s.tps).padStart(6)}  p50 ${s.p50Ms.toFixed(1).padStart(7)} ms  p99 ${s.p99Ms.toFixed(1).padStart(8)} ms  max ${s.maxMs.toFixed(0).padStart(6)} ms  timeouts ${s.timeouts}  errors ${s.errors}  gen ${s.generatorCpuUsPerRequest} µs/req`;
+  return `offered ${String(s.offered).padStart(6)}  achieved ${String(s.tps).padStart(6)}  p50 ${s.p50Ms.toFixed(1).padStart(7)} ms  p99 ${s.p99Ms.toFixed(1).padStart(8)} ms  max ${s.maxMs.toFixed(0).padStart(6)} ms  timeouts ${s.timeouts}  errors ${s.errors}  CPU µs/txn gen ${s.generatorCpuUsPerRequest}${Object.entries(s.cpuUsPerTxn).map(([k, v]) => ` ${k} ${v}`).join('')}`;
 }
 
 /**
@@ -120,15 +137,22 @@ async function stepUp(
   label: string,
   port: number,
   rates: number[],
-  o: { stepS: number; warmupS: number; runs: number; connections: number; pool: TxnPool; mix: ReturnType<typeof parseMix>; timeoutMs: number; stopBelow: number },
+  o: { stepS: number; warmupS: number; runs: number; connections: number; pool: TxnPool; mix: ReturnType<typeof parseMix>; timeoutMs: number; stopBelow: number; watched: Watched },
 ): Promise<Step[]> {
   const steps: Step[] = [];
   for (const rate of rates) {
-    const runs: AcquirerSummary[] = [];
+    const runs: MeasuredRun[] = [];
     for (let i = 0; i < o.runs; i++) {
-      runs.push(
-        await runAcquirer({ port, tps: rate, durationS: o.stepS, warmupS: o.warmupS, connections: o.connections, pool: o.pool, mix: o.mix, timeoutMs: o.timeoutMs, acquirerId: DEFAULT_ACQUIRER_ID, seed: 1 + i }),
-      );
+      let pids: Record<string, number> = {};
+      let cpu0: Record<string, number> = {};
+      const summary = await runAcquirer({
+        port, tps: rate, durationS: o.stepS, warmupS: o.warmupS, connections: o.connections, pool: o.pool, mix: o.mix, timeoutMs: o.timeoutMs, acquirerId: DEFAULT_ACQUIRER_ID, seed: 1 + i,
+        onMeasureStart: () => {
+          pids = o.watched();
+          cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+        },
+      });
+      runs.push({ summary, cpu: Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid) - cpu0[k]])) });
     }
     const s = stepOf(rate, runs);
     await new Promise((r) => setTimeout(r, STEP_PAUSE_MS)); // let a backlog drain before the next step
@@ -196,11 +220,12 @@ async function main(): Promise<number> {
     if (!a['no-echo']) {
       const echo = await startChild(process.execPath, [cli, 'sim', 'echo', '--json'], { name: 'echo server' });
       children.push(echo);
-      echoSteps = await stepUp('echo  ', echo.ready.port as number, echoRates, { ...common, stopBelow: 0.9 });
+      echoSteps = await stepUp('echo  ', echo.ready.port as number, echoRates, { ...common, stopBelow: 0.9, watched: () => ({ echo: echo.proc.pid! }) });
       await echo.stop();
     }
 
     let port: number | undefined;
+    let watched: Watched = () => ({});
     if (a.target) {
       const m = /^(.+):(\d+)$/.exec(a.target);
       if (!m) throw new Error('--target must be HOST:PORT');
@@ -215,12 +240,18 @@ async function main(): Promise<number> {
       const sw = await startChild(process.execPath, [cli, 'start', '--config', configPath], { name: 'switch', readyTimeoutMs: 120_000, env: { ...process.env, GERBANG_LOG: 'warn' } });
       children.push(sw);
       port = acquirerPortOf(sw.ready, 'iso');
+      // the switch's own children (the HSM simulator) are charged as 'hsm'; the remote bank as 'issuer'
+      watched = () => {
+        const w: Record<string, number> = { switch: sw.proc.pid!, issuer: issuer.proc.pid! };
+        childPids(sw.proc.pid!).forEach((pid, i) => (w[i === 0 ? 'hsm' : `switchChild${i}`] = pid));
+        return w;
+      };
       if (!port) throw new Error(`switch ready line has no acquirer port: ${JSON.stringify(sw.ready)}`);
     }
     // Settle: a gentle unrecorded run so HSM connections, worker pools and JIT are up before the first step.
     log('switch: settling at 50 TPS for 3 s (not recorded)…');
     await runAcquirer({ port, tps: 50, durationS: 3, connections, pool, mix, timeoutMs, acquirerId: DEFAULT_ACQUIRER_ID, seed: 99 });
-    steps = await stepUp('switch', port, rates, { ...common, stopBelow: 0.5 });
+    steps = await stepUp('switch', port, rates, { ...common, stopBelow: 0.5, watched });
   } catch (e) {
     switchError = (e as Error).message;
     log(`bench switch: ${switchError}`);

@@ -46,6 +46,8 @@ export interface AcquirerOptions {
   durationS: number;
   /** Seconds of load at the same rate before measuring (JIT, connection pools, caches on both sides); default 0. */
   warmupS?: number;
+  /** Called once, after any warm-up, as the measured run starts (a bench samples other processes' CPU here). */
+  onMeasureStart?: () => void;
   mix?: Mix;
   /** Codec spec and framing of the switch's acquirer listener (defaults iso87-ascii, ascii4). */
   spec?: SpecRef;
@@ -403,6 +405,7 @@ export async function runAcquirer(o: AcquirerOptions): Promise<AcquirerSummary> 
     }
     loop = makeLoop(o.durationS, o.onProgress);
     if (o.signal?.aborted) loop.stop();
+    o.onMeasureStart?.();
     const cpu0 = process.cpuUsage();
     const r = await loop.run();
     const cpu = process.cpuUsage(cpu0);
