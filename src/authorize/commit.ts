@@ -378,7 +378,7 @@ export function commitBody(s: State, p: CommitPlan, seqCursor?: SeqCursor): Comm
     ...(authCode ? { authCode } : {}),
     ...(acct ? { availableBalance: acct.available, ledgerBalance: acct.ledger } : {}),
     ...(p.fraudScore !== undefined ? { fraudScore: p.fraudScore } : {}),
-    ...(p.review ? { review: true } : {}),
+    ...(p.review ? { review: true, ...(p.panHash ? { cardRef: p.panHash } : {}) } : {}),
     reasons: out.reasons,
   };
   return { decision, seq, duplicate: false };

@@ -1,6 +1,6 @@
 // The fraud review queue: approvals the fraud score flagged for review (score ≥ the review threshold, below the
-// decline threshold) wait here for an analyst, who marks each one legitimate or fraud. Every resolution keeps
-// who, when, why. Items live in the switch's LMDB file (data/switch.mdb) so the running switch adds them and the
+// decline threshold) wait here for an analyst, who marks each one legitimate or fraud (which blocks the card:
+// src/state/cards.ts, from the CLI). Every resolution keeps who, when, why. Items live in the switch's LMDB file (data/switch.mdb) so the running switch adds them and the
 // `gerbang fraud review` command works them from another process. No clear PAN: the masked PAN only.
 import type { Database } from 'lmdb';
 import { metrics } from '../metrics/registry.js';
@@ -23,6 +23,8 @@ export interface ReviewItem {
   merchantId?: string;
   mcc?: string;
   score: number;
+  /** The card's key in the engine state (keyed PAN hash, from the decision): a fraud verdict blocks that card. */
+  cardRef?: string;
   /** The fraud score's top contributions, as the engine explained them. */
   why: string[];
   status: 'open' | ReviewOutcome;
@@ -51,6 +53,7 @@ export function reviewItemOf(txn: Txn, d: Decision, at: number): ReviewItem | un
   };
   const pm = mask(txn.pan);
   if (pm) item.panMasked = pm;
+  if (d.cardRef) item.cardRef = d.cardRef;
   if (txn.merchantId) item.merchantId = txn.merchantId;
   if (txn.mcc) item.mcc = txn.mcc;
   return item;

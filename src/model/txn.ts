@@ -102,6 +102,9 @@ export interface Decision {
   arpc?: string;
   fraudScore?: number; // 0–999
   review?: boolean; // the fraud score passed the review threshold
+  /** On a decision flagged for review: the card's key in the state (the PAN's keyed hash, never the PAN), so an
+   * analyst's fraud verdict can block the card. */
+  cardRef?: string;
   standIn?: boolean; // decided by stand-in processing for an unreachable issuer
   reasons: DecisionReason[];
 }

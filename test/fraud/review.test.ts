@@ -78,6 +78,8 @@ describe('review queue through the pipeline and the CLI', () => {
     expect(noBy.stderr).toMatch(/--by NAME is required/);
     const ok = run('resolve', first, '--outcome', 'fraud', '--by', 'analyst.ana', '--note', 'cardholder denies');
     expect(ok.status).toBe(0);
+    // this decider names no card: the verdict stands, and the CLI says the card was not blocked
+    expect(ok.stderr).toMatch(/verdict recorded, card not blocked: review item .* does not name its card/);
     expect(ok.stdout).toMatch(/fraud by analyst\.ana .*cardholder denies/);
     const again = run('resolve', first, '--outcome', 'legit', '--by', 'analyst.bo');
     expect(again.status).toBe(1);

@@ -9,6 +9,8 @@ import { synthesize, synthSummary } from '../../fraud/synth.js';
 import type { FraudConfig } from '../../fraud/types.js';
 import { REVIEW_OUTCOMES, ReviewQueue, type ReviewItem, type ReviewOutcome } from '../../fraud/review.js';
 import { openSwitchStore } from '../../runtime/store.js';
+import { blockCard } from '../../state/cards.js';
+import { closeState, openState } from '../../state/env.js';
 import { parseFlags } from '../command.js';
 
 /** The committed model file in the source tree (dist/src/cli/commands → repo root). */
@@ -20,7 +22,8 @@ const help = `Usage: gerbang fraud <synth|train|eval|review> [options]
   gerbang fraud review show TXN_ID [--data DIR]
   gerbang fraud review resolve TXN_ID --outcome legit|fraud --by NAME [--note TEXT] [--data DIR]
       The review queue: approvals the fraud score flagged for review (masked PAN, amount, score and why), oldest
-      first; resolving one records who, when and why. Works on a running switch's data dir (default ./data).
+      first; resolving one records who, when and why. --outcome fraud also blocks the card (declined 62 from
+      then on; a lost/stolen status is kept). Works on a running switch's data dir (default ./data).
 
   gerbang fraud synth [--seed N] [--cards N] [--days N] [--out FILE]
       Writes labelled synthetic card traffic as JSON lines ({now, card, fraud, pattern, approved, txn}); a
@@ -187,6 +190,24 @@ function itemLine(i: ReviewItem): string {
   return `${i.txnId}  ${when}  ${i.panMasked ?? '-'}  ${i.amount} ${i.currency}  score ${i.score}  ${i.merchantId ?? '-'}  ${i.why.join('; ')}${res}`;
 }
 
+/**
+ * A fraud verdict blocks the card the item names. The verdict is already recorded, so a card that cannot be
+ * blocked here (an item from before cards were named, a card not in this data dir) is a warning, not a failure.
+ */
+async function blockReviewedCard(dataDir: string, r: ReviewItem): Promise<number> {
+  const warn = (why: string) => (process.stderr.write(`gerbang: verdict recorded, card not blocked: ${why}\n`), 0);
+  if (!r.cardRef) return warn(`review item ${r.txnId} does not name its card`);
+  const s = openState(dataDir);
+  try {
+    const c = await blockCard(s, r.cardRef);
+    if (!c) return warn(`the card of review item ${r.txnId} is not in ${dataDir}`);
+    process.stdout.write(c.was === c.now ? `card ${c.panMasked} already ${c.now}\n` : `card ${c.panMasked} blocked (was ${c.was})\n`);
+    return 0;
+  } finally {
+    await closeState(s);
+  }
+}
+
 async function reviewCmd(argv: string[]): Promise<number> {
   const p = parseFlags(argv, { valued: ['--limit', '--data', '--outcome', '--by', '--note'], bools: ['--json'] });
   if (typeof p === 'string') throw new UsageError(p);
@@ -221,6 +242,7 @@ async function reviewCmd(argv: string[]): Promise<number> {
       try {
         const r = await q.resolve(id, outcome, by, one('--note') ?? '');
         process.stdout.write(itemLine(r) + '\n');
+        if (outcome === 'fraud') return await blockReviewedCard(resolve(one('--data') ?? 'data'), r);
         return 0;
       } catch (e) {
         process.stderr.write(`gerbang: ${(e as Error).message}\n`);
