@@ -7,8 +7,20 @@ const MAX_SERIES = 256;
 type Labels = Record<string, string>;
 const OVERFLOW_KEY = 'overflow="true"';
 
+/** Keys of frozen label objects (hot paths keep one per series and pass it again): sorted and escaped once.
+ * Only frozen ones: a caller may reuse and change an ordinary object between calls. */
+const keyOfLabels = new WeakMap<Labels, string>();
+
 function seriesKey(labels: Labels | undefined): string {
   if (!labels) return '';
+  const known = keyOfLabels.get(labels);
+  if (known !== undefined) return known;
+  const key = buildKey(labels);
+  if (Object.isFrozen(labels)) keyOfLabels.set(labels, key);
+  return key;
+}
+
+function buildKey(labels: Labels): string {
   const keys = Object.keys(labels);
   if (keys.length === 0) return '';
   keys.sort();

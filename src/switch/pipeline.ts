@@ -29,6 +29,11 @@ export interface PipelineDeps {
 
 const decisions = metrics.counter('gerbang_switch_decisions_total', 'Transactions decided by the switch, by channel and DE 39');
 const latency = metrics.latency('gerbang_switch_latency_seconds', 'Switch request latency, decode to answer');
+// Where a request's time goes: the decider it was routed to (the on-us engine: HSM checks, fraud, durable commit;
+// a remote issuer: PIN translation, the round trip, the journal). The rest of the switch latency is the edge's.
+const stageLatency = metrics.latency('gerbang_switch_stage_seconds', 'Time in the decider a request was routed to: on-us engine or remote issuer');
+const ONUS_STAGE = Object.freeze({ stage: 'onus' });
+const issuerStages = new Map<string, Readonly<{ stage: string; issuer: string }>>();
 const duplicatesSeen = metrics.counter('gerbang_switch_duplicates_total', 'Duplicate transmissions answered from the stored decision');
 
 const decline = (txnId: string, code: string, check: string, detail: string): Decision => ({
@@ -103,13 +108,20 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     try {
       if (r.kind === 'onus') {
         if (!deps.onus) return decline(txn.id, '91', 'route', 'on-us engine not running');
+        const t0 = performance.now();
         const d = await deps.onus.authorize(txn);
+        stageLatency.recordMicros((performance.now() - t0) * 1000, ONUS_STAGE);
         if (d.review && deps.review) deps.review.add(txn, d);
         return d;
       }
       const issuer = deps.issuers.get(r.issuerId);
       if (!issuer) return decline(txn.id, '91', 'route', `issuer ${r.issuerId} not configured`);
-      return await issuer.authorize(txn);
+      let labels = issuerStages.get(r.issuerId);
+      if (!labels) issuerStages.set(r.issuerId, (labels = Object.freeze({ stage: 'issuer', issuer: r.issuerId })));
+      const t0 = performance.now();
+      const d = await issuer.authorize(txn);
+      stageLatency.recordMicros((performance.now() - t0) * 1000, labels);
+      return d;
     } catch (e) {
       deps.log.error('decision failed', { txnId: txn.id, pan: mask(txn.pan), error: (e as Error).message });
       return decline(txn.id, '96', 'system', (e as Error).message);
@@ -124,7 +136,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       return null;
     }
     let chl = channelLabels.get(listener.id);
-    if (!chl) channelLabels.set(listener.id, (chl = { channel: `${listener.kind}:${listener.id}` }));
+    if (!chl) channelLabels.set(listener.id, (chl = Object.freeze({ channel: `${listener.kind}:${listener.id}` })));
     const channel = chl.channel;
     const id = `${instance}-${++seq}`;
     const txn = isoToTxn(msg, edgeOf(listener), id, now());

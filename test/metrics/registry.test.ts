@@ -34,6 +34,22 @@ describe('metrics registry', () => {
     expect(c.get({ overflow: 'true' })).toBe(10_000 - 256);
   });
 
+  it('a label object changed between calls counts under its new labels; a frozen one is keyed once', () => {
+    const r = new Registry();
+    const c = r.counter('by_code_total', 'x');
+    const reused: Record<string, string> = { code: '00' };
+    c.inc(reused);
+    reused.code = '51';
+    c.inc(reused);
+    expect(c.get({ code: '00' })).toBe(1);
+    expect(c.get({ code: '51' })).toBe(1);
+    const frozen = Object.freeze({ z: '1', a: '2' });
+    c.inc(frozen);
+    c.inc(frozen);
+    expect(c.get({ a: '2', z: '1' })).toBe(2); // same series whatever the key order
+    expect(r.render()).toContain('by_code_total{a="2",z="1"} 2');
+  });
+
   it('escapes label values', () => {
     const r = new Registry();
     r.gauge('g', 'g').set(1, { name: 'a"b\\c' });
