@@ -6,7 +6,7 @@
 // the in-flight set is memory-only (a crash mid-request leaves no stale lock) and bounded.
 import { createHash } from 'node:crypto';
 import type { Database } from 'lmdb';
-import type { IdemEntry } from './store.js';
+import { durable, type IdemEntry } from './store.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -65,7 +65,7 @@ export class IdempotencyStore {
 
   /** Records the response of a request that began as 'new' and resolves once the record is durable. */
   async finish(merchantId: string, key: string, hash: string, status: number, body: string, now = Date.now()): Promise<void> {
-    const put = this.stage(merchantId, key, hash, status, body, now);
+    const put = durable(this.db, this.stage(merchantId, key, hash, status, body, now));
     try {
       await put;
     } finally {

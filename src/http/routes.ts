@@ -4,7 +4,7 @@
 import { disputeRoutes } from '../disputes/http.js';
 import type { DisputeService } from '../disputes/service.js';
 import { randomBytes } from 'node:crypto';
-import type { HttpMerchant, HttpStore } from './store.js';
+import { durable, type HttpMerchant, type HttpStore } from './store.js';
 import { ApiError, badRequest, notFound } from './errors.js';
 import * as S from './schemas.js';
 import { PaymentService } from '../payments/service.js';
@@ -286,7 +286,7 @@ export function buildRoutes(d: RouteDeps): RouteDef[] {
         const events: string[] = body.events ?? [];
         const fresh = d.store.merchants.get(merchant.id);
         if (!fresh) throw notFound('merchant');
-        await d.store.merchants.put(merchant.id, { ...fresh, webhook: { url: body.url, events, secretSealed: seal(d.dataKey, secret, secretAad(merchant.id)) } });
+        await durable(d.store.merchants, d.store.merchants.put(merchant.id, { ...fresh, webhook: { url: body.url, events, secretSealed: seal(d.dataKey, secret, secretAad(merchant.id)) } }));
         d.merchantChanged(merchant.id);
         return { status: 200, body: { object: 'webhook_endpoint', url: body.url, events, secret } };
       },
