@@ -1,5 +1,5 @@
-// Random resource ids (pay_…, re_…, evt_…; payments and deliveries time-ordered) from a pooled CSPRNG buffer: one randomFillSync per 4 KiB instead of
-// one per id, which showed in the request path's profile.
+// Random resource ids (pay_…, re_…, evt_…; payments and deliveries time-ordered) from a pooled CSPRNG buffer: one
+// randomFillSync per 4 KiB instead of one per id, which showed in the request path's profile.
 import { randomFillSync } from 'node:crypto';
 
 const POOL = Buffer.alloc(4096);
