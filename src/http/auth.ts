@@ -1,7 +1,7 @@
 // Merchants and their API keys. A key is `gk_live_` + 32 random bytes (base64url), shown once at creation and
 // stored only as its SHA-256. Lookup is by hash; the stored hash is then compared in constant time anyway, so
 // the check does not depend on how the database found the row.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { HttpMerchant, HttpStore } from './store.js';
 import { seal, unseal } from '../vault/keys.js';
 
@@ -15,7 +15,7 @@ export function generateApiKey(): string {
 }
 
 export function hashApiKey(key: string): Buffer {
-  return createHash('sha256').update(key, 'utf8').digest();
+  return hash('sha256', key, 'buffer'); // one-shot: no Hash object per request (~1 µs less)
 }
 
 export interface CreateMerchantInput {

@@ -4,9 +4,9 @@
 //   same key while the first is still running       → 409 idempotency_request_in_progress
 // Finished responses are stored in LMDB with an expiry (TTL configurable), durable before the response is sent;
 // the in-flight set is memory-only (a crash mid-request leaves no stale lock) and bounded.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Database } from 'lmdb';
-import type { IdemEntry } from './store.js';
+import { durable, type IdemEntry } from './store.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -17,8 +17,16 @@ export const MAX_IN_FLIGHT = 65_536;
 const SWEEP_BATCH = 1_000;
 const SWEEP_SCAN = 20_000;
 
+/** SHA-256 (hex) of `method \0 path \0 body`, the body's exact bytes. One buffer and a one-shot hash instead of a
+ * Hash object fed five times (the same bytes, so the same hash as records stored before). */
 export function requestHash(method: string, path: string, body: string | Buffer): string {
-  return createHash('sha256').update(method).update('\0').update(path).update('\0').update(body).digest('hex');
+  const head = `${method}\0${path}\0`;
+  const b = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  const headBytes = Buffer.byteLength(head, 'utf8');
+  const all = Buffer.allocUnsafe(headBytes + b.length);
+  all.write(head, 0, 'utf8');
+  b.copy(all, headBytes);
+  return hash('sha256', all, 'hex');
 }
 
 export type IdemBegin =
@@ -65,7 +73,7 @@ export class IdempotencyStore {
 
   /** Records the response of a request that began as 'new' and resolves once the record is durable. */
   async finish(merchantId: string, key: string, hash: string, status: number, body: string, now = Date.now()): Promise<void> {
-    const put = this.stage(merchantId, key, hash, status, body, now);
+    const put = durable(this.db, this.stage(merchantId, key, hash, status, body, now));
     try {
       await put;
     } finally {

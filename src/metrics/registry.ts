@@ -23,13 +23,16 @@ function seriesKey(labels: Labels | undefined): string {
 function buildKey(labels: Labels): string {
   const keys = Object.keys(labels);
   if (keys.length === 0) return '';
-  keys.sort();
+  if (keys.length > 1) keys.sort();
   let out = '';
   for (const k of keys) out += `${out ? ',' : ''}${k}="${escapeLabel(labels[k])}"`;
   return out;
 }
 
+// Three payment-path series per request: most label values need no escaping, so test once before replacing thrice.
+const NEEDS_ESCAPE = /[\\"\n]/;
 function escapeLabel(v: string): string {
+  if (!NEEDS_ESCAPE.test(v)) return v;
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 

@@ -1,7 +1,7 @@
 // The payment operations: each step calls the engine with the matching Txn kind (preauth, purchase,
 // completion, reversal, refund) so the journal sees everything, then persists the new state and queues the
 // webhook. Steps on one payment are serialised (a per-payment lock) so capture/refund races cannot overdraw.
-import { randomId } from '../http/ids.js';
+import { randomId, timeOrderedId } from '../http/ids.js';
 import type { Authorizer } from '../authorize/index.js';
 import type { Decision, Txn } from '../model/txn.js';
 import { log } from '../runtime/log.js';
@@ -167,7 +167,7 @@ export class PaymentService {
     const txn = paymentToTxn(this.ctx(m), { pan: input.card.pan, expiry: input.card.expiry, cvv2: input.cvc, token: input.card.token }, s);
     const now = Date.now();
     const draft: PaymentRecord = {
-      id: randomId('pay_'),
+      id: timeOrderedId('pay_'),
       merchantId: m.id,
       status: 'declined',
       amount: input.amount,

@@ -1,9 +1,9 @@
 // Payments in LMDB with two ordered indexes (by creation time, by status and time), kept in step with the
 // record in one write transaction. Listing is newest first with an opaque cursor.
-import type { HttpStore } from '../http/store.js';
+import { durable, type HttpStore } from '../http/store.js';
 import { assertInvariants, type PaymentRecord, type PaymentStatus } from './model.js';
 
-/** Writes the record and its index rows in one transaction, awaited durable. `alsoWrite` runs in the same
+/** Writes the record and its index rows in one transaction, awaited durable (committed and flushed). `alsoWrite` runs in the same
  * synchronous run, so its writes join that transaction: the edge uses it to store the Idempotency-Key's response
  * in the same commit, so the key is as durable as the payment without a second fsync wait. */
 export async function savePayment(store: HttpStore, prev: PaymentRecord | undefined, next: PaymentRecord, alsoWrite?: (p: PaymentRecord) => void): Promise<void> {
@@ -14,15 +14,15 @@ export async function savePayment(store: HttpStore, prev: PaymentRecord | undefi
   // Plain puts issued in one synchronous run land in one LMDB transaction (lmdb-js batches every write of an
   // event turn, eventTurnBatching is on by default), so record and index rows still commit together; unlike
   // transaction(cb) the write thread never waits for this thread to run a callback inside its open transaction.
-  // They share one commit: the record's promise resolves, after the flush, when all of them are durable.
-  const written = store.payments.put(next.id, next);
+  // They share one commit; `durable` waits for that commit's fsync too (a put alone resolves before it).
+  const put = store.payments.put(next.id, next);
   if (!prev) store.byCreated.put([next.merchantId, next.created, next.id], 1);
   if (!prev || prev.status !== next.status) {
     if (prev) store.byStatus.remove([prev.merchantId, prev.status, prev.created, prev.id]);
     store.byStatus.put([next.merchantId, next.status, next.created, next.id], 1);
   }
   alsoWrite?.(next);
-  await written;
+  await durable(store.payments, put);
 }
 
 /** The merchant's payment, or undefined (another merchant's payment is indistinguishable from a missing one). */

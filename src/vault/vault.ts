@@ -4,7 +4,7 @@
 import { randomId } from '../http/ids.js';
 import type { Database } from 'lmdb';
 import { luhnValid, maskPan } from '../state/pan.js';
-import type { VaultEntry } from '../http/store.js';
+import { durable, type VaultEntry } from '../http/store.js';
 import { fingerprint, seal, unseal, type VaultKeys } from './keys.js';
 
 export interface CardData {
@@ -102,7 +102,7 @@ export class Vault {
       return ok;
     };
     // Both puts are queued in this event turn, so they land in the same LMDB transaction.
-    const p = Promise.all([this.tokens.put(token, entry), fresh ? this.fingerprints.put(fp, token) : true]).then(
+    const p = durable(this.tokens, Promise.all([this.tokens.put(token, entry), fresh ? this.fingerprints.put(fp, token) : true])).then(
       () => void done(true),
       (e: unknown) => {
         done(false);
@@ -124,7 +124,7 @@ export class Vault {
     } catch {
       throw new VaultError('vault_corrupt', 'The vault entry could not be opened');
     }
-    return { ...info(token, e), pan, expiry: expiryYymm(e.expMonth, e.expYear) };
+    return Object.assign(info(token, e), { pan, expiry: expiryYymm(e.expMonth, e.expYear) }); // no spread: V8's slow path
   }
 
   /** Metadata only (no PAN). */

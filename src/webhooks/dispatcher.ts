@@ -3,7 +3,7 @@
 // in-memory queue; when the queue is full it simply stays `pending` in the log and a periodic scan picks it up.
 // Retries use exponential backoff with a cap and a maximum number of attempts; a failed or succeeded
 // delivery can be replayed.
-import { randomId } from '../http/ids.js';
+import { randomId, timeOrderedId } from '../http/ids.js';
 import { log } from '../runtime/log.js';
 import { metrics } from '../metrics/registry.js';
 import { signatureHeader } from '../http/signing.js';
@@ -78,7 +78,7 @@ export class WebhookDispatcher {
     const eventId = randomId('evt_');
     const payload = JSON.stringify({ id: eventId, object: 'event', type, created: now, data: { object } });
     const d: DeliveryRecord = {
-      id: randomId('whd_'),
+      id: timeOrderedId('whd_'),
       merchantId: merchant.id,
       eventId,
       eventType: type,

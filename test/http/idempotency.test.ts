@@ -1,7 +1,8 @@
 // Idempotency-Key: same key + same request → first response (engine called once); different request → 422;
 // still running → 409; expiry after the TTL; scope is per merchant.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { IdempotencyStore } from '../../src/http/idempotency.js';
+import { createHash } from 'node:crypto';
+import { IdempotencyStore, requestHash } from '../../src/http/idempotency.js';
 import { card, startTestApi, type TestApi } from './helpers.js';
 
 let t: TestApi;
@@ -90,6 +91,15 @@ describe('Idempotency-Key', () => {
     expect(down.status).toBe(503);
     const retry = await t.call('POST', '/v1/payments', body(900), { 'idempotency-key': 'k-5xx' });
     expect(retry.status).toBe(201);
+  });
+});
+
+describe('request hash', () => {
+  test('the same value as the stored records were keyed with: SHA-256 over method, path and the exact body bytes', () => {
+    const reference = (m: string, p: string, b: string | Buffer) => createHash('sha256').update(m).update('\0').update(p).update('\0').update(b).digest('hex');
+    const bodies: (string | Buffer)[] = ['', '{"amount":1}', 'zł€ \u{1F600}', Buffer.from([0xff, 0xfe, 0x00, 0xc3]), Buffer.alloc(16 * 1024, 0x41)];
+    for (const b of bodies) expect(requestHash('post', '/v1/payments/pay_é', b)).toBe(reference('post', '/v1/payments/pay_é', b));
+    expect(requestHash('post', '/a', '{}')).not.toBe(requestHash('post', '/b', '{}'));
   });
 });
 

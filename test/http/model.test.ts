@@ -118,4 +118,17 @@ describe('resource ids', () => {
     expect(seen.size).toBe(5_000);
     for (const id of [...seen].slice(0, 50)) expect(id).toMatch(/^pay_[A-Za-z0-9_-]{16}$/);
   });
+
+  test('time-ordered ids: unique, in the payment id format, and byte order is creation-time order', async () => {
+    const { timeOrderedId } = await import('../../src/http/ids.js');
+    const times = [0, 1, 35, 36, 1_700_000_000_000, 1_700_000_000_001, Date.now(), Date.UTC(5000, 0, 1)];
+    const ids = times.map((t) => timeOrderedId('pay_', 12, t));
+    for (const id of ids) expect(id).toMatch(/^pay_[0-9a-z]{9}[A-Za-z0-9_-]{16}$/);
+    const byBytes = [...ids].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    expect(byBytes).toEqual(ids);
+    const same = new Set(Array.from({ length: 2_000 }, () => timeOrderedId('pay_', 12, 42)));
+    expect(same.size).toBe(2_000); // the random part keeps ids of one millisecond apart
+    expect(() => timeOrderedId('pay_', 12, -1)).toThrow();
+    expect(() => timeOrderedId('pay_', 12, 36 ** 9)).toThrow(); // year 5188: the fixed width would break the order
+  });
 });
