@@ -4,7 +4,17 @@
 // PAN + PAN hash, never the clear PAN), velocity, PIN tries and the idempotency keys — all or nothing.
 // LMDB admits one write transaction at a time (across threads and processes), so the re-check makes double
 // spending impossible however many workers run. The caller awaits commit and then `flushed` before answering.
-import { emptyCardProfile, emptyMerchantProfile, updateCardProfile, updateMerchantProfile, type FraudConfig } from '../fraud/index.js';
+import {
+  describeFraudScore,
+  emptyCardProfile,
+  emptyMerchantProfile,
+  scoreTxn,
+  updateCardProfile,
+  updateMerchantProfile,
+  type CardProfile,
+  type FraudConfig,
+  type MerchantProfile,
+} from '../fraud/index.js';
 import type { Decision, DecisionReason, Txn, TxnKind } from '../model/txn.js';
 import { lastJournalSeq, merchantProfileKey, type State } from '../state/env.js';
 import type { AccountRecord, CardRecord, HoldRecord, IdemRecord, JournalRecord, VelocityRecord } from '../state/records.js';
@@ -16,16 +26,17 @@ export interface CommitPlan {
   now: number;
   panHash?: string;
   panMasked?: string;
-  /** Checks that ran before the transaction (format, card, PIN, CVV2, ARQC, fraud). */
+  /** Checks that ran before the transaction (format, card, PIN, CVV2, ARQC). */
   reasons: DecisionReason[];
   /** A check before the transaction declined with this code. */
   declineCode?: string;
   /** PIN verified by the HSM: 'ok' resets the tries, 'wrong' spends one. */
   pin?: 'ok' | 'wrong';
-  fraudScore?: number;
-  review?: boolean;
-  /** Set when the transaction was scored: its outcome is folded into the card and merchant profiles. */
-  fraud?: { config: FraudConfig; currency: string; country?: string };
+  /**
+   * Set when the transaction is to be scored: decide() scores it inside the write transaction (on the profiles as
+   * the previous commit left them, the same objects the update then mutates) and folds the outcome into them.
+   */
+  fraud?: { config: FraudConfig; country?: string };
   holdTtlMs: number;
 }
 
@@ -95,6 +106,35 @@ interface Outcome {
   velocity?: boolean;
   /** Today's velocity counters as decide() read them (same transaction): apply() adds to them without a re-read. */
   vel?: VelocityRecord;
+  /** The fraud score and the profiles it was computed on (decoded once; the update mutates them). */
+  fraud?: FraudOutcome;
+}
+
+interface FraudOutcome {
+  score: number;
+  review: boolean;
+  decline: boolean;
+  currency: string;
+  profile: CardProfile;
+  merchantKey: string;
+  merchant: MerchantProfile | undefined;
+}
+
+/** The fraud stage, inside the commit: pushes its reason; undefined (and no profile update) when scoring failed. */
+function scoreInCommit(s: State, p: CommitPlan, panHash: string, currency: string, reasons: DecisionReason[]): FraudOutcome | undefined {
+  const cfg = p.fraud!;
+  try {
+    const profile = s.cardProfiles.get(panHash) ?? emptyCardProfile();
+    const merchantKey = merchantProfileKey(p.txn);
+    const merchant = s.merchantProfiles.get(merchantKey);
+    const f = scoreTxn(p.txn, { ...(cfg.country ? { country: cfg.country } : {}), currency, profile }, merchant, p.now, cfg.config);
+    const decline = f.action === 'decline';
+    reasons.push({ check: 'fraud', ok: !decline, detail: describeFraudScore(f) });
+    return { score: f.score, review: f.action === 'review', decline, currency, profile, merchantKey, merchant };
+  } catch (e) {
+    reasons.push({ check: 'fraud', ok: true, detail: `scoring failed, not applied: ${(e as Error).message}` });
+    return undefined;
+  }
 }
 
 function decline(code: string, reasons: DecisionReason[], extra: Partial<Outcome> = {}): Outcome {
@@ -120,12 +160,23 @@ function decide(s: State, p: CommitPlan, card: CardRecord | undefined): Outcome 
     return decline(p.declineCode, reasons);
   }
   if (!card) return decline('14', reasons);
-  const cardAfter = p.pin === 'ok' && card.pinTriesLeft !== card.pinTriesMax ? { ...card, pinTriesLeft: card.pinTriesMax } : undefined;
   const acct = s.accounts.get(card.accountId);
   if (!acct) {
     reasons.push({ check: 'account', ok: false, detail: 'account record missing' });
     return decline('96', reasons);
   }
+  if (!p.fraud) return decideMoney(s, p, card, acct, reasons);
+  const fraud = scoreInCommit(s, p, card.panHash, acct.currency, reasons);
+  if (fraud?.decline) return decline('59', reasons, { fraud });
+  const out = decideMoney(s, p, card, acct, reasons);
+  if (fraud) out.fraud = fraud;
+  return out;
+}
+
+/** Limits, funds, holds and originals for a transaction on an existing card and account. */
+function decideMoney(s: State, p: CommitPlan, card: CardRecord, acct: AccountRecord, reasons: DecisionReason[]): Outcome {
+  const txn = p.txn;
+  const cardAfter = p.pin === 'ok' && card.pinTriesLeft !== card.pinTriesMax ? { ...card, pinTriesLeft: card.pinTriesMax } : undefined;
   const amount = accountAmount(txn, acct);
   if (amount === undefined) {
     reasons.push({ check: 'currency', ok: false, detail: `no amount in account currency ${acct.currency}` });
@@ -352,7 +403,7 @@ export function commitBody(s: State, p: CommitPlan, seqCursor?: SeqCursor): Comm
     panMasked: p.panMasked, panHash: p.panHash, accountId: acct?.id, amount: txn.amount, currency: txn.currency,
     responseCode: out.code, approved, approvedAmount: out.approvedAmount, authCode,
     ledgerDelta: out.ledgerDelta, availableDelta: out.availableDelta, ledgerAfter: acct?.ledger, availableAfter: acct?.available,
-    holdId: holdId === 'new' ? undefined : holdId, originalSeq: out.original?.rec.journalSeq, fraudScore: p.fraudScore, reasons: out.reasons,
+    holdId: holdId === 'new' ? undefined : holdId, originalSeq: out.original?.rec.journalSeq, fraudScore: out.fraud?.score, reasons: out.reasons,
   };
   s.journal.put(seq, rec);
   const idem: IdemRecord = {
@@ -363,13 +414,12 @@ export function commitBody(s: State, p: CommitPlan, seqCursor?: SeqCursor): Comm
   s.idem.put(key, idem);
   s.refs.put(`i|${txn.id}`, key);
   if (txn.rrn) s.refs.put(`n|${txn.acquirerId}|${txn.rrn}`, key);
-  if (p.fraud && p.panHash) {
-    const cp = updateCardProfile(s.cardProfiles.get(p.panHash) ?? emptyCardProfile(), txn, approved, p.now, {
-      currency: p.fraud.currency, ...(p.fraud.country ? { country: p.fraud.country } : {}),
-    });
+  const fr = out.fraud;
+  if (fr && p.fraud && p.panHash) {
+    // The profiles decide() scored on (read in this transaction, nothing wrote them since): updated in place.
+    const cp = updateCardProfile(fr.profile, txn, approved, p.now, { currency: fr.currency, ...(p.fraud.country ? { country: p.fraud.country } : {}) });
     s.cardProfiles.put(p.panHash, cp);
-    const mk = merchantProfileKey(txn);
-    s.merchantProfiles.put(mk, updateMerchantProfile(s.merchantProfiles.get(mk) ?? emptyMerchantProfile(), txn, approved, p.now, p.fraud.config.rules));
+    s.merchantProfiles.put(fr.merchantKey, updateMerchantProfile(fr.merchant ?? emptyMerchantProfile(), txn, approved, p.now, p.fraud.config.rules));
   }
   for (const h of hooks) h(s, rec);
 
@@ -377,8 +427,8 @@ export function commitBody(s: State, p: CommitPlan, seqCursor?: SeqCursor): Comm
     txnId: txn.id, responseCode: out.code, approved, approvedAmount: out.approvedAmount,
     ...(authCode ? { authCode } : {}),
     ...(acct ? { availableBalance: acct.available, ledgerBalance: acct.ledger } : {}),
-    ...(p.fraudScore !== undefined ? { fraudScore: p.fraudScore } : {}),
-    ...(p.review ? { review: true, ...(p.panHash ? { cardRef: p.panHash } : {}) } : {}),
+    ...(fr ? { fraudScore: fr.score } : {}),
+    ...(fr?.review && !fr.decline ? { review: true, ...(p.panHash ? { cardRef: p.panHash } : {}) } : {}),
     reasons: out.reasons,
   };
   return { decision, seq, duplicate: false };

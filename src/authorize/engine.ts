@@ -1,11 +1,11 @@
 // One worker's authorization path: checks that need I/O (HSM) or are pure run first, concurrently across a batch;
 // then every plan of the batch is committed in one event turn, so lmdb-js folds them into one LMDB transaction
 // (group commit, one fsync), and the batch is answered after `flushed`.
-import { describeFraudScore, emptyCardProfile, isScoredKind, scoreTxn, type FraudConfig } from '../fraud/index.js';
+import { isScoredKind, type FraudConfig } from '../fraud/index.js';
 import type { HsmApi } from '../hsm/api.js';
 import { HsmUnavailableError } from '../hsm/api.js';
 import type { Decision, DecisionReason, Txn } from '../model/txn.js';
-import { merchantProfileKey, reloadSharedStructures, type State } from '../state/env.js';
+import { reloadSharedStructures, type State } from '../state/env.js';
 import { maskPan, panHash } from '../state/pan.js';
 import type { CardRecord } from '../state/records.js';
 import { commitBody, journalHooksRolledBack, SeqCursor, type CommitPlan, type Committed } from './commit.js';
@@ -17,7 +17,7 @@ export interface EngineContext {
   state: State;
   /** The HSM client, connected on first use. */
   hsm: () => Promise<HsmApi>;
-  /** Fraud scoring configuration; absent = scoring off. Scores before the commit, profiles update inside it. */
+  /** Fraud scoring configuration; absent = scoring off. Scored and profiles updated inside the commit. */
   fraud?: FraudConfig;
   holdTtlMs: number;
   /** Response code for a failed CVV/CVV2/ARQC check. */
@@ -191,7 +191,7 @@ function keyOf(s: State, ref: string | undefined): string | undefined {
   return ref ? s.keys.get(ref)?.key : undefined;
 }
 
-/** Runs format, card, PIN, CVV2, ARQC and fraud checks for one transaction. Never throws. */
+/** Runs format, card, PIN, CVV2 and ARQC checks for one transaction and marks it for fraud scoring (done in the commit). Never throws. */
 export async function prepare(ctx: EngineContext, txn: Txn, now: number): Promise<Prepared> {
   const v = validate(txn);
   if (v.code) {
@@ -258,21 +258,9 @@ export async function prepare(ctx: EngineContext, txn: Txn, now: number): Promis
     return declineWith(unavailable ? '91' : '96', { check: 'hsm', ok: false, detail: unavailable ? 'HSM unavailable' : `HSM error: ${(e as Error).message}` });
   }
 
-  if (ctx.fraud && isScoredKind(txn.kind)) {
-    try {
-      const currency = s.accounts.get(card.accountId)?.currency ?? txn.currency;
-      const profile = s.cardProfiles.get(hash) ?? emptyCardProfile();
-      const merchant = s.merchantProfiles.get(merchantProfileKey(txn));
-      const f = scoreTxn(plan.txn, { ...(card.country ? { country: card.country } : {}), currency, profile }, merchant, now, ctx.fraud);
-      plan.fraudScore = f.score;
-      plan.fraud = { config: ctx.fraud, currency, ...(card.country ? { country: card.country } : {}) };
-      if (f.action === 'decline') return { ...declineWith('59', { check: 'fraud', ok: false, detail: describeFraudScore(f) }), arpc };
-      plan.review = f.action === 'review';
-      plan.reasons.push({ check: 'fraud', ok: true, detail: describeFraudScore(f) });
-    } catch (e) {
-      plan.reasons.push({ check: 'fraud', ok: true, detail: `scoring failed, not applied: ${(e as Error).message}` });
-    }
-  }
+  // Scored inside the commit (commit.ts decide), on the profiles read there for the update anyway: reading and
+  // decoding the account and both profiles here as well cost three more LMDB gets and decodes per authorization.
+  if (ctx.fraud && isScoredKind(txn.kind)) plan.fraud = { config: ctx.fraud, ...(card.country ? { country: card.country } : {}) };
   return { plan, arpc };
 }
 

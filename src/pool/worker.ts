@@ -8,6 +8,7 @@ import { openState } from '../state/env.js';
 import { connectHsm } from './hsm.js';
 import { makeFraudConfig } from '../fraud/index.js';
 import type { WorkerConfig } from './config.js';
+import { decodeTxns, encodeDecisions } from './wire.js';
 import { workerData } from 'node:worker_threads';
 import { registerJournalHook } from '../authorize/commit.js';
 import { settledJournalHook } from '../stream/journal.js';
@@ -17,7 +18,8 @@ import { settledJournalHook } from '../stream/journal.js';
 const settledHook = settledJournalHook({ issuerId: 'ONUS' });
 registerJournalHook(settledHook);
 
-export type Task = { op: 'authorize'; txns: Txn[] } | { op: 'sweep'; now: number } | { op: 'ping' };
+/** `wire`: the batch msgpack-encoded (src/pool/wire.ts), answered the same way; `txns`: structured clone (fallback). */
+export type Task = { op: 'authorize'; txns: Txn[] } | { op: 'authorize'; wire: Uint8Array } | { op: 'sweep'; now: number } | { op: 'ping' };
 
 let ctx: Promise<EngineContext> | undefined;
 
@@ -42,10 +44,13 @@ async function init(cfg: WorkerConfig): Promise<EngineContext> {
   };
 }
 
-export default async function run(task: Task): Promise<Decision[] | number> {
+export default async function run(task: Task): Promise<Decision[] | Uint8Array | number> {
   ctx ??= init(workerData as WorkerConfig);
   const c = await ctx;
-  if (task.op === 'authorize') return authorizeMany(c, task.txns);
+  if (task.op === 'authorize') {
+    if ('wire' in task) return encodeDecisions(await authorizeMany(c, decodeTxns(task.wire)));
+    return authorizeMany(c, task.txns);
+  }
   if (task.op === 'sweep') return sweepExpiredHolds(c.state, task.now);
   return 0;
 }

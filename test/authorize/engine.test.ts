@@ -219,4 +219,19 @@ describe('fraud stage', () => {
     expect(ok.responseCode).toBe('00');
     expect(ok.fraudScore).toBeTypeOf('number');
   });
+
+  it('is scored inside the commit: a transaction sees the profile the earlier one of the same batch left', async () => {
+    const lax = { ...f.ctx, fraud: makeFraudConfig({ reviewThreshold: 999, declineThreshold: 1000 }) };
+    const hash = panHash(f.state.dataKeys.hashKey, demoCard(28).pan);
+    expect(f.state.cardProfiles.get(hash)).toBeUndefined();
+    // Same card, amount, merchant and clock: only the profile differs between the two.
+    const same = { merchantId: 'M-burst', mcc: '5999' };
+    const ds = await authorizeMany({ ...lax, now: () => 1_780_000_000_000 }, [txn(28, 'purchase', 77_000, same), txn(28, 'purchase', 77_000, same)]);
+    expect(ds.map((d) => d.responseCode)).toEqual(['00', '00']);
+    expect(ds[1].fraudScore).not.toBe(ds[0].fraudScore);
+    // Both outcomes folded into the profile (nothing lost by scoring and updating in one transaction).
+    expect(f.state.cardProfiles.get(hash)?.n).toBe(2);
+    const j = [...f.state.journal.getRange({ reverse: true, limit: 2 })].map((e) => e.value.fraudScore).reverse();
+    expect(j).toEqual(ds.map((d) => d.fraudScore));
+  });
 });
