@@ -300,11 +300,18 @@ describe('drainLedger: several stream reads joined into one books transaction', 
     const big = openBooks(join(dir, 'big'));
     const small = openBooks(join(dir, 'small'));
     const poster = new LedgerPoster({ books: big, pricing, calendar: cal });
+    // Records per books transaction, and the chunks each was pulled in (inside the transaction, LMDB stream).
     const sizes: number[] = [];
-    const apply = poster.apply.bind(poster);
-    poster.apply = (batch) => {
-      sizes.push(batch.length);
-      return apply(batch);
+    const chunks: number[] = [];
+    const applyPulled = poster.applyPulled.bind(poster);
+    poster.applyPulled = (pull) => {
+      sizes.push(0);
+      return applyPulled(() => {
+        const chunk = pull();
+        sizes[sizes.length - 1] += chunk.length;
+        if (chunk.length > 0) chunks.push(chunk.length);
+        return chunk;
+      });
     };
     // The second transaction fails while writing balances: nothing of it stays, the first one does.
     const putSync = big.accounts.putSync.bind(big.accounts);
@@ -318,6 +325,7 @@ describe('drainLedger: several stream reads joined into one books transaction', 
     expect(big.postings.getKeysCount()).toBe(12_000);
     expect(await drainLedger(stream, poster, { recordsPerTxn: 12_000 })).toBe(N - 12_000);
     expect(sizes).toEqual([12_000, 11_000, 11_000]);
+    expect(Math.max(...chunks)).toBe(500); // no transaction's records held at once
     expect(await drainLedger(stream, poster, { recordsPerTxn: 12_000 })).toBe(0);
     expect(sizes.length).toBe(3);
     await expect(drainLedger(stream, poster, { recordsPerTxn: 0 })).rejects.toThrow(/recordsPerTxn/);
