@@ -12,6 +12,7 @@ import { parseAccountId } from './accounts.js';
 import type { Books } from './books.js';
 import type { Posting } from './posting.js';
 import { recordToPosting, type RuleContext, type TransferState } from './rules.js';
+import { transferState } from './transfers.js';
 import { BalanceCache, LEDGER_GEN_KEY, LedgerWriter } from './writer.js';
 
 const exceptions = metrics.counter('gerbang_ledger_exceptions_total', 'Postings that went to suspense or moved nothing, by kind');
@@ -101,10 +102,13 @@ export class LedgerPoster implements StreamConsumer {
       const from = getOffset(books.offsets, this.name);
       const open = firstOpenDate(books, calendar);
       const w = new LedgerWriter(books, cache);
+      // Changed states are written at the end; states opened in this transaction only serve lookups (each is on
+      // its posting already, see transferState).
       const states = new Map<string, TransferState>();
+      const opened = new Map<string, TransferState>();
       const ctx: RuleContext = {
         pricing: this.o.pricing,
-        state: (id) => states.get(id) ?? (books.states.get(id) as TransferState | undefined),
+        state: (id) => states.get(id) ?? opened.get(id) ?? transferState(books, id),
         posting: (id) => w.posting(id),
       };
       let last = from;
@@ -114,7 +118,7 @@ export class LedgerPoster implements StreamConsumer {
           const r = records[i];
           if (r.seq <= last) continue;
           last = r.seq;
-          this.postOne(r, open, w, states, ctx);
+          this.postOne(r, open, w, states, opened, ctx);
         }
       }
       for (const [id, s] of states) void books.states.put(id, s);
@@ -128,7 +132,7 @@ export class LedgerPoster implements StreamConsumer {
   }
 
   /** Posts one record (its seq is past the offset) inside the caller's transaction. */
-  private postOne(r: SettledRecord, open: string | undefined, w: LedgerWriter, states: Map<string, TransferState>, ctx: RuleContext): void {
+  private postOne(r: SettledRecord, open: string | undefined, w: LedgerWriter, states: Map<string, TransferState>, opened: Map<string, TransferState>, ctx: RuleContext): void {
     let date = this.o.calendar.businessDateOf(Date.parse(r.occurredAt), r.currency);
     if (open && date < open) date = open;
     const invalid = validationError(r);
@@ -150,7 +154,11 @@ export class LedgerPoster implements StreamConsumer {
     }
     if (res.posting.note) exceptions.inc({ kind: r.kind });
     const changed = res.states;
-    for (let i = 0; i < changed.length; i++) states.set(changed[i][0], changed[i][1]);
+    for (let i = 0; i < changed.length; i++) {
+      const [id, s] = changed[i];
+      if (id === r.id && res.posting.transfer) opened.set(id, s);
+      else states.set(id, s);
+    }
     if (res.shareCaptureId) applyShares(this.o.books, res.shareCaptureId, res.posting, ctx);
   }
 }
