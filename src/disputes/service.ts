@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from 'lmdb';
 import { accountId } from '../ledger/accounts.js';
 import type { Books } from '../ledger/books.js';
-import type { TransferState } from '../ledger/rules.js';
+import { transferState } from '../ledger/transfers.js';
 import { LedgerWriter } from '../ledger/writer.js';
 import { metrics } from '../metrics/registry.js';
 import type { BusinessCalendar } from '../settlement/calendar.js';
@@ -113,7 +113,7 @@ export class DisputeService {
     assertNetwork(input.network);
     const network: Network = input.network;
     const rc = reasonCode(network, input.reasonCode);
-    const cap = this.o.books.states.get(input.transactionId) as TransferState | undefined;
+    const cap = transferState(this.o.books, input.transactionId);
     if (!cap) throw new Error(`transaction ${input.transactionId} is not in the ledger`);
     if (!['purchase', 'advice', 'completion'].includes(cap.kind) || cap.status !== 'posted') throw new Error(`transaction ${input.transactionId} is a ${cap.status} ${cap.kind}, not a posted capture`);
     const amount = input.amount ?? cap.amount - cap.refunded - cap.charged;

@@ -12,6 +12,7 @@ import { parseAccountId } from './accounts.js';
 import type { Books } from './books.js';
 import type { Posting } from './posting.js';
 import { recordToPosting, type RuleContext, type TransferState } from './rules.js';
+import { transferState } from './transfers.js';
 import { BalanceCache, LEDGER_GEN_KEY, LedgerWriter } from './writer.js';
 
 const exceptions = metrics.counter('gerbang_ledger_exceptions_total', 'Postings that went to suspense or moved nothing, by kind');
@@ -30,6 +31,7 @@ function validationError(r: SettledRecord): string | undefined {
 }
 
 const log = (m: string) => process.stderr.write(m + '\n');
+const EMPTY: readonly SettledRecord[] = [];
 
 /** A seller's share of one capture, net of refunds and chargebacks; payable after its holding period or release. */
 export interface ShareRecord {
@@ -75,7 +77,23 @@ export class LedgerPoster implements StreamConsumer {
   }
 
   async apply(records: SettledRecord[]): Promise<void> {
+    let given = false;
+    await this.applyPulled(() => {
+      if (given) return EMPTY;
+      given = true;
+      return records;
+    });
+  }
+
+  /**
+   * Like apply, in ONE books transaction, over the records `pull` hands over chunk by chunk (an empty chunk ends
+   * the transaction); resolves to how many records were pulled. A chunk is posted before the next is pulled, so a
+   * record dies young instead of surviving as part of a 20,000-record batch (that batch's garbage collection was
+   * ~15 % of the poster's CPU). `pull` runs inside the write transaction: it must be synchronous and never write.
+   */
+  async applyPulled(pull: () => readonly SettledRecord[]): Promise<number> {
     const { books, calendar } = this.o;
+    let pulled = 0;
     const cache = this.cache;
     const committedGen = books.root.transactionSync(() => {
       const gen = (books.meta.get(LEDGER_GEN_KEY) as number | undefined) ?? 0;
@@ -84,38 +102,24 @@ export class LedgerPoster implements StreamConsumer {
       const from = getOffset(books.offsets, this.name);
       const open = firstOpenDate(books, calendar);
       const w = new LedgerWriter(books, cache);
+      // Changed states are written at the end; states opened in this transaction only serve lookups (each is on
+      // its posting already, see transferState).
       const states = new Map<string, TransferState>();
+      const opened = new Map<string, TransferState>();
       const ctx: RuleContext = {
         pricing: this.o.pricing,
-        state: (id) => states.get(id) ?? (books.states.get(id) as TransferState | undefined),
+        state: (id) => states.get(id) ?? opened.get(id) ?? transferState(books, id),
         posting: (id) => w.posting(id),
       };
       let last = from;
-      for (const r of records) {
-        if (r.seq <= last) continue;
-        last = r.seq;
-        let date = calendar.businessDateOf(Date.parse(r.occurredAt), r.currency);
-        if (open && date < open) date = open;
-        const invalid = validationError(r);
-        if (invalid) {
-          // A poison record must not stall the consumer: post nothing, keep it visible for reconciliation.
-          if (!w.tryPost({ id: r.id, seq: r.seq, kind: r.kind, currency: r.currency, businessDate: date, entries: [], note: `invalid record: ${invalid}` })) {
-            duplicates.inc();
-            continue;
-          }
-          exceptions.inc({ kind: 'invalid' });
-          log(`ledger: skipped invalid settled record seq ${r.seq}: ${invalid}`);
-          continue;
+      for (let records = pull(); records.length > 0; records = pull()) {
+        pulled += records.length;
+        for (let i = 0; i < records.length; i++) {
+          const r = records[i];
+          if (r.seq <= last) continue;
+          last = r.seq;
+          this.postOne(r, open, w, states, opened, ctx);
         }
-        const res = recordToPosting(r, date, ctx);
-        // The id proves a record posted once (noOverwrite in the same write); a duplicate changes nothing.
-        if (!w.tryPost(res.posting, r.amount)) {
-          duplicates.inc();
-          continue;
-        }
-        if (res.posting.note) exceptions.inc({ kind: r.kind });
-        for (const [id, s] of res.states) states.set(id, s);
-        if (res.shareCaptureId) applyShares(books, res.shareCaptureId, res.posting, ctx);
       }
       for (const [id, s] of states) void books.states.put(id, s);
       w.flush();
@@ -124,6 +128,38 @@ export class LedgerPoster implements StreamConsumer {
     });
     cache.gen = committedGen;
     await books.root.flushed;
+    return pulled;
+  }
+
+  /** Posts one record (its seq is past the offset) inside the caller's transaction. */
+  private postOne(r: SettledRecord, open: string | undefined, w: LedgerWriter, states: Map<string, TransferState>, opened: Map<string, TransferState>, ctx: RuleContext): void {
+    let date = this.o.calendar.businessDateOf(Date.parse(r.occurredAt), r.currency);
+    if (open && date < open) date = open;
+    const invalid = validationError(r);
+    if (invalid) {
+      // A poison record must not stall the consumer: post nothing, keep it visible for reconciliation.
+      if (!w.tryPost({ id: r.id, seq: r.seq, kind: r.kind, currency: r.currency, businessDate: date, entries: [], note: `invalid record: ${invalid}` })) {
+        duplicates.inc();
+        return;
+      }
+      exceptions.inc({ kind: 'invalid' });
+      log(`ledger: skipped invalid settled record seq ${r.seq}: ${invalid}`);
+      return;
+    }
+    const res = recordToPosting(r, date, ctx);
+    // The id proves a record posted once (noOverwrite in the same write); a duplicate changes nothing.
+    if (!w.tryPost(res.posting, r.amount)) {
+      duplicates.inc();
+      return;
+    }
+    if (res.posting.note) exceptions.inc({ kind: r.kind });
+    const changed = res.states;
+    for (let i = 0; i < changed.length; i++) {
+      const [id, s] = changed[i];
+      if (id === r.id && res.posting.transfer) opened.set(id, s);
+      else states.set(id, s);
+    }
+    if (res.shareCaptureId) applyShares(this.o.books, res.shareCaptureId, res.posting, ctx);
   }
 }
 
@@ -164,6 +200,8 @@ export function shareMaturity(s: ShareRecord, holdDays: number): string {
  */
 export const LEDGER_TXN_RECORDS = 20_000;
 const MAX_TXN_RECORDS = 200_000;
+/** Records per pull inside a transaction: small enough that a chunk is still young when it is dropped. */
+const PULL_RECORDS = 500;
 
 /**
  * Like drainConsumer, but joins several stream reads (each ≤ MAX_READ) into one poster transaction of up to
@@ -175,7 +213,25 @@ export async function drainLedger(stream: SettledStream, poster: LedgerPoster, o
   if (!Number.isSafeInteger(per) || per < 1 || per > MAX_TXN_RECORDS) throw new Error(`recordsPerTxn must be 1..${MAX_TXN_RECORDS}, got ${per}`);
   const target = opts.upToSeq ?? (await stream.lastSeq());
   let read = 0;
-  while (poster.offset() < target) {
+  const readSync = stream.readSync?.bind(stream);
+  while (readSync && poster.offset() < target) {
+    // Chunks pulled inside the transaction: no record outlives its chunk (see applyPulled).
+    let from = poster.offset() + 1;
+    let n = 0;
+    const got = await poster.applyPulled(() => {
+      if (n >= per || from > target) return [];
+      const chunk = readSync(from, Math.min(PULL_RECORDS, per - n, target - from + 1));
+      if (chunk.length > 0) {
+        n += chunk.length;
+        from = chunk[chunk.length - 1].seq + 1;
+      }
+      return chunk;
+    });
+    if (got === 0) break; // trimmed or not yet visible: never spin
+    read += got;
+    appliedCounter.inc({ consumer: poster.name }, got);
+  }
+  while (!readSync && poster.offset() < target) {
     const batch: SettledRecord[] = [];
     let from = poster.offset() + 1;
     while (batch.length < per && from <= target) {

@@ -2,6 +2,7 @@
 // 'D'/'C' posted debit/credit (always > 0), 'PD'/'PC' pending debit/credit (+ reserves, − releases), as in
 // TigerBeetle's two-phase transfers (pending → posted or voided). A posting is never edited; a reversal is a new
 // posting with the sides swapped.
+import type { Split } from '../stream/types.js';
 import type { Balance } from './accounts.js';
 
 export type Field = 'D' | 'C' | 'PD' | 'PC';
@@ -20,6 +21,22 @@ export interface Posting {
   reverses?: string;
   /** Why a posting went to suspense or posted nothing (reconciliation reads it). */
   note?: string;
+  /**
+   * The transfer this posting opened (preauth, capture, refund, chargeback): with the posting's kind, currency and
+   * date, its transfer state as first set (see openedState). books.states holds a state only once it changes, so
+   * a record costs one write, not two.
+   */
+  transfer?: TransferFacts;
+}
+
+export interface TransferFacts {
+  /** Held amount (preauth) or amount moved. */
+  amount: number;
+  merchantId: string;
+  issuerId: string;
+  acquirerId: string;
+  originalId?: string;
+  split?: Split;
 }
 
 /** Throws unless every entry is well-formed, all accounts share the currency and debits = credits (posted and pending). */

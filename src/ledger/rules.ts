@@ -13,7 +13,7 @@
 import type { SettledKind, SettledRecord, Split } from '../stream/types.js';
 import { feesFor, type PricingConfig } from '../settlement/pricing.js';
 import { accountId } from './accounts.js';
-import { inverseEntries, type Entry, type Posting } from './posting.js';
+import { inverseEntries, type Entry, type Posting, type TransferFacts } from './posting.js';
 
 /** What the ledger remembers per money-moving record (mutable state beside the immutable postings). */
 export interface TransferState {
@@ -162,6 +162,38 @@ function stateOf(r: SettledRecord, status: TransferState['status'], amount: numb
   return s;
 }
 
+/** What a posting stores of its record's own new state (the rest comes from the posting itself). */
+function factsOf(s: TransferState): TransferFacts {
+  const t: TransferFacts = { amount: s.amount, merchantId: s.merchantId, issuerId: s.issuerId, acquirerId: s.acquirerId };
+  if (s.originalId) t.originalId = s.originalId;
+  if (s.split) t.split = s.split;
+  return t;
+}
+
+/**
+ * The transfer state a posting opened, as recordToPosting first set it (identical object: same fields, same
+ * order), or undefined for a posting that opened none (reversal, representment, settlement's own postings).
+ */
+export function openedState(p: Posting): TransferState | undefined {
+  const t = p.transfer;
+  if (!t) return undefined;
+  const s: TransferState = {
+    kind: p.kind as SettledKind,
+    status: p.kind === 'preauth' ? 'pending' : 'posted',
+    amount: t.amount,
+    refunded: 0,
+    charged: 0,
+    merchantId: t.merchantId,
+    issuerId: t.issuerId,
+    acquirerId: t.acquirerId,
+    currency: p.currency,
+    businessDate: p.businessDate,
+  };
+  if (t.originalId) s.originalId = t.originalId;
+  if (t.split) s.split = t.split;
+  return s;
+}
+
 export function recordToPosting(r: SettledRecord, businessDate: string, ctx: RuleContext): RuleResult {
   const b = new Builder(r.currency);
   const states: [string, TransferState][] = [];
@@ -170,11 +202,13 @@ export function recordToPosting(r: SettledRecord, businessDate: string, ctx: Rul
   let shareCaptureId: string | undefined;
   const suspense = b.acct('suspense', 'recon');
   const orig = r.originalId ? ctx.state(r.originalId) : undefined;
+  /** The record's own new state (preauth, captures, refund, chargeback): stored on its posting, see openedState. */
+  let own: TransferState | undefined;
 
   switch (r.kind) {
     case 'preauth':
       b.pending(b.acct('issuer', r.issuerId), b.acct('merchant', r.merchantId), r.amount);
-      states.push([r.id, stateOf(r, 'pending', r.amount, businessDate)]);
+      states.push([r.id, (own = stateOf(r, 'pending', r.amount, businessDate))]);
       break;
     case 'purchase':
     case 'advice':
@@ -188,7 +222,7 @@ export function recordToPosting(r: SettledRecord, businessDate: string, ctx: Rul
         }
       }
       captureEntries(b, r, r.amount, ctx.pricing);
-      states.push([r.id, stateOf(r, 'posted', r.amount, businessDate, r.split)]);
+      states.push([r.id, (own = stateOf(r, 'posted', r.amount, businessDate, r.split))]);
       if (r.split) shareCaptureId = r.id;
       break;
     }
@@ -209,7 +243,7 @@ export function recordToPosting(r: SettledRecord, businessDate: string, ctx: Rul
         notes.push(`refund exceeds what ${r.originalId} left refundable by ${excess}`);
       }
       b.credit(b.acct('issuer', r.issuerId), r.amount);
-      states.push([r.id, stateOf(r, 'posted', covered, businessDate)]);
+      states.push([r.id, (own = stateOf(r, 'posted', covered, businessDate))]);
       break;
     }
     case 'chargeback': {
@@ -229,7 +263,7 @@ export function recordToPosting(r: SettledRecord, businessDate: string, ctx: Rul
       }
       b.debit(disputes, r.amount);
       b.credit(b.acct('issuer', r.issuerId), r.amount);
-      states.push([r.id, stateOf(r, 'posted', covered, businessDate)]);
+      states.push([r.id, (own = stateOf(r, 'posted', covered, businessDate))]);
       break;
     }
     case 'reversal':
@@ -267,5 +301,6 @@ export function recordToPosting(r: SettledRecord, businessDate: string, ctx: Rul
   const posting: Posting = { id: r.id, seq: r.seq, kind: r.kind, currency: r.currency, businessDate, entries: b.entries };
   if (reverses) posting.reverses = reverses;
   if (notes.length) posting.note = notes.join('; ');
+  if (own) posting.transfer = factsOf(own);
   return { posting, states, ...(shareCaptureId ? { shareCaptureId } : {}) };
 }

@@ -110,16 +110,26 @@ export class BusinessCalendar {
 
   /** minute index + currency → business date: events in the same minute share it (cut-offs are whole minutes). */
   private readonly dateCache = new Map<string, string>();
+  /** The last minute asked for, its currency and date (the next record is most often in the same minute). */
+  private lastMinute = NaN;
+  private lastCurrency = '';
+  private lastDate = '';
 
   /** The business date an event at `ms` in `currency` settles on (before any closed-batch adjustment). */
   businessDateOf(ms: number, currency: string): string {
-    const key = `${Math.floor(ms / 60_000)}|${currency}`;
+    // Records arrive in time order: most share the previous one's minute and currency (no key string built).
+    const minute = Math.floor(ms / 60_000);
+    if (minute === this.lastMinute && currency === this.lastCurrency) return this.lastDate;
+    const key = `${minute}|${currency}`;
     let d = this.dateCache.get(key);
     if (d === undefined) {
       d = this.computeBusinessDate(ms, currency);
       if (this.dateCache.size > 10_000) this.dateCache.clear();
       this.dateCache.set(key, d);
     }
+    this.lastMinute = minute;
+    this.lastCurrency = currency;
+    this.lastDate = d;
     return d;
   }
 

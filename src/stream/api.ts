@@ -16,6 +16,11 @@ export interface SettledStream {
   append(record: NewSettledRecord): Promise<number>;
   /** Records with seq ≥ fromSeq in ascending order, at most `max` (≤ MAX_READ); [] when none yet. */
   read(fromSeq: number, max: number): Promise<SettledRecord[]>;
+  /**
+   * `read` without waiting, where the store allows it (LMDB; NATS has none). Lets the ledger pull small chunks
+   * inside its write transaction instead of holding a whole transaction's records at once.
+   */
+  readSync?(fromSeq: number, max: number): SettledRecord[];
   /** Highest sequence stored (0 when empty). */
   lastSeq(): Promise<number>;
   close(): Promise<void>;

@@ -99,6 +99,10 @@ export class LmdbSettledStream implements SettledStream {
     return readSettled(this.store, fromSeq, max);
   }
 
+  readSync(fromSeq: number, max: number): SettledRecord[] {
+    return readSettled(this.store, fromSeq, max);
+  }
+
   async lastSeq(): Promise<number> {
     return lastSettledSeq(this.store);
   }

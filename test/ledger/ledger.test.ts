@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { openBooks } from '../../src/ledger/books.js';
 import { drainLedger, LedgerPoster } from '../../src/ledger/poster.js';
 import { LedgerWriter } from '../../src/ledger/writer.js';
-import { recordToPosting, type TransferState } from '../../src/ledger/rules.js';
+import type { Posting } from '../../src/ledger/posting.js';
+import { openedState, recordToPosting, type TransferState } from '../../src/ledger/rules.js';
+import { transferState } from '../../src/ledger/transfers.js';
 import { BusinessCalendar } from '../../src/settlement/calendar.js';
 import { applyRule, DEFAULT_PRICING, feesFor, type PricingConfig } from '../../src/settlement/pricing.js';
 import { drainConsumer } from '../../src/stream/consumer.js';
@@ -300,11 +302,18 @@ describe('drainLedger: several stream reads joined into one books transaction', 
     const big = openBooks(join(dir, 'big'));
     const small = openBooks(join(dir, 'small'));
     const poster = new LedgerPoster({ books: big, pricing, calendar: cal });
+    // Records per books transaction, and the chunks each was pulled in (inside the transaction, LMDB stream).
     const sizes: number[] = [];
-    const apply = poster.apply.bind(poster);
-    poster.apply = (batch) => {
-      sizes.push(batch.length);
-      return apply(batch);
+    const chunks: number[] = [];
+    const applyPulled = poster.applyPulled.bind(poster);
+    poster.applyPulled = (pull) => {
+      sizes.push(0);
+      return applyPulled(() => {
+        const chunk = pull();
+        sizes[sizes.length - 1] += chunk.length;
+        if (chunk.length > 0) chunks.push(chunk.length);
+        return chunk;
+      });
     };
     // The second transaction fails while writing balances: nothing of it stays, the first one does.
     const putSync = big.accounts.putSync.bind(big.accounts);
@@ -318,6 +327,7 @@ describe('drainLedger: several stream reads joined into one books transaction', 
     expect(big.postings.getKeysCount()).toBe(12_000);
     expect(await drainLedger(stream, poster, { recordsPerTxn: 12_000 })).toBe(N - 12_000);
     expect(sizes).toEqual([12_000, 11_000, 11_000]);
+    expect(Math.max(...chunks)).toBe(500); // no transaction's records held at once
     expect(await drainLedger(stream, poster, { recordsPerTxn: 12_000 })).toBe(0);
     expect(sizes.length).toBe(3);
     await expect(drainLedger(stream, poster, { recordsPerTxn: 0 })).rejects.toThrow(/recordsPerTxn/);
@@ -340,4 +350,43 @@ describe('drainLedger: several stream reads joined into one books transaction', 
     await root.close();
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);
+});
+
+describe('transfer states: opened on the posting, stored only once changed', () => {
+  it('transferState returns for every record exactly the state a full state table would hold, with fewer writes', async () => {
+    const N = 6_000;
+    const dir = tempDir();
+    const { root, stream } = openStreamAt(dir);
+    const recs = [...generateRecords(N, { seed: 33, merchants: 15, sellers: 5, splitShare: 0.3 })];
+    await stream.appendMany(recs);
+    const books = openBooks(join(dir, 'books'));
+    const poster = new LedgerPoster({ books, pricing, calendar: cal });
+    // 1,000 records per transaction: follow-ups find their originals both in the same and in earlier transactions.
+    await drainLedger(stream, poster, { recordsPerTxn: 1_000 });
+    // The model: every state every rule ever set, kept in memory (what books.states held before).
+    const model = new Map<string, TransferState>();
+    const postings = new Map<string, Posting>();
+    const ctx = { pricing, state: (id: string) => model.get(id), posting: (id: string) => postings.get(id) };
+    let opened = 0;
+    for (const r of await stream.read(1, N)) {
+      const res = recordToPosting(r, cal.businessDateOf(Date.parse(r.occurredAt), r.currency), ctx);
+      postings.set(r.id, res.posting);
+      for (const [id, s] of res.states) model.set(id, s);
+      const own = res.states.find(([id]) => id === r.id)?.[1];
+      // The opened state is rebuilt from the posting field for field, in the same order.
+      expect(openedState(res.posting)).toStrictEqual(own);
+      if (own) expect(Object.keys(openedState(res.posting)!)).toEqual(Object.keys(own));
+      if (own) opened++;
+    }
+    expect(opened).toBeGreaterThan(N / 2);
+    for (const [id, s] of model) expect(transferState(books, id)).toStrictEqual(s);
+    // Only changed states were written (voided, posted holds, refunded/charged-back/reversed captures).
+    const stored = books.states.getKeysCount();
+    expect(stored).toBeGreaterThan(0);
+    expect(stored).toBeLessThan(model.size - opened / 2);
+    expect(transferState(books, 'no-such-record')).toBeUndefined();
+    await books.root.close();
+    await root.close();
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
 });

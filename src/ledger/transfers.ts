@@ -1,0 +1,12 @@
+// A transfer's current state: books.states holds it once it changed (voided, posted, refunded, charged back,
+// reversed); until then it is the state its own posting opened (Posting.transfer). Every reader goes through
+// transferState, never books.states alone.
+import type { Books } from './books.js';
+import { openedState, type TransferState } from './rules.js';
+
+export function transferState(books: Books, id: string): TransferState | undefined {
+  const changed = books.states.get(id) as TransferState | undefined;
+  if (changed) return changed;
+  const p = books.postings.get(id);
+  return p ? openedState(p) : undefined;
+}
