@@ -10,9 +10,16 @@ const TABLE: [alpha: string, numeric: string, exponent: number][] = [
 const BY_ALPHA = new Map(TABLE.map(([a, n, e]) => [a, { numeric: n, exponent: e }]));
 const BY_NUMERIC = new Map(TABLE.map(([a, n]) => [n, a]));
 
+// The last currency asked about: a statement is nearly always in one currency, and this runs per amount.
+let lastAlpha = '';
+let lastExponent = 0;
+
 export function exponentOf(alpha: string): number {
+  if (alpha === lastAlpha) return lastExponent;
   const e = BY_ALPHA.get(alpha)?.exponent;
   if (e === undefined) throw new Error(`unknown currency ${alpha}`);
+  lastAlpha = alpha;
+  lastExponent = e;
   return e;
 }
 
@@ -37,6 +44,28 @@ export function toNumeric(alpha: string): string {
 /** "1234.5" in a 2-decimal currency → 123450. Refuses more decimals than the currency has, signs and junk. */
 export function parseAmount(text: string, alpha: string): number {
   const exp = exponentOf(alpha);
+  // The common case without a string made: plain digits, at most one '.' after a digit, no more decimals than
+  // the currency has, and few enough digits that the result is below 10^15 (exact). Anything else — spaces,
+  // trailing zeros beyond the exponent, junk, big numbers — takes the general path below.
+  const len = text.length;
+  let v = 0;
+  let digits = 0;
+  let dot = -1;
+  for (let i = 0; i < len; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      v = v * 10 + (c - 48);
+      digits++;
+    } else if (c === 46 && dot < 0 && i > 0) dot = i;
+    else return parseAmountText(text, alpha, exp);
+  }
+  const decimals = dot < 0 ? 0 : len - dot - 1;
+  if (digits === 0 || decimals > exp || digits + exp - decimals > 15) return parseAmountText(text, alpha, exp);
+  for (let k = decimals; k < exp; k++) v *= 10;
+  return v;
+}
+
+function parseAmountText(text: string, alpha: string, exp: number): number {
   const t = text.trim();
   const dot = t.indexOf('.');
   const whole = dot < 0 ? t : t.slice(0, dot);

@@ -220,7 +220,17 @@ export class Matcher {
       return;
     }
     const diff = signed(b.amount, b.cdi) - ix.signed(i);
-    if (diff === 0 && this.exactOn) return this.settle(i, [b], 'exact');
+    if (diff === 0 && this.exactOn) {
+      // What settle() does for one timely item once the match list is full, without its array and closure:
+      // this is the path of nearly every line of a big clearing file.
+      if (this.matches.length >= this.rules.keepMatches && !this.isLate(i, b)) {
+        this.matchedBank++;
+        this.state[i] = MATCHED;
+        this.byRule.exact = (this.byRule.exact ?? 0) + 1;
+        return;
+      }
+      return this.settle(i, [b], 'exact');
+    }
     if (Math.abs(diff) <= this.tolerance(i) && this.rules.passes.includes('tolerant')) return this.settle(i, [b], 'tolerant');
     // Maybe a part: decided in finish() when every part has arrived.
     const list = this.partial.get(i);

@@ -13,6 +13,21 @@ describe('fileText (ASCII chunks copied, others decoded at character boundaries)
     for (const n of [1, 2, 3, 5, 7, 64, 1 << 16]) expect((await collect(fileText(path, n))).join('')).toBe(text);
   });
 
+  it('hands a block out in pieces of at most pieceBytes, cut at character boundaries', async () => {
+    const text = 'plain ascii <Ntry>\n' + 'Zürich € 𝄞 '.repeat(40) + '\nand ascii again\n';
+    const path = join(tempDir(), 'pieces.txt');
+    writeFileSync(path, text, 'utf8');
+    for (const block of [7, 64, 1 << 16]) {
+      for (const piece of [4, 5, 7, 64]) {
+        const got = await collect(fileText(path, block, piece));
+        expect(got.join('')).toBe(text);
+        for (const g of got) expect(Buffer.byteLength(g, 'utf8')).toBeLessThanOrEqual(piece);
+        expect(got.some((g) => g.includes('\ufffd'))).toBe(false);
+      }
+    }
+    await expect(collect(fileText(path, 64, 3))).rejects.toThrow(/at least one character/);
+  });
+
   it('completeUtf8 leaves out only a split character at the end', () => {
     const euro = Buffer.from('a€', 'utf8'); // 61 e2 82 ac
     expect(completeUtf8(euro)).toBe(4);
