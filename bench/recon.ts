@@ -6,7 +6,7 @@
 //   clearing     the CSV reader + matcher → lines/s.
 // Peak RSS of the whole process. Files are deleted at the end.
 // Usage: node dist/bench/recon.js [--json] [--runs N] [--entries N] [--lines N]
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SaxesParser } from 'saxes';
