@@ -48,6 +48,10 @@ interface Step {
   timeouts: number;
   errors: number;
   byCode: Record<string, number>;
+  /** Answers with DE 39 = 91 (shed at admission, or issuer unavailable): fast, but not a decision. */
+  shed: number;
+  /** Answers in time that were decisions (not 91), per second: what the switch really served. */
+  servedTps: number;
   sendLagP99Ms: number;
   generatorCpuUsPerRequest: number;
   /** CPU µs per transaction sent, of each process under test (all threads; the HSM is the switch's child). */
@@ -79,6 +83,8 @@ function stepOf(offered: number, measured: MeasuredRun[]): Step {
   return {
     offered,
     tps: Math.round(m((s) => s.tps)),
+    shed: Math.round(m((s) => s.byCode['91'] ?? 0)),
+    servedTps: Math.round(m((s) => (s.answered > 0 ? (s.tps * (s.answered - (s.byCode['91'] ?? 0))) / s.answered : 0))),
     p50Ms: m((s) => s.p50Ms),
     p90Ms: m((s) => s.p90Ms),
     p99Ms: m((s) => s.p99Ms),
@@ -96,12 +102,13 @@ function stepOf(offered: number, measured: MeasuredRun[]): Step {
   };
 }
 
+/** Sustained: nearly everything sent was decided in time — 91s do not count (shed answers are fast, not served). */
 function sustained(s: Step): boolean {
-  return s.sent > 0 && s.answered >= s.sent * MIN_ANSWERED && s.errors === 0 && s.p99Ms < TARGET_P99_MS;
+  return s.sent > 0 && s.answered - s.shed >= s.sent * MIN_ANSWERED && s.errors === 0 && s.p99Ms < TARGET_P99_MS;
 }
 
 function fmtStep(s: Step): string {
-  return `offered ${String(s.offered).padStart(6)}  achieved ${String(s.tps).padStart(6)}  p50 ${s.p50Ms.toFixed(1).padStart(7)} ms  p99 ${s.p99Ms.toFixed(1).padStart(8)} ms  max ${s.maxMs.toFixed(0).padStart(6)} ms  timeouts ${s.timeouts}  errors ${s.errors}  CPU µs/txn gen ${s.generatorCpuUsPerRequest}${Object.entries(s.cpuUsPerTxn).map(([k, v]) => ` ${k} ${v}`).join('')}`;
+  return `offered ${String(s.offered).padStart(6)}  achieved ${String(s.tps).padStart(6)} (served ${String(s.servedTps).padStart(6)}, 91s ${s.shed})  p50 ${s.p50Ms.toFixed(1).padStart(7)} ms  p99 ${s.p99Ms.toFixed(1).padStart(8)} ms  max ${s.maxMs.toFixed(0).padStart(6)} ms  timeouts ${s.timeouts}  errors ${s.errors}  CPU µs/txn gen ${s.generatorCpuUsPerRequest}${Object.entries(s.cpuUsPerTxn).map(([k, v]) => ` ${k} ${v}`).join('')}`;
 }
 
 /**
@@ -109,8 +116,9 @@ function fmtStep(s: Step): string {
  * Visa/Mastercard range to the remote bank) with one ISO listener on a free port, data in a temp dir, and the remote
  * bank's link pointed at the issuer simulator this bench started in its own process.
  */
-export function benchConfig(dataDir: string, issuerPort: number): Record<string, unknown> {
+export function benchConfig(dataDir: string, issuerPort: number, maxOutstanding?: number): Record<string, unknown> {
   const c = defaultConfigSource({ dataDir, isoPort: 0, jsonPort: 0, httpPort: 0 }) as Record<string, any>;
+  if (maxOutstanding !== undefined) c.admission = { maxOutstanding };
   c.engine = { ...c.engine, demoCards: BENCH_CARDS, demoSeed: 1 };
   c.issuerSimulator = null;
   c.listeners = (c.listeners as { kind: string }[]).filter((l) => l.kind === 'iso');
@@ -158,8 +166,8 @@ async function stepUp(
     await new Promise((r) => setTimeout(r, STEP_PAUSE_MS)); // let a backlog drain before the next step
     steps.push(s);
     log(`${label}: ${fmtStep(s)}`);
-    if (s.tps < rate * o.stopBelow) {
-      log(`${label}: achieved under ${Math.round(o.stopBelow * 100)} % of offered; not stepping higher`);
+    if (s.servedTps < rate * o.stopBelow) {
+      log(`${label}: served under ${Math.round(o.stopBelow * 100)} % of offered; not stepping higher`);
       break;
     }
   }
@@ -182,6 +190,7 @@ async function main(): Promise<number> {
       target: { type: 'string' },
       'timeout-ms': { type: 'string' },
       'no-echo': { type: 'boolean' },
+      'max-outstanding': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -189,7 +198,8 @@ async function main(): Promise<number> {
   if (a.help) {
     process.stdout.write(`Usage: node dist/bench/switch.js [--json] [--step-s 5] [--steps 100,500,2000,5000,10000,15000,20000]
   [--echo-steps 5000,10000,20000,40000] [--warmup-s 1] [--runs 1] [--connections 8] [--pool 20000] [--mix ...]
-  [--remote-share 0.3] [--timeout-ms 2000] [--target HOST:PORT (a switch already running)] [--no-echo]\n`);
+  [--remote-share 0.3] [--timeout-ms 2000] [--target HOST:PORT (a switch already running)] [--no-echo]
+  [--max-outstanding N (the switch's admission bound; default: its config default)]\n`);
     return 0;
   }
   const nums = (v: string | undefined, def: number[]) => (v ? v.split(',').map(Number).filter((n) => n > 0) : def);
@@ -235,7 +245,7 @@ async function main(): Promise<number> {
       children.push(issuer);
       tmp = mkdtempSync(join(tmpdir(), 'gerbang-bench-switch-'));
       const configPath = join(tmp, 'switch.json');
-      writeFileSync(configPath, JSON.stringify(benchConfig(join(tmp, 'data'), issuer.ready.port as number), null, 2));
+      writeFileSync(configPath, JSON.stringify(benchConfig(join(tmp, 'data'), issuer.ready.port as number, a['max-outstanding'] ? Number(a['max-outstanding']) : undefined), null, 2));
       log(`starting the switch (gerbang start --config ${configPath})…`);
       const sw = await startChild(process.execPath, [cli, 'start', '--config', configPath], { name: 'switch', readyTimeoutMs: 120_000, env: { ...process.env, GERBANG_LOG: 'warn' } });
       children.push(sw);
@@ -265,7 +275,7 @@ async function main(): Promise<number> {
   const echoCeilingTps = echoSteps.length ? Math.max(...echoSteps.map((s) => s.tps)) : null;
   const headline = {
     maxTpsP99Under50,
-    steps: steps.map((s) => ({ offered: s.offered, tps: s.tps, p50Ms: s.p50Ms, p99Ms: s.p99Ms })),
+    steps: steps.map((s) => ({ offered: s.offered, tps: s.tps, servedTps: s.servedTps, p50Ms: s.p50Ms, p99Ms: s.p99Ms })),
     echoCeilingTps,
   };
   writeResults('switch', {
@@ -299,7 +309,8 @@ async function main(): Promise<number> {
         xLog: true,
         yLog: true,
         series: [
-          { name: 'switch', color: '#c62828', points: steps.map((s) => [s.offered, s.tps]) },
+          { name: 'switch (all answers in time)', color: '#c62828', points: steps.map((s) => [s.offered, s.tps]) },
+          { name: 'switch served (not 91)', color: '#ef6c00', points: steps.map((s) => [s.offered, Math.max(1, s.servedTps)]) },
           { name: 'echo (no switch)', color: '#7b1fa2', dashed: true, points: echoSteps.map((s) => [s.offered, s.tps]) },
           { name: 'offered (ideal)', color: '#bdbdbd', dashed: true, points: [...new Set([...steps.map((s) => s.offered), ...echoSteps.map((s) => s.offered)])].sort((x, y) => x - y).map((x) => [x, x]) },
         ],

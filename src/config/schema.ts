@@ -182,6 +182,14 @@ export const configSchema = {
       properties: { windowMs: ms(600_000, 1, 7 * 86_400_000) },
     },
     shutdownGraceMs: ms(10_000),
+    admission: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      // Original requests decided at once across all listeners; past it new ones are answered 91 at once. Size it
+      // as throughput × the latency you will accept in the queue (e.g. 3,000 TPS × 0.3 s ≈ 1,000).
+      properties: { maxOutstanding: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 1024 } },
+    },
     http: {
       type: ['object', 'null'],
       additionalProperties: false,

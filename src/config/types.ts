@@ -148,6 +148,8 @@ export interface SwitchConfig {
   duplicates: { windowMs: number };
   /** Drain timeout on shutdown: in-flight work gets this long to finish. */
   shutdownGraceMs: number;
+  /** Overload protection: original requests (0100/0200…) decided at once; past it new ones get 91 at once. */
+  admission: { maxOutstanding: number };
   /** Merchant HTTP API (+ /dashboard, /metrics) on uWebSockets.js; null: not started. */
   http: { host: string; port: number; dashboard: boolean } | null;
   /** Settlement scheduler: posts the settled-record stream to the ledger and closes batches after cut-off; null: off. */

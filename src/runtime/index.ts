@@ -258,7 +258,7 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
     const reviewRefresh = setInterval(() => review.refresh(), 5_000);
     reviewRefresh.unref();
     services.push({ name: 'review-refresh', close: async () => clearInterval(reviewRefresh) });
-    const pipeline = createPipeline({ routes, onus, issuers, duplicates, review, log });
+    const pipeline = createPipeline({ routes, onus, issuers, duplicates, review, log, maxOutstanding: cfg.admission.maxOutstanding });
 
     const listeners: AcquirerListener[] = [];
     for (const lc of cfg.listeners) {

@@ -23,6 +23,11 @@ export interface PipelineDeps {
   duplicates: DuplicateDetector<Decision> | null;
   /** Approvals the fraud score flagged for review are queued here for an analyst (absent: not queued). */
   review?: { add(txn: Txn, d: Decision): boolean } | null;
+  /**
+   * Admission bound: original requests (0100/0200…) being decided at once, across every listener. Past it a new
+   * one is answered 91 at once instead of queueing behind work it cannot overtake (absent: no bound).
+   */
+  maxOutstanding?: number;
   log: Logger;
   now?: () => Date;
 }
@@ -35,6 +40,18 @@ const stageLatency = metrics.latency('gerbang_switch_stage_seconds', 'Time in th
 const ONUS_STAGE = Object.freeze({ stage: 'onus' });
 const issuerStages = new Map<string, Readonly<{ stage: string; issuer: string }>>();
 const duplicatesSeen = metrics.counter('gerbang_switch_duplicates_total', 'Duplicate transmissions answered from the stored decision');
+const shed = metrics.counter('gerbang_switch_shed_total', 'Requests answered 91 at admission because maxOutstanding were already being decided');
+/** An overload is logged once per this interval, with the count shed in it (not once per request). */
+const SHED_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * What admission may refuse: original authorization and financial requests (MTI class 1 or 2, function 0:
+ * 0100, 0101, 0200, 1100 …). Reversals, advices and network management are always taken: they settle state the
+ * acquirer would otherwise keep repeating, and refusing them under load only adds load.
+ */
+export function isSheddable(mti: string): boolean {
+  return mti.length === 4 && (mti[1] === '1' || mti[1] === '2') && mti[2] === '0';
+}
 
 const decline = (txnId: string, code: string, check: string, detail: string): Decision => ({
   txnId,
@@ -59,6 +76,8 @@ export interface Pipeline {
   handle: RequestHandler;
   /** Decides a Txn already built by some edge (HTTP API): routing, duplicates are the caller's. */
   decide(txn: Txn): Promise<Decision>;
+  /** Original requests being decided now (the quantity maxOutstanding bounds). */
+  readonly outstanding: number;
 }
 
 /**
@@ -96,6 +115,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const instance = Date.now().toString(36);
   let seq = 0;
   const ctxCache = new Map<string, EdgeContext>();
+  const maxOutstanding = deps.maxOutstanding ?? Infinity;
+  if (!(maxOutstanding >= 1)) throw new RangeError(`maxOutstanding must be ≥ 1, got ${deps.maxOutstanding}`);
+  let outstanding = 0;
+  let shedSinceLog = 0;
+  let lastShedLog = 0;
   const edgeOf = (l: ListenerConfig): EdgeContext => {
     let c = ctxCache.get(l.id);
     if (!c) ctxCache.set(l.id, (c = { listenerId: l.id, kind: l.kind, acquirerId: l.acquirerId, pin: l.pin }));
@@ -137,6 +161,28 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
     let chl = channelLabels.get(listener.id);
     if (!chl) channelLabels.set(listener.id, (chl = Object.freeze({ channel: `${listener.kind}:${listener.id}` })));
+    if (!isSheddable(msg.mti)) return decideRequest(msg, listener, chl, t0);
+    if (outstanding >= maxOutstanding) {
+      shed.inc(chl);
+      tally.add(chl.channel, '91');
+      shedSinceLog++;
+      const nowMs = Date.now();
+      if (nowMs - lastShedLog >= SHED_LOG_INTERVAL_MS) {
+        deps.log.warn('overloaded: requests answered 91 at admission', { shed: shedSinceLog, maxOutstanding, sinceMs: lastShedLog ? nowMs - lastShedLog : 0 });
+        shedSinceLog = 0;
+        lastShedLog = nowMs;
+      }
+      return decisionToIso(msg, { responseCode: '91', approvedAmount: 0 });
+    }
+    outstanding++;
+    try {
+      return await decideRequest(msg, listener, chl, t0);
+    } finally {
+      outstanding--;
+    }
+  }
+
+  async function decideRequest(msg: IsoMessage, listener: ListenerConfig, chl: Readonly<{ channel: string }>, t0: number): Promise<IsoMessage> {
     const channel = chl.channel;
     const id = `${instance}-${++seq}`;
     const txn = isoToTxn(msg, edgeOf(listener), id, now());
@@ -160,5 +206,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     return decisionToIso(msg, d);
   }
 
-  return { handle, decide };
+  return {
+    handle,
+    decide,
+    get outstanding() {
+      return outstanding;
+    },
+  };
 }
