@@ -251,6 +251,15 @@ function next(p: number, n: number, depth: number): number {
   }
 }
 
+/** text.trim(), without the call when both ends are printable ASCII (nearly every value of a machine-written file). */
+function trimmed(t: string): string {
+  const n = t.length;
+  if (n === 0) return t;
+  const a = t.charCodeAt(0);
+  const z = t.charCodeAt(n - 1);
+  return a > 32 && a < 127 && z > 32 && z < 127 ? t : t.trim();
+}
+
 function dateOnly(v: string): string {
   return v.slice(0, 10);
 }
@@ -289,7 +298,7 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
   let detailCcy = '';
   let detailAmountRank = 0; // 3: TxDtls/Amt, 2: AmtDtls/TxAmt/Amt, 1: AmtDtls/InstdAmt/Amt
   let bal: (Partial<StatementBalance> & { amountText?: string }) | undefined;
-  const btk: string[] = [];
+  let btk = ''; // bank transaction code parts joined by '/' as they arrive
   const where = () => `${source}: line ${parser.line}`;
 
   const detailAmount = (rank: number, v: string) => {
@@ -322,7 +331,7 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
           source, index: entryIndex++, message: message!, statementId, account, amount: -1, currency: '', cdi: 'CRDT', reversal: false, status: '', details: [],
         };
         amountText = '';
-        btk.length = 0;
+        btk = '';
         break;
       case S.TX:
         detail = {};
@@ -352,7 +361,7 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
       text = '';
       return;
     }
-    const v = TEXT[st] === 1 ? text.trim() : '';
+    const v = TEXT[st] === 1 ? trimmed(text) : '';
     text = '';
     switch (st) {
       case S.REPORT:
@@ -416,7 +425,7 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
         entry!.servicerRef = v;
         break;
       case S.BKTX_CD:
-        btk.push(v);
+        btk = btk === '' ? v : `${btk}/${v}`;
         break;
       case S.BTCH_NB:
         entry!.batchCount = Number(v);
@@ -430,7 +439,7 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
         if (!amountText || !e.currency) throw new Error(`${where()}: entry ${e.index} has no Amt with Ccy`);
         e.amount = parseAmount(amountText, e.currency);
         if (!e.status) e.status = 'BOOK';
-        if (btk.length) e.bankTxCode = btk.join('/');
+        if (btk !== '') e.bankTxCode = btk;
         emit(e);
         break;
       }
