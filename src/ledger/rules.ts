@@ -79,7 +79,9 @@ function ownerIds(table: IdTable, owner: string): OwnerIds {
 function internedAccountId(table: IdTable, ids: OwnerIds, type: AccountType, owner: string, currency: string): string {
   let id = ids[type];
   if (id === undefined) {
-    id = accountId(type, owner, currency);
+    // A template literal builds a rope (cons string): each Map lookup and byte write of it walks the rope, so the
+    // interned id is a flat copy (made once per id; JSON keeps any lone surrogate as it is).
+    id = JSON.parse(JSON.stringify(accountId(type, owner, currency))) as string;
     if (internedCount >= MAX_INTERNED) {
       for (const t of interned.values()) t.clear();
       table.set(owner, ids); // the caller holds this owner's ids: they stay, every other id is built afresh
