@@ -7,7 +7,7 @@ import { addDays, BusinessCalendar } from '../settlement/calendar.js';
 import type { PricingConfig } from '../settlement/pricing.js';
 import { MAX_READ, type SettledStream } from '../stream/api.js';
 import { getOffset, setOffsetInTxn, type StreamConsumer } from '../stream/consumer.js';
-import { assertValidRecord, type SettledRecord } from '../stream/types.js';
+import { assertValidRecord, isoMs, type SettledRecord } from '../stream/types.js';
 import { parseAccountId } from './accounts.js';
 import type { Books } from './books.js';
 import type { Posting } from './posting.js';
@@ -134,7 +134,7 @@ export class LedgerPoster implements StreamConsumer {
 
   /** Posts one record (its seq is past the offset) inside the caller's transaction. */
   private postOne(r: SettledRecord, open: string | undefined, w: LedgerWriter, states: Map<string, TransferState>, ctx: RuleContext): void {
-    let date = this.o.calendar.businessDateOf(Date.parse(r.occurredAt), r.currency);
+    let date = this.o.calendar.businessDateOf(isoMs(r.occurredAt), r.currency);
     if (open && date < open) date = open;
     const invalid = validationError(r);
     if (invalid) {
