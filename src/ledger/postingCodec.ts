@@ -233,6 +233,33 @@ function readNumber(): number {
 
 /** Decodes bytes [start, stop) of `bytes`, which begin with POSTING_TAG. */
 export function decodePosting(bytes: Uint8Array, start = 0, stop = bytes.length): Posting {
+  return decode(bytes, start, stop, true) as Posting;
+}
+
+/** A posting without its entries. */
+export type PostingHead = Omit<Posting, 'entries'>;
+
+/** Like decodePosting, but skips the entries (a transfer's state needs only the rest). */
+export function decodePostingHead(bytes: Uint8Array, start = 0, stop = bytes.length): PostingHead {
+  return decode(bytes, start, stop, false);
+}
+
+function skipString(): void {
+  check(1);
+  const n = src[at++];
+  if (n < 0x80) {
+    check(n);
+    at += n;
+    return;
+  }
+  if (n !== 0xff) throw new Error(`posting layout: bad string tag ${n}`);
+  check(4);
+  const len = srcView.getUint32(at, true);
+  check(4 + len);
+  at += 4 + len;
+}
+
+function decode(bytes: Uint8Array, start: number, stop: number, withEntries: boolean): PostingHead | Posting {
   if (bytes !== src || srcView.byteLength !== bytes.byteLength) srcView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   src = bytes; // lmdb reads into one reused buffer: its view is made once
   at = start;
@@ -248,15 +275,26 @@ export function decodePosting(bytes: Uint8Array, start = 0, stop = bytes.length)
   const businessDate = readString();
   check(1);
   const n = src[at++];
-  const entries: Entry[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const a = readString();
-    check(1);
-    const f = FIELDS[src[at++]];
-    if (f === undefined) throw new Error('posting layout: bad entry field');
-    entries[i] = [a, f, readNumber()];
+  let p: PostingHead | Posting;
+  if (withEntries) {
+    const entries: Entry[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const a = readString();
+      check(1);
+      const f = FIELDS[src[at++]];
+      if (f === undefined) throw new Error('posting layout: bad entry field');
+      entries[i] = [a, f, readNumber()];
+    }
+    p = { id, seq, kind, currency, businessDate, entries };
+  } else {
+    for (let i = 0; i < n; i++) {
+      skipString();
+      check(1);
+      if (FIELDS[src[at++]] === undefined) throw new Error('posting layout: bad entry field');
+      readNumber();
+    }
+    p = { id, seq, kind, currency, businessDate };
   }
-  const p: Posting = { id, seq, kind, currency, businessDate, entries };
   if (flags & FLAG_REVERSES) p.reverses = readString();
   if (flags & FLAG_NOTE) p.note = readString();
   if (flags & FLAG_TRANSFER) {

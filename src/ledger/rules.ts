@@ -190,7 +190,7 @@ function factsOf(s: TransferState): TransferFacts {
  * The transfer state a posting opened, as recordToPosting first set it (identical object: same fields, same
  * order), or undefined for a posting that opened none (reversal, representment, settlement's own postings).
  */
-export function openedState(p: Posting): TransferState | undefined {
+export function openedState(p: Pick<Posting, 'kind' | 'currency' | 'businessDate' | 'transfer'>): TransferState | undefined {
   const t = p.transfer;
   if (!t) return undefined;
   const s: TransferState = {

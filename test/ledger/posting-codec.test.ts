@@ -5,7 +5,9 @@ import { open } from 'lmdb';
 import { describe, expect, it } from 'vitest';
 import { BOOKS_FILE, closeBooks, openBooks } from '../../src/ledger/books.js';
 import type { Field, Posting } from '../../src/ledger/posting.js';
-import { decodePosting, encodePosting, fitsLayout, POSTING_TAG } from '../../src/ledger/postingCodec.js';
+import { decodePosting, decodePostingHead, encodePosting, fitsLayout, POSTING_TAG } from '../../src/ledger/postingCodec.js';
+import { openedState } from '../../src/ledger/rules.js';
+import { transferState } from '../../src/ledger/transfers.js';
 import { LedgerWriter } from '../../src/ledger/writer.js';
 import { tempDir } from './helpers.js';
 
@@ -58,6 +60,8 @@ describe('posting layout', () => {
         const bytes = encodePosting(p, true);
         expect(bytes[0]).toBe(POSTING_TAG);
         expect(decodePosting(bytes)).toStrictEqual(p);
+        const { entries: _, ...head } = p;
+        expect(decodePostingHead(bytes)).toStrictEqual(head);
       }),
       { numRuns: 300 },
     );
@@ -122,6 +126,11 @@ describe('posting layout', () => {
       books.root.transactionSync(() => new LedgerWriter(books).post({ ...capture, id: 'new' }));
       expect(books.postings.get('new')).toStrictEqual({ ...capture, id: 'new' });
       expect(books.postings.get(capture.id)).toStrictEqual(capture);
+      // A transfer's state reads the head of either layout alike.
+      expect(books.postings.getBinary('new')![0]).toBe(POSTING_TAG);
+      expect(transferState(books, capture.id)).toStrictEqual(openedState(capture));
+      expect(transferState(books, 'new')).toStrictEqual(openedState(capture));
+      expect(transferState(books, 'missing')).toBeUndefined();
       await closeBooks(books);
     } finally {
       rmSync(dir, { recursive: true, force: true });
