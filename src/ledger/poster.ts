@@ -167,7 +167,8 @@ export class LedgerPoster implements StreamConsumer {
 function applyShares(books: Books, captureId: string, p: Posting, ctx: RuleContext): void {
   const cap = ctx.state(captureId);
   for (const [a, f, n] of p.entries) {
-    if (f !== 'D' && f !== 'C') continue;
+    // Only seller entries move a share: the prefix test spares parsing every other account id.
+    if ((f !== 'D' && f !== 'C') || !a.startsWith('seller:')) continue;
     const acct = parseAccountId(a);
     if (acct.type !== 'seller') continue;
     const key = shareKey(acct.owner, captureId);
