@@ -7,6 +7,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import type { OffsetDb } from '../stream/consumer.js';
 import type { StoredBalance } from './accounts.js';
 import type { Posting } from './posting.js';
+import { usePostingLayout } from './postingCodec.js';
 import type { TransferState } from './rules.js';
 
 export const BOOKS_FILE = 'books.mdb';
@@ -46,10 +47,12 @@ export function openBooks(dir: string): Books {
   const root = open({ path: join(dir, BOOKS_FILE), maxDbs: 24, mapSize: 16 * 1024 ** 3, encoding: 'msgpack' });
   // Shared msgpack structures (see src/stream/lmdb.ts): values carry a structure id, not their field names.
   const db = <V>(name: string) => root.openDB<V, string>({ name, encoding: 'msgpack', sharedStructuresKey: Symbol.for('structures') });
+  const postings = db<Posting>('postings');
+  usePostingLayout(postings);
   return {
     root,
     accounts: db('accounts'),
-    postings: db('postings'),
+    postings,
     states: db('states'),
     movements: db('movements'),
     stats: db('stats'),

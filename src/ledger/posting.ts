@@ -45,10 +45,11 @@ export function assertBalanced(p: Posting): void {
   let c = 0;
   let pd = 0;
   let pc = 0;
-  const suffix = ':' + p.currency;
+  const cur = p.currency;
   for (const [a, f, n] of p.entries) {
     if (!Number.isSafeInteger(n) || n === 0) throw new Error(`posting ${p.id}: entry ${a} ${f} amount ${n} is not a non-zero integer`);
-    if (!a.endsWith(suffix)) throw new Error(`posting ${p.id}: account ${a} is not in currency ${p.currency}`);
+    // a ends with ':' + currency (without building that string per posting).
+    if (a.charCodeAt(a.length - cur.length - 1) !== 58 || !a.endsWith(cur)) throw new Error(`posting ${p.id}: account ${a} is not in currency ${p.currency}`);
     if (f === 'D') d += n;
     else if (f === 'C') c += n;
     else if (f === 'PD') pd += n;

@@ -51,14 +51,16 @@ export interface RuleResult {
 const CAPTURES: ReadonlySet<SettledKind> = new Set(['purchase', 'advice', 'completion']);
 
 /**
- * Interned account ids, one table per currency (type → owner → id): the hot path reuses one string per account
+ * Interned account ids, one table per currency (owner → type → id): the hot path reuses one string per account
  * instead of building a new one per entry, so the writer's balance map hashes it once and the GC sees less
- * garbage. A Builder looks its currency's table up once per record, then one Map lookup per account.
+ * garbage. A Builder looks its currency's table up once per record, then one Map lookup per owner (an issuer's
+ * issuer and interchange accounts share it) and a property read per type.
  * Bounded: every table is dropped when MAX_INTERNED ids are held (ids stay correct, only the reuse is lost).
  */
 const MAX_INTERNED = 200_000;
 type AccountType = Parameters<typeof accountId>[0];
-type IdTable = Map<AccountType, Map<string, string>>;
+type OwnerIds = Partial<Record<AccountType, string>>;
+type IdTable = Map<string, OwnerIds>;
 const interned = new Map<string, IdTable>();
 let internedCount = 0;
 
@@ -68,18 +70,24 @@ function idTable(currency: string): IdTable {
   return t;
 }
 
-function internedAccountId(table: IdTable, type: AccountType, owner: string, currency: string): string {
-  let byOwner = table.get(type);
-  if (!byOwner) table.set(type, (byOwner = new Map()));
-  let id = byOwner.get(owner);
+function ownerIds(table: IdTable, owner: string): OwnerIds {
+  let ids = table.get(owner);
+  if (!ids) table.set(owner, (ids = {}));
+  return ids;
+}
+
+function internedAccountId(table: IdTable, ids: OwnerIds, type: AccountType, owner: string, currency: string): string {
+  let id = ids[type];
   if (id === undefined) {
-    id = accountId(type, owner, currency);
+    // A template literal builds a rope (cons string): each Map lookup and byte write of it walks the rope, so the
+    // interned id is a flat copy (made once per id; JSON keeps any lone surrogate as it is).
+    id = JSON.parse(JSON.stringify(accountId(type, owner, currency))) as string;
     if (internedCount >= MAX_INTERNED) {
       for (const t of interned.values()) t.clear();
-      internedCount = 0;
-      table.set(type, (byOwner = new Map()));
+      table.set(owner, ids); // the caller holds this owner's ids: they stay, every other id is built afresh
+      internedCount = Object.keys(ids).length;
     }
-    byOwner.set(owner, id);
+    ids[type] = id;
     internedCount++;
   }
   return id;
@@ -92,7 +100,14 @@ class Builder {
     this.ids = idTable(currency);
   }
   acct(type: AccountType, owner: string): string {
-    return internedAccountId(this.ids, type, owner, this.currency);
+    return internedAccountId(this.ids, ownerIds(this.ids, owner), type, owner, this.currency);
+  }
+  /** Ids of one owner's accounts, for several types of the same owner at one Map lookup. */
+  owner(owner: string): OwnerIds {
+    return ownerIds(this.ids, owner);
+  }
+  acctOf(ids: OwnerIds, type: AccountType, owner: string): string {
+    return internedAccountId(this.ids, ids, type, owner, this.currency);
   }
   debit(a: string, n: number): void {
     if (n > 0) this.entries.push([a, 'D', n]);
@@ -123,8 +138,9 @@ export function proRata(x: number, split: Split | undefined): { merchant: number
 
 function captureEntries(b: Builder, r: SettledRecord, x: number, pricing: PricingConfig): void {
   const fees = feesFor(x, r.merchantId, r.issuerId, pricing);
-  b.debit(b.acct('issuer', r.issuerId), x);
-  b.credit(b.acct('interchange', r.issuerId), fees.interchange);
+  const issuer = b.owner(r.issuerId);
+  b.debit(b.acctOf(issuer, 'issuer', r.issuerId), x);
+  b.credit(b.acctOf(issuer, 'interchange', r.issuerId), fees.interchange);
   b.credit(b.acct('scheme', pricing.schemeId ?? 'SCHEME'), fees.scheme);
   b.credit(b.acct('fees', 'switch'), fees.switchFee);
   b.credit(b.acct('acquirer', r.acquirerId), fees.acquirer);
@@ -174,7 +190,7 @@ function factsOf(s: TransferState): TransferFacts {
  * The transfer state a posting opened, as recordToPosting first set it (identical object: same fields, same
  * order), or undefined for a posting that opened none (reversal, representment, settlement's own postings).
  */
-export function openedState(p: Posting): TransferState | undefined {
+export function openedState(p: Pick<Posting, 'kind' | 'currency' | 'businessDate' | 'transfer'>): TransferState | undefined {
   const t = p.transfer;
   if (!t) return undefined;
   const s: TransferState = {
@@ -200,7 +216,6 @@ export function recordToPosting(r: SettledRecord, businessDate: string, ctx: Rul
   const notes: string[] = [];
   let reverses: string | undefined;
   let shareCaptureId: string | undefined;
-  const suspense = b.acct('suspense', 'recon');
   const orig = r.originalId ? ctx.state(r.originalId) : undefined;
   /** The record's own new state (preauth, captures, refund, chargeback): stored on its posting, see openedState. */
   let own: TransferState | undefined;
@@ -239,7 +254,7 @@ export function recordToPosting(r: SettledRecord, businessDate: string, ctx: Rul
       }
       const excess = orig ? r.amount - covered : 0;
       if (excess > 0) {
-        b.debit(suspense, excess);
+        b.debit(b.acct('suspense', 'recon'), excess);
         notes.push(`refund exceeds what ${r.originalId} left refundable by ${excess}`);
       }
       b.credit(b.acct('issuer', r.issuerId), r.amount);
@@ -257,7 +272,7 @@ export function recordToPosting(r: SettledRecord, businessDate: string, ctx: Rul
         if (orig!.split) shareCaptureId = r.originalId;
       }
       if (r.amount - covered > 0) {
-        b.debit(suspense, r.amount - covered);
+        b.debit(b.acct('suspense', 'recon'), r.amount - covered);
         b.credit(disputes, r.amount - covered);
         notes.push(`chargeback exceeds what ${r.originalId} left chargeable by ${r.amount - covered}`);
       }
@@ -302,5 +317,8 @@ export function recordToPosting(r: SettledRecord, businessDate: string, ctx: Rul
   if (reverses) posting.reverses = reverses;
   if (notes.length) posting.note = notes.join('; ');
   if (own) posting.transfer = factsOf(own);
-  return { posting, states, ...(shareCaptureId ? { shareCaptureId } : {}) };
+  // One result shape whether or not a share moves (a conditional spread took V8's slow path per record).
+  const res: RuleResult = { posting, states };
+  if (shareCaptureId) res.shareCaptureId = shareCaptureId;
+  return res;
 }

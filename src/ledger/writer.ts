@@ -21,6 +21,13 @@ interface Cached {
   move: Move | undefined;
 }
 
+/** A (date, currency, kind) statistic: stored count and amount plus this batch's Number delta. */
+interface KindDelta {
+  n: number;
+  amount: bigint;
+  delta: number;
+}
+
 interface Move {
   d: number;
   c: number;
@@ -62,7 +69,11 @@ export class LedgerWriter {
   private readonly accounts = new Map<string, Cached>();
   /** date → account → movement. */
   private readonly moves = new Map<string, Map<string, Move>>();
-  private readonly kindStats = new Map<string, { n: number; amount: bigint; delta: number }>();
+  private readonly kindStats = new Map<string, KindDelta>();
+  /** The kindStats entries of the last (date, currency) posted, by kind. */
+  private statDate = '';
+  private statCurrency = '';
+  private statKinds = new Map<string, KindDelta>();
 
   constructor(
     private readonly books: Books,
@@ -135,12 +146,22 @@ export class LedgerWriter {
       }
     }
     if (gross !== undefined) {
-      const key = `${p.businessDate}|${p.currency}|${p.kind}`;
-      let s = this.kindStats.get(key);
+      // Per (date, currency) a kind → statistic map: no key string is built per posting.
+      if (p.businessDate !== this.statDate || p.currency !== this.statCurrency) {
+        this.statDate = p.businessDate;
+        this.statCurrency = p.currency;
+        this.statKinds = new Map();
+      }
+      let s = this.statKinds.get(p.kind);
       if (!s) {
-        const stored = this.books.stats.get(key);
-        s = stored ? { n: stored.n, amount: BigInt(stored.amount), delta: 0 } : { n: 0, amount: 0n, delta: 0 };
-        this.kindStats.set(key, s);
+        const key = `${p.businessDate}|${p.currency}|${p.kind}`;
+        s = this.kindStats.get(key);
+        if (!s) {
+          const stored = this.books.stats.get(key);
+          s = stored ? { n: stored.n, amount: BigInt(stored.amount), delta: 0 } : { n: 0, amount: 0n, delta: 0 };
+          this.kindStats.set(key, s);
+        }
+        this.statKinds.set(p.kind, s);
       }
       s.n++;
       s.delta += gross;
@@ -188,5 +209,7 @@ export class LedgerWriter {
     this.accounts.clear();
     this.moves.clear();
     this.kindStats.clear();
+    this.statDate = this.statCurrency = '';
+    this.statKinds = new Map();
   }
 }
