@@ -7,7 +7,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import type { OffsetDb } from '../stream/consumer.js';
 import type { StoredBalance } from './accounts.js';
 import type { Posting } from './posting.js';
-import { usePostingLayout } from './postingCodec.js';
+import { PostingEncoder } from './postingCodec.js';
 import type { TransferState } from './rules.js';
 
 export const BOOKS_FILE = 'books.mdb';
@@ -47,8 +47,10 @@ export function openBooks(dir: string): Books {
   const root = open({ path: join(dir, BOOKS_FILE), maxDbs: 24, mapSize: 16 * 1024 ** 3, encoding: 'msgpack' });
   // Shared msgpack structures (see src/stream/lmdb.ts): values carry a structure id, not their field names.
   const db = <V>(name: string) => root.openDB<V, string>({ name, encoding: 'msgpack', sharedStructuresKey: Symbol.for('structures') });
-  const postings = db<Posting>('postings');
-  usePostingLayout(postings);
+  // Postings in a fixed binary layout (postingCodec.ts), other values and older postings in msgpack.
+  // (`encoder` is in lmdb's documented options, not in its type declarations.)
+  const postingOptions = { name: 'postings', encoding: 'msgpack' as const, sharedStructuresKey: Symbol.for('structures'), encoder: { Encoder: PostingEncoder } };
+  const postings = root.openDB<Posting, string>(postingOptions);
   return {
     root,
     accounts: db('accounts'),

@@ -7,7 +7,7 @@
 //   [split: platformFee, seller count u8, sellers (sellerId, amount)]]
 // A string is a length byte < 0x80 and that many ASCII bytes, or 0xff, a u32 length and UTF-8 bytes. A number
 // is 0xce and a u32, or 0xcb and a float64 (both little-endian).
-import type { Database } from 'lmdb';
+import { Encoder as MsgpackEncoder } from 'msgpackr';
 import type { Entry, Field, Posting, TransferFacts } from './posting.js';
 
 export const POSTING_TAG = 0xc1;
@@ -314,40 +314,36 @@ function decode(bytes: Uint8Array, start: number, stop: number, withEntries: boo
   return p;
 }
 
-interface MsgpackCodec {
-  encode(value: unknown, mode?: number): Uint8Array;
-  decode(bytes: Uint8Array, options?: unknown): unknown;
-}
-
 /**
- * Makes `db` (opened with msgpack and shared structures) store postings in this layout and read both layouts.
- * lmdb keeps one encoder object per database and calls its encode/decode for every value, so wrapping that
- * instance keeps its msgpack (structures included) for everything else, older values in particular.
+ * The postings database's value encoder, given to lmdb through its documented `encoder: { Encoder }` option: lmdb
+ * constructs it with the options it gives msgpack (shared structures included) and calls `encode(value, mode)` /
+ * `decode(bytes, end)` for every value. Postings of a shape the layout knows are written in it; everything else,
+ * and every value written before it (msgpack), goes through msgpack as before.
  */
-export function usePostingLayout(db: Database<Posting, string>): void {
-  const codec = (db as unknown as { encoder: MsgpackCodec; decoder: MsgpackCodec }).encoder;
-  if (!codec || codec !== (db as unknown as { decoder: MsgpackCodec }).decoder) throw new Error('postings: expected one msgpack encoder/decoder');
-  const msgEncode = codec.encode.bind(codec);
-  const msgDecode = codec.decode.bind(codec);
-  const encode = (value: unknown, mode?: number): Uint8Array => {
-    const p = value as Posting;
-    if (p !== null && typeof p === 'object' && Array.isArray(p.entries) && fitsLayout(p)) return encodePosting(p, !((mode ?? 0) & RESET_BUFFER_MODE));
-    return msgEncode(value, mode);
-  };
-  const decode = (bytes: Uint8Array, options?: unknown): unknown => {
-    // lmdb passes the value's end (a number) or msgpackr's {start, end}; see msgpackr's unpack.
-    let start = 0;
-    let stop = bytes.length;
-    if (typeof options === 'number') {
-      if (options > -1) stop = options;
-    } else if (options !== null && typeof options === 'object') {
-      const o = options as { start?: number; end?: number };
-      start = o.start ?? 0;
-      stop = o.end || bytes.length;
-    }
-    if (bytes[start] === POSTING_TAG) return decodePosting(bytes, start, stop);
-    return msgDecode(bytes, options);
-  };
-  codec.encode = encode; // lmdb calls encode and decode; msgpackr's own pack/unpack stay as they were
-  codec.decode = decode;
+export class PostingEncoder extends MsgpackEncoder {
+  constructor(options?: ConstructorParameters<typeof MsgpackEncoder>[0]) {
+    super(options);
+    // msgpackr defines encode/decode as instance properties (not prototype methods), so they are wrapped here.
+    const msgEncode = this.encode.bind(this) as (value: unknown, mode?: number) => Uint8Array;
+    const msgDecode = this.decode.bind(this) as (bytes: Uint8Array, options?: unknown) => unknown;
+    this.encode = ((value: unknown, mode?: number): Uint8Array => {
+      const p = value as Posting;
+      if (p !== null && typeof p === 'object' && Array.isArray(p.entries) && fitsLayout(p)) return encodePosting(p, !((mode ?? 0) & RESET_BUFFER_MODE));
+      return msgEncode(value, mode);
+    }) as typeof this.encode;
+    this.decode = ((bytes: Uint8Array, options?: unknown): unknown => {
+      // lmdb passes the value's end (a number) or msgpackr's {start, end}; see msgpackr's unpack.
+      let start = 0;
+      let stop = bytes.length;
+      if (typeof options === 'number') {
+        if (options > -1) stop = options;
+      } else if (options !== null && typeof options === 'object') {
+        const o = options as { start?: number; end?: number };
+        start = o.start ?? 0;
+        stop = o.end || bytes.length;
+      }
+      if (bytes[start] === POSTING_TAG) return decodePosting(bytes, start, stop);
+      return msgDecode(bytes, options);
+    }) as typeof this.decode;
+  }
 }
