@@ -13,7 +13,7 @@
 // over the requests answered in a run: on a loaded box it is steadier than req/s.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import uWS from 'uWebSockets.js';
@@ -25,6 +25,7 @@ import { startHttpApi } from '../src/http/server.js';
 import { signatureHeader } from '../src/http/signing.js';
 import { closeState, openState } from '../src/state/env.js';
 import { provision } from '../src/state/provision.js';
+import { cpuSeconds } from './lib/proc.js';
 import { median, writeResults } from './lib/results.js';
 
 function flag(name: string, dflt: number): number {
@@ -149,18 +150,6 @@ function figures(r: AutocannonResult, cpuS: number): RunFigures {
     cpuUsPerReq: Math.round((cpuS * 1e6) / Math.max(1, answered)),
     statusCodes,
   };
-}
-
-const CLK_TCK = 100; // Linux USER_HZ
-/** utime + stime of a process, all threads, in seconds (0 where /proc is missing). */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK; // fields 14 and 15 of proc(5)
-  } catch {
-    return 0;
-  }
 }
 
 interface Server {
