@@ -187,7 +187,7 @@ export const configSchema = {
       additionalProperties: false,
       default: {},
       // Original requests decided at once across all listeners; past it new ones are answered 91 at once. Size it
-      // as throughput × the latency you will accept in the queue (e.g. 3,000 TPS × 0.3 s ≈ 1,000).
+      // by Little's law: peak TPS × the time a request may take, issuer round trips included (2,000 × 0.5 s).
       properties: { maxOutstanding: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 1024 } },
     },
     http: {
