@@ -51,6 +51,7 @@ function buildPlan(spec: CompiledSpec): FieldPlan {
 const isAsciiDigits = (f: CompiledField) => (f.type === T_N || f.type === T_Z) && f.enc === E_ASCII && f.sub === S_NONE;
 const isAsciiText = (f: CompiledField) => f.type === T_TEXT && f.enc === E_ASCII && f.sub === S_NONE;
 const isRawBinary = (f: CompiledField) => f.type === T_B && f.enc === E_BINARY && f.sub === S_NONE;
+const isAsciiFixed = (f: CompiledField) => (f.type === T_TEXT || f.type === T_N) && f.enc === E_ASCII && f.sub === S_FIXED;
 const isRawBerTlv = (f: CompiledField) => f.type === T_B && f.enc === E_BINARY && f.sub === S_BERTLV;
 
 // ---------------------------------------------------------------- decode
@@ -60,6 +61,7 @@ function fastDecoder(f: CompiledField): FieldDecoder | null {
   if (isAsciiText(f)) return decodeText(f);
   if (isRawBinary(f)) return decodeBinary(f);
   if (isRawBerTlv(f)) return decodeBerTlv(f);
+  if (isAsciiFixed(f) && f.length <= MAX_FIXED_TABLE) return decodeFixed(f);
   return null;
 }
 
@@ -111,6 +113,43 @@ function decodeBerTlv(f: CompiledField): FieldDecoder {
     if (s + len > end) return decodeField(f, buf, str, o, end, fields);
     fields[num] = decodeTlv(buf, s, s + len, num);
     return s + len;
+  };
+}
+
+/** Fixed composites up to this length get a per-position byte table (length × 256 bytes). */
+const MAX_FIXED_TABLE = 256;
+
+/**
+ * ASCII fixed-position sub-fields: one table says, per position and byte, whether the field's own class and its
+ * sub-field's class both allow it (as decodeField checks them, in two passes), then one slice per sub-field.
+ */
+function decodeFixed(f: CompiledField): FieldDecoder {
+  const num = f.num, len = f.length, sfs = f.subfields!;
+  const ok = new Uint8Array(len * 256);
+  let p = 0;
+  for (const sf of sfs) {
+    for (let i = 0; i < sf.length; i++, p++) {
+      for (let c = 0; c < 256; c++) {
+        const field = f.type === T_TEXT ? CHAR_OK[f.charClass * 256 + c] === 1 : c >= 48 && c <= 57;
+        const digit = c >= 48 && c <= 57;
+        const sub = sf.type === 'ans' ? true : sf.type === 'n' ? digit : sf.type === 'xn' ? (i === 0 ? c === 67 || c === 68 : digit) : CHAR_OK[sf.charClass * 256 + c] === 1;
+        ok[p * 256 + c] = field && sub ? 1 : 0;
+      }
+    }
+  }
+  const keys = sfs.map((sf) => (sf.key >= 0 ? sf.key : sf.id));
+  const lens = sfs.map((sf) => sf.length);
+  return (buf, str, o, end, fields) => {
+    if (o + len > end) return decodeField(f, buf, str, o, end, fields);
+    for (let i = 0; i < len; i++) if (ok[i * 256 + buf[o + i]] !== 1) return decodeField(f, buf, str, o, end, fields);
+    const obj: Record<string, string> = {};
+    let s = o;
+    for (let j = 0; j < keys.length; j++) {
+      obj[keys[j]] = str.slice(s, s + lens[j]);
+      s += lens[j];
+    }
+    fields[num] = obj;
+    return s;
   };
 }
 

@@ -3,7 +3,7 @@
 // input the same CodecError (reason, field, offset, text). Also whole-message value noise on encode.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CodecError, builtInSpecSource, getSpec, listSpecs, type IsoMessage } from '../../codecs/index.js';
+import { CodecError, builtInSpecSource, getSpec, listSpecs, loadSpecJson, type CompiledSpec, type IsoMessage } from '../../codecs/index.js';
 import { decodeWith, encodeWith, generalPlan } from '../../codecs/engine.js';
 import { planFor } from '../../codecs/plan.js';
 import { fieldArb, messageArb } from './arbitraries.js';
@@ -24,8 +24,8 @@ function outcome(fn: () => unknown): Outcome {
   }
 }
 
-function sameDecode(name: string, b: Uint8Array): void {
-  const spec = getSpec(name);
+function sameDecode(name: string | CompiledSpec, b: Uint8Array): void {
+  const spec = typeof name === 'string' ? getSpec(name) : name;
   const fast = outcome(() => decodeWith(spec, b, planFor(spec)));
   const general = outcome(() => decodeWith(spec, b, generalPlan(spec)));
   expect(fast).toEqual(general);
@@ -97,6 +97,38 @@ describe('fast plan = general plan', () => {
       fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (b) => sameDecode(name, b)), runs(200));
     });
   }
+  // every byte value on the mixed spec; class edges (controls, space, digits, '=', 'C', 'D', letters, DEL, high) elsewhere
+  const ALL_BYTES = Array.from({ length: 256 }, (_, i) => i);
+  const EDGE_BYTES = [0, 31, 32, 33, 47, 48, 57, 58, 61, 64, 65, 67, 68, 90, 91, 96, 97, 122, 123, 126, 127, 128, 255];
+  it('byte values at every position of a fixed composite decode the same either way', () => {
+    // the built-in composites plus one whose sub-field classes are narrower than the field's (n, xn, a, an in ans)
+    const src = { ...builtInSpecSource('iso87-ascii'), name: 'mixed-43' };
+    src.fields[43] = { ...src.fields[43], length: 20, subfields: { kind: 'fixed', fields: [
+      { id: '1', name: '1', length: 4, type: 'n' }, { id: '2', name: '2', length: 5, type: 'xn' }, { id: '3', name: '3', length: 4, type: 'a' }, { id: '4', name: '4', length: 4, type: 'an' }, { id: 'x', name: 'x', length: 3, type: 'ans' },
+    ] } };
+    const cases: [CompiledSpec, IsoMessage['fields']][] = [[loadSpecJson(src), { 43: { 1: '0042', 2: 'C1234', 3: 'AB C', 4: 'A1b2', x: '#!~' } }]];
+    for (const name of specs) {
+      const fields: IsoMessage['fields'] = {};
+      for (const n of [43, 90, 95]) {
+        const f = builtInSpecSource(name).fields[n];
+        if (f?.subfields?.kind === 'fixed') fields[n] = fc.sample(fieldArb(f), { numRuns: 1, seed: n })[0];
+      }
+      cases.push([getSpec(name), fields]);
+    }
+    for (const [spec, fields] of cases) {
+      const head = encodeWith(spec, { mti: '0200', fields: {} }, generalPlan(spec)).length;
+      const b = Buffer.from(encodeWith(spec, { mti: '0200', fields }, generalPlan(spec)));
+      const bitmaps = Object.keys(fields).some((k) => +k > 64) ? (spec.bitmapHex ? 16 : 8) : 0;
+      for (let at = head + bitmaps; at < b.length; at++) {
+        const keep = b[at];
+        for (const v of spec.name === 'mixed-43' ? ALL_BYTES : EDGE_BYTES) {
+          b[at] = v;
+          sameDecode(spec, b);
+        }
+        b[at] = keep;
+      }
+    }
+  });
   it('a spec is planned once', () => {
     const spec = getSpec('iso87-ascii-binbitmap');
     expect(planFor(spec)).toBe(planFor(spec));
