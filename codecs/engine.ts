@@ -111,10 +111,10 @@ export function decodeWith(spec: CompiledSpec, bytes: Uint8Array, plan: FieldPla
   if (last !== 0 && last !== 1 && last !== 65 && last !== 129) fields[last] = ''; // overwritten below
   const decs = plan.dec;
   for (let byte = 0; byte < maxField >> 3; byte++) {
-    const bits = bitmap[byte];
-    if (bits === 0) continue;
-    for (let bit = 0; bit < 8; bit++) {
-      if ((bits & (0x80 >> bit)) === 0) continue;
+    // set bits only, most significant (lowest field number) first
+    for (let bits = bitmap[byte]; bits !== 0; ) {
+      const bit = Math.clz32(bits) - 24;
+      bits ^= 0x80 >> bit;
       const num = byte * 8 + bit + 1;
       if (num === 1 || num === 65 || num === 129) continue; // bitmap indicators, never data
       const d = decs[num];
@@ -350,7 +350,7 @@ export function encodeWith(spec: CompiledSpec, msg: IsoMessage, plan: FieldPlan)
     if (c < 48 || c > 57) err(0, 0, 'bad-mti', 'MTI must be four digits');
   }
   const fields = msg.fields;
-  ebits.fill(0);
+  for (let i = 0; i < 24; i++) ebits[i] = 0; // a loop: fill() is a builtin call for 24 bytes
   let count = collectFieldsFast(spec, fields);
   if (count < 0) count = collectFieldsChecked(spec, fields);
   let maxField = 0;
@@ -385,7 +385,7 @@ export function encodeWith(spec: CompiledSpec, msg: IsoMessage, plan: FieldPlan)
     presentVals[i] = '';
   }
   const result = Buffer.allocUnsafe(o);
-  out.copy(result, 0, 0, o);
+  result.set(new Uint8Array(out.buffer, out.byteOffset, o)); // Buffer#copy validates and wraps the same call
   return result;
 }
 

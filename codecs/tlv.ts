@@ -178,23 +178,28 @@ export function decodeTlv(bytes: Uint8Array, start = 0, end = bytes.length, fiel
   return out;
 }
 
-const HEX_ASCII = new Uint8Array(512); // byte → two upper-case hex ASCII codes
+// byte → its two upper-case hex ASCII codes as one 16-bit store (in this machine's byte order)
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const HEX_PAIR = new Uint16Array(256);
 for (let i = 0; i < 256; i++) {
-  HEX_ASCII[2 * i] = HEX[i].charCodeAt(0);
-  HEX_ASCII[2 * i + 1] = HEX[i].charCodeAt(1);
+  const hi = HEX[i].charCodeAt(0), lo = HEX[i].charCodeAt(1);
+  HEX_PAIR[i] = LITTLE_ENDIAN ? hi | (lo << 8) : (hi << 8) | lo;
 }
-let hexScratch = Buffer.allocUnsafe(1024) as Buffer & { latin1Slice(s: number, e: number): string };
+type Latin1Buffer = Buffer & { latin1Slice(s: number, e: number): string };
+// own (unpooled, so 2-byte aligned) memory, seen both as bytes and as 16-bit pairs
+let hexScratch = Buffer.allocUnsafeSlow(1024) as Latin1Buffer;
+let hexPairs = new Uint16Array(hexScratch.buffer, 0, 512);
 
 /** Upper-case hex of bytes[s, e) with one string allocation. */
 export function hexUpper(bytes: Uint8Array, s: number, e: number): string {
   const n = e - s;
   if (n === 1) return HEX[bytes[s]];
-  if (n * 2 > hexScratch.length) hexScratch = Buffer.allocUnsafe(n * 2) as typeof hexScratch; // bounded by the input size
-  for (let i = 0; i < n; i++) {
-    const b = bytes[s + i];
-    hexScratch[2 * i] = HEX_ASCII[2 * b];
-    hexScratch[2 * i + 1] = HEX_ASCII[2 * b + 1];
+  if (n * 2 > hexScratch.length) {
+    hexScratch = Buffer.allocUnsafeSlow(n * 2) as Latin1Buffer; // bounded by the input size
+    hexPairs = new Uint16Array(hexScratch.buffer, 0, n);
   }
+  const pairs = hexPairs;
+  for (let i = 0; i < n; i++) pairs[i] = HEX_PAIR[bytes[s + i]];
   return hexScratch.latin1Slice(0, n * 2);
 }
 
