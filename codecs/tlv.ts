@@ -93,10 +93,12 @@ const shapes: TlvShape[] = [];
 let nextShape = 0; // round-robin slot once the cache is full
 let lastShape: TlvShape | null = null;
 
-/** Tag codes, tags and value strings of the BER-TLV being decoded (decode is synchronous: one scratch serves all). */
+/** Tag codes, tags and value positions of the BER-TLV being decoded (decode is synchronous: one scratch serves all).
+ * Values are kept as offsets, not strings: a young string stored into this long-lived array costs a write barrier. */
 const seenCodes = new Float64Array(MAX_TLV_TAGS);
 const seenTags: string[] = new Array(MAX_TLV_TAGS).fill('');
-const seenValues: string[] = new Array(MAX_TLV_TAGS).fill('');
+const seenAt = new Int32Array(MAX_TLV_TAGS);
+const seenLen = new Int32Array(MAX_TLV_TAGS);
 
 function findShape(n: number, guess: TlvShape | null, guessHolds: boolean): TlvShape {
   if (guess !== null && guessHolds && guess.codes.length === n) return guess;
@@ -126,7 +128,6 @@ function findShape(n: number, guess: TlvShape | null, guessHolds: boolean): TlvS
 
 /** Decodes BER-TLV in bytes[start, end) into { TAG: HEXVALUE }. `field` only labels errors. */
 export function decodeTlv(bytes: Uint8Array, start = 0, end = bytes.length, field: number | null = 55): TlvObject {
-  let hex: string | null = null;
   let n = 0;
   // While the tags repeat the last shape's sequence they cannot repeat each other: no duplicate scan needed.
   const guess = lastShape;
@@ -163,17 +164,18 @@ export function decodeTlv(bytes: Uint8Array, start = 0, end = bytes.length, fiel
     if (!guessHolds) for (let k = 0; k < n; k++) if (seenCodes[k] === tagCode) tlvErr(field, tagStart, `duplicate tag ${tagName(tagCode)}`);
     seenCodes[n] = tagCode;
     seenTags[n] = guessHolds ? guess!.tags[n] : tagName(tagCode);
-    // one hex string for the whole field, then a substring per value (no per-tag native call)
-    if (hex === null) hex = hexUpper(bytes, start, end);
-    seenValues[n++] = len === 1 ? HEX[bytes[o]] : hex.slice(2 * (o - start), 2 * (o - start + len));
+    seenAt[n] = o;
+    seenLen[n++] = len;
     o += len;
   }
   const shape = findShape(n, guess, guessHolds);
   lastShape = shape;
   const out = Object.create(shape.proto) as TlvObject;
+  // one hex string for the whole field, then a substring per value (no per-tag native call)
+  const hex = n === 0 ? '' : hexUpper(bytes, start, end);
   for (let k = 0; k < n; k++) {
-    out[seenTags[k]] = seenValues[k];
-    seenValues[k] = '';
+    const at = seenAt[k] - start, len = seenLen[k];
+    out[seenTags[k]] = len === 1 ? HEX[bytes[start + at]] : hex.slice(2 * at, 2 * (at + len));
   }
   return out;
 }
