@@ -105,10 +105,9 @@ export function decodeWith(spec: CompiledSpec, bytes: Uint8Array, plan: FieldPla
       maxField = 192;
     }
   }
-  const fields: Record<string, FieldValue> = {};
-  // Store the highest field first: the object's element store is sized once instead of regrown as fields arrive.
-  const last = lastBit(maxField);
-  if (last !== 0 && last !== 1 && last !== 65 && last !== 129) fields[last] = ''; // overwritten below
+  // A clone of an object with this bitmap's keys: its element store comes sized in one copy, and every field store
+  // below overwrites a slot in place (the first store at a high index into an empty object is a runtime call).
+  const fields: Record<string, FieldValue> = { ...fieldsTemplate(maxField >> 3) };
   const decs = plan.dec;
   for (let byte = 0; byte < maxField >> 3; byte++) {
     // set bits only, most significant (lowest field number) first
@@ -124,6 +123,40 @@ export function decodeWith(spec: CompiledSpec, bytes: Uint8Array, plan: FieldPla
   }
   if (o !== end) err(null, o, 'trailing-bytes', `${end - o} bytes left after the last field`);
   return { mti, fields };
+}
+
+/** Templates for the decoded fields object, by bitmap: every field the bitmap names, each ''. Traffic repeats a few
+ * bitmaps; the cache is bounded and overwritten round-robin. Shared by all specs (keys depend on the bitmap only). */
+const MAX_TEMPLATES = 16;
+const templateBits: Uint8Array[] = [];
+const templates: Record<string, FieldValue>[] = [];
+let nextTemplate = 0;
+
+function fieldsTemplate(nbytes: number): Record<string, FieldValue> {
+  for (let t = 0; t < templates.length; t++) {
+    const bits = templateBits[t];
+    if (bits.length !== nbytes) continue;
+    let i = 0;
+    while (i < nbytes && bits[i] === bitmap[i]) i++;
+    if (i === nbytes) return templates[t];
+  }
+  const obj: Record<string, FieldValue> = {};
+  // the highest field first: the element store is sized once, not regrown
+  const last = lastBit(nbytes * 8);
+  if (last !== 0 && last !== 1 && last !== 65 && last !== 129) obj[last] = '';
+  for (let byte = 0; byte < nbytes; byte++) {
+    for (let bits = bitmap[byte]; bits !== 0; ) {
+      const bit = Math.clz32(bits) - 24;
+      bits ^= 0x80 >> bit;
+      const num = byte * 8 + bit + 1;
+      if (num !== 1 && num !== 65 && num !== 129) obj[num] = '';
+    }
+  }
+  const slot = templates.length < MAX_TEMPLATES ? templates.length : nextTemplate;
+  if (templates.length >= MAX_TEMPLATES) nextTemplate = (nextTemplate + 1) % MAX_TEMPLATES;
+  templateBits[slot] = bitmap.slice(0, nbytes);
+  templates[slot] = obj;
+  return obj;
 }
 
 /** Highest field number present in the decoded bitmap (0 if none). */

@@ -139,10 +139,14 @@ function decodeFixed(f: CompiledField): FieldDecoder {
   }
   const keys = sfs.map((sf) => (sf.key >= 0 ? sf.key : sf.id));
   const lens = sfs.map((sf) => sf.length);
+  // cloned, then overwritten in place: the same keys in the same order as decodeField's stores, without its
+  // first-store-into-an-empty-object runtime call
+  const template: Record<string, string> = {};
+  for (const k of keys) template[k] = '';
   return (buf, str, o, end, fields) => {
     if (o + len > end) return decodeField(f, buf, str, o, end, fields);
     for (let i = 0; i < len; i++) if (ok[i * 256 + buf[o + i]] !== 1) return decodeField(f, buf, str, o, end, fields);
-    const obj: Record<string, string> = {};
+    const obj: Record<string, string> = { ...template };
     let s = o;
     for (let j = 0; j < keys.length; j++) {
       obj[keys[j]] = str.slice(s, s + lens[j]);
