@@ -3,7 +3,7 @@
 // input the same CodecError (reason, field, offset, text). Also whole-message value noise on encode.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CodecError, builtInSpecSource, getSpec, listSpecs, loadSpecJson, type CompiledSpec, type IsoMessage } from '../../codecs/index.js';
+import { CodecError, builtInSpecSource, decode, encode, getSpec, listSpecs, loadSpecJson, type CompiledSpec, type IsoMessage } from '../../codecs/index.js';
 import { decodeWith, encodeWith, generalPlan } from '../../codecs/engine.js';
 import { planFor } from '../../codecs/plan.js';
 import { fieldArb, messageArb } from './arbitraries.js';
@@ -126,6 +126,22 @@ describe('fast plan = general plan', () => {
           sameDecode(spec, b);
         }
         b[at] = keep;
+      }
+    }
+  });
+  it('decoded field objects have exactly their bitmap\'s keys, past the template cache and after a caller mutates one', () => {
+    const spec = getSpec('iso87-ascii');
+    const sets = Array.from({ length: 40 }, (_, i) => [2, 3, 4, 7, 11, 12, 37, 41, 42, 49, 70, 100, 102].filter((n, k) => ((i * 2654435761) >>> k) & 1));
+    const value = (n: number) => (n === 2 ? '4761739001010119' : n === 100 || n === 102 ? '12345' : n === 37 ? '123456789012' : n === 41 ? 'TERM0001' : n === 42 ? 'MERCHANT0000001' : n === 49 ? '360' : n === 70 ? '301' : n === 7 ? '1125103000' : n === 4 ? '000000005000' : '000001');
+    for (let round = 0; round < 3; round++) {
+      for (const set of sets) {
+        const fields: IsoMessage['fields'] = {};
+        for (const n of set) fields[n] = value(n);
+        const got = decode(spec, encode(spec, { mti: '0800', fields }));
+        expect(got.fields).toEqual(fields);
+        expect(Object.keys(got.fields)).toEqual(set.map(String));
+        got.fields['999'] = 'x'; // the caller's object, not the template
+        delete got.fields[String(set[0])];
       }
     }
   });
