@@ -85,6 +85,7 @@ export interface TlvShape {
   readonly tagBytes: Uint8Array;
   readonly tagAt: Int32Array;
   readonly proto: object;
+  readonly template: Record<string, string>;
 }
 /** Internal (not exported from index.ts): the shape a decoded TLV object inherits, next to TLV_ORDER. */
 export const TLV_SHAPE: unique symbol = Symbol('tlvShape');
@@ -115,7 +116,9 @@ function findShape(n: number, guess: TlvShape | null, guessHolds: boolean): TlvS
   const bytes = new Uint8Array(tagAt[n]);
   for (let k = 0; k < n; k++) bytes.set(tagBytes(tags[k], null), tagAt[k]); // decoded tags are valid BER tags
   const proto = Object.create(Object.prototype, { [TLV_ORDER]: { value: tags, enumerable: false } }) as Record<symbol, unknown>;
-  const shape: TlvShape = { codes: seenCodes.slice(0, n), tags, tagBytes: bytes, tagAt, proto };
+  const template: Record<string, string> = {};
+  for (let k = 0; k < n; k++) template[tags[k]] = '';
+  const shape: TlvShape = { codes: seenCodes.slice(0, n), tags, tagBytes: bytes, tagAt, proto, template };
   Object.defineProperty(proto, TLV_SHAPE, { value: shape, enumerable: false });
   Object.freeze(proto);
   if (shapes.length < MAX_TLV_SHAPES) shapes.push(shape);
@@ -170,7 +173,8 @@ export function decodeTlv(bytes: Uint8Array, start = 0, end = bytes.length, fiel
   }
   const shape = findShape(n, guess, guessHolds);
   lastShape = shape;
-  const out = Object.create(shape.proto) as TlvObject;
+  const out = { ...shape.template } as TlvObject;
+  Object.setPrototypeOf(out, shape.proto);
   // one hex string for the whole field, then a substring per value (no per-tag native call)
   const hex = n === 0 ? '' : hexUpper(bytes, start, end);
   for (let k = 0; k < n; k++) {
