@@ -1,9 +1,10 @@
 // Per-field plans: each field of a spec gets, once, a decoder and an encoder closure specialised to its shape
-// (ASCII digits, ASCII text, raw binary, BER-TLV), so the per-message loop does no branching on type, encoding,
-// prefix or sub-fields. A fast closure only ever takes the happy path: on anything it does not accept (bad byte,
-// wrong type, short input) it hands the same arguments to the general decodeField / encodeField, which produce
-// the result or the exact error they always did. Shapes without a fast closure (BCD, EBCDIC, xn, private TLV)
-// run the general functions. Still data-driven: the closures are chosen from the spec, never written per dialect.
+// (ASCII digits, ASCII text, raw binary, BER-TLV, ASCII fixed composites), so the per-message loop does no
+// branching on type, encoding, prefix or sub-fields. A fast closure only ever takes the happy path: on anything it
+// does not accept (bad byte, wrong type, short input) it hands the same arguments to the general decodeField /
+// encodeField, which produce the result or the exact error they always did. Shapes without a fast closure (BCD,
+// EBCDIC, xn, hex binary, private TLV) run the general functions. Still data-driven: the closures are chosen from
+// the spec, never written per dialect.
 import { HEX_VAL } from './charsets.js';
 import {
   CHAR_OK,
