@@ -38,23 +38,40 @@ export const MAX_MESSAGE_BYTES = 65536;
 
 // ---------------------------------------------------------------- decode
 
-const scratch = Buffer.allocUnsafe(MAX_MESSAGE_BYTES * 2); // decode: digits / translated text before latin1Slice
+export const scratch = Buffer.allocUnsafe(MAX_MESSAGE_BYTES * 2); // decode: digits / translated text before latin1Slice
 const bitmap = new Uint8Array(24);
 
-function err(field: number | null, offset: number, reason: CodecError['reason'], msg: string): never {
+export function err(field: number | null, offset: number, reason: CodecError['reason'], msg: string): never {
   throw new CodecError(field, offset, reason, msg);
 }
 
 /** Node's internal slice methods skip toString()'s argument juggling; present on every Buffer in Node 20. */
-type FastBuffer = Buffer & { latin1Slice(start: number, end: number): string; hexSlice(start: number, end: number): string };
-const fast = (b: Buffer) => b as FastBuffer;
+export type FastBuffer = Buffer & { latin1Slice(start: number, end: number): string; hexSlice(start: number, end: number): string };
+export const fast = (b: Buffer) => b as FastBuffer;
 
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** Decodes one field at o into out[f.num]; returns the offset after it. Throws CodecError on bad input. */
+export type FieldDecoder = (buf: Buffer, str: string, o: number, end: number, out: Record<string, FieldValue>) => number;
+/** Encodes value v of one field into the scratch output at o; returns the offset after it. Throws CodecError. */
+export type FieldEncoder = (v: FieldValue, o: number) => number;
+/** How each field of a spec is decoded and encoded, indexed by field number (null: not defined by the spec). */
+export interface FieldPlan {
+  readonly dec: readonly (FieldDecoder | null)[];
+  readonly enc: readonly (FieldEncoder | null)[];
+}
+
+/** The plan that runs every field through the general decodeField / encodeField (the reference for plan.ts). */
+export function generalPlan(spec: CompiledSpec): FieldPlan {
+  const dec = spec.fields.map((f) => (f === null ? null : (buf: Buffer, str: string, o: number, end: number, out: Record<string, FieldValue>) => decodeField(f, buf, str, o, end, out)));
+  const enc = spec.fields.map((f) => (f === null ? null : (v: FieldValue, o: number) => encodeField(f, v, o)));
+  return { dec, enc };
+}
+
 /** Decodes one message occupying all of bytes. Throws CodecError (and nothing else) on bad input. */
-export function decodeWith(spec: CompiledSpec, bytes: Uint8Array): IsoMessage {
+export function decodeWith(spec: CompiledSpec, bytes: Uint8Array, plan: FieldPlan): IsoMessage {
   if (!(bytes instanceof Uint8Array)) err(null, 0, 'bad-value', 'decode needs a Buffer or Uint8Array');
   const buf = asBuffer(bytes);
   const end = buf.length;
@@ -88,25 +105,58 @@ export function decodeWith(spec: CompiledSpec, bytes: Uint8Array): IsoMessage {
       maxField = 192;
     }
   }
-  const fields: Record<string, FieldValue> = {};
-  // Store the highest field first: the object's element store is sized once instead of regrown as fields arrive.
-  const last = lastBit(maxField);
-  if (last !== 0 && last !== 1 && last !== 65 && last !== 129) fields[last] = ''; // overwritten below
-  const defs = spec.fields;
+  // A clone of an object with this bitmap's keys: its element store comes sized in one copy, and every field store
+  // below overwrites a slot in place (the first store at a high index into an empty object is a runtime call).
+  const fields: Record<string, FieldValue> = { ...fieldsTemplate(maxField >> 3) };
+  const decs = plan.dec;
   for (let byte = 0; byte < maxField >> 3; byte++) {
-    const bits = bitmap[byte];
-    if (bits === 0) continue;
-    for (let bit = 0; bit < 8; bit++) {
-      if ((bits & (0x80 >> bit)) === 0) continue;
+    // set bits only, most significant (lowest field number) first
+    for (let bits = bitmap[byte]; bits !== 0; ) {
+      const bit = Math.clz32(bits) - 24;
+      bits ^= 0x80 >> bit;
       const num = byte * 8 + bit + 1;
       if (num === 1 || num === 65 || num === 129) continue; // bitmap indicators, never data
-      const f = defs[num];
-      if (f === null) err(num, o, 'bad-bitmap', 'bitmap names a field this spec does not define');
-      o = decodeField(f, buf, str, o, end, fields);
+      const d = decs[num];
+      if (d === null) err(num, o, 'bad-bitmap', 'bitmap names a field this spec does not define');
+      o = d(buf, str, o, end, fields);
     }
   }
   if (o !== end) err(null, o, 'trailing-bytes', `${end - o} bytes left after the last field`);
   return { mti, fields };
+}
+
+/** Templates for the decoded fields object, by bitmap: every field the bitmap names, each ''. Traffic repeats a few
+ * bitmaps; the cache is bounded and overwritten round-robin. Shared by all specs (keys depend on the bitmap only). */
+const MAX_TEMPLATES = 16;
+const templateBits: Uint8Array[] = [];
+const templates: Record<string, FieldValue>[] = [];
+let nextTemplate = 0;
+
+function fieldsTemplate(nbytes: number): Record<string, FieldValue> {
+  for (let t = 0; t < templates.length; t++) {
+    const bits = templateBits[t];
+    if (bits.length !== nbytes) continue;
+    let i = 0;
+    while (i < nbytes && bits[i] === bitmap[i]) i++;
+    if (i === nbytes) return templates[t];
+  }
+  const obj: Record<string, FieldValue> = {};
+  // the highest field first: the element store is sized once, not regrown
+  const last = lastBit(nbytes * 8);
+  if (last !== 0 && last !== 1 && last !== 65 && last !== 129) obj[last] = '';
+  for (let byte = 0; byte < nbytes; byte++) {
+    for (let bits = bitmap[byte]; bits !== 0; ) {
+      const bit = Math.clz32(bits) - 24;
+      bits ^= 0x80 >> bit;
+      const num = byte * 8 + bit + 1;
+      if (num !== 1 && num !== 65 && num !== 129) obj[num] = '';
+    }
+  }
+  const slot = templates.length < MAX_TEMPLATES ? templates.length : nextTemplate;
+  if (templates.length >= MAX_TEMPLATES) nextTemplate = (nextTemplate + 1) % MAX_TEMPLATES;
+  templateBits[slot] = bitmap.slice(0, nbytes);
+  templates[slot] = obj;
+  return obj;
 }
 
 /** Highest field number present in the decoded bitmap (0 if none). */
@@ -156,7 +206,7 @@ function readBcdDigits(buf: Buffer, o: number, digits: number, padLeft: boolean,
   return o + nbytes;
 }
 
-function readPrefix(f: CompiledField, buf: Buffer, o: number, end: number): number {
+export function readPrefix(f: CompiledField, buf: Buffer, o: number, end: number): number {
   const n = f.prefixBytes;
   if (o + n > end) err(f.num, o, 'truncated', 'length prefix runs past the end');
   let len = 0;
@@ -186,7 +236,7 @@ function dataBytes(f: CompiledField, len: number): number {
   return len;
 }
 
-function decodeField(f: CompiledField, buf: Buffer, str: string, o: number, end: number, out: Record<string, FieldValue>): number {
+export function decodeField(f: CompiledField, buf: Buffer, str: string, o: number, end: number, out: Record<string, FieldValue>): number {
   const num = f.num;
   let len = f.length;
   if (f.prefixDigits !== 0) {
@@ -293,7 +343,7 @@ function checkSubfieldChars(f: CompiledField, type: string, text: string, p: num
 }
 
 /** Allowed ASCII codes per text class (C_A, C_AN, C_ANS), as one lookup table: CHAR_OK[cls * 256 + code]. */
-const CHAR_OK = new Uint8Array(3 * 256);
+export const CHAR_OK = new Uint8Array(3 * 256);
 for (let c = 0x20; c <= 0x7e; c++) {
   const letter = c === 32 || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
   CHAR_OK[C_A * 256 + c] = letter ? 1 : 0;
@@ -307,9 +357,9 @@ function textCharOk(c: number, cls: number): boolean {
 
 // ---------------------------------------------------------------- encode
 
-let out = Buffer.allocUnsafe(4096);
+export let out = Buffer.allocUnsafe(4096);
 
-function ensure(o: number, n: number): void {
+export function ensure(o: number, n: number): void {
   if (o + n <= out.length) return;
   if (o + n > MAX_MESSAGE_BYTES) err(null, o, 'length-exceeds-max', `message larger than ${MAX_MESSAGE_BYTES} bytes`);
   let size = out.length * 2;
@@ -324,7 +374,7 @@ const presentNums = new Int32Array(MAX_FIELD + 1);
 const presentVals: FieldValue[] = new Array(MAX_FIELD + 1).fill('');
 
 /** Encodes a message in its canonical JSON form. Throws CodecError on a value the spec cannot carry. */
-export function encodeWith(spec: CompiledSpec, msg: IsoMessage): Buffer {
+export function encodeWith(spec: CompiledSpec, msg: IsoMessage, plan: FieldPlan): Buffer {
   if (!msg || typeof msg !== 'object' || typeof msg.fields !== 'object' || msg.fields === null) err(null, 0, 'bad-value', 'message must be {mti, fields}');
   const mti = msg.mti;
   if (typeof mti !== 'string' || mti.length !== 4) err(0, 0, 'bad-mti', 'MTI must be four digits');
@@ -333,7 +383,7 @@ export function encodeWith(spec: CompiledSpec, msg: IsoMessage): Buffer {
     if (c < 48 || c > 57) err(0, 0, 'bad-mti', 'MTI must be four digits');
   }
   const fields = msg.fields;
-  ebits.fill(0);
+  for (let i = 0; i < 24; i++) ebits[i] = 0; // a loop: fill() is a builtin call for 24 bytes
   let count = collectFieldsFast(spec, fields);
   if (count < 0) count = collectFieldsChecked(spec, fields);
   let maxField = 0;
@@ -362,12 +412,13 @@ export function encodeWith(spec: CompiledSpec, msg: IsoMessage): Buffer {
     } else out[o++] = ebits[i];
   }
   // presentNums is ascending (integer keys enumerate in ascending order too), so the fields are in bitmap order
+  const encs = plan.enc;
   for (let i = 0; i < count; i++) {
-    o = encodeField(spec.fields[presentNums[i]]!, presentVals[i], o);
+    o = encs[presentNums[i]]!(presentVals[i], o);
     presentVals[i] = '';
   }
   const result = Buffer.allocUnsafe(o);
-  out.copy(result, 0, 0, o);
+  result.set(new Uint8Array(out.buffer, out.byteOffset, o)); // Buffer#copy validates and wraps the same call
   return result;
 }
 
@@ -415,9 +466,9 @@ function collectFieldsChecked(spec: CompiledSpec, fields: Record<string, FieldVa
   return count;
 }
 
-const HEXCH = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 65, 66, 67, 68, 69, 70];
+export const HEXCH = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 65, 66, 67, 68, 69, 70];
 
-function writePrefix(f: CompiledField, len: number, o: number): number {
+export function writePrefix(f: CompiledField, len: number, o: number): number {
   const n = f.prefixBytes;
   const enc = f.prefixEnc;
   if (enc === E_BINARY) {
@@ -440,7 +491,7 @@ function writePrefix(f: CompiledField, len: number, o: number): number {
   return o + n;
 }
 
-function encodeField(f: CompiledField, v: FieldValue, o: number): number {
+export function encodeField(f: CompiledField, v: FieldValue, o: number): number {
   const num = f.num;
   let s: string;
   if (typeof v === 'string') s = v;
@@ -545,7 +596,7 @@ function joinFixed(f: CompiledField, v: Record<string, string>): string {
   return parts.join('');
 }
 
-function encodeTlvField(f: CompiledField, v: Record<string, string>, o: number): number {
+export function encodeTlvField(f: CompiledField, v: Record<string, string>, o: number): number {
   if (f.enc !== E_BINARY) {
     const tags = tlvTags(v);
     const len = tlvEncodedLength(v, f.num, tags);
@@ -639,7 +690,7 @@ function writeTlvChecked(v: Record<string, string>, tags: readonly string[], f: 
 }
 
 /** Fixed-position sub-fields written in place (ASCII/EBCDIC): each padded to its length, checked against its class. */
-function encodeFixedComposite(f: CompiledField, v: Record<string, string>, o: number): number {
+export function encodeFixedComposite(f: CompiledField, v: Record<string, string>, o: number): number {
   const sfs = f.subfields!;
   // Object.values counts the keys without turning integer ids into strings (Object.keys, for-in)
   if (Object.values(v).length > sfs.length) joinFixed(f, v); // throws the precise unknown-sub-field error

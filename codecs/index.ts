@@ -1,6 +1,7 @@
 // Public API of the ISO 8583 codec library. The rest of gerbang imports ONLY from here.
 // No runtime dependency: node built-ins only.
 import { decodeWith, encodeWith, type IsoMessage } from './engine.js';
+import { planFor } from './plan.js';
 import { getSpec } from './registry.js';
 import type { CompiledSpec } from './spec.js';
 
@@ -25,10 +26,12 @@ function resolve(spec: SpecRef): CompiledSpec {
 
 /** Message (canonical JSON form) → wire bytes (no framing). Throws CodecError. */
 export function encode(spec: SpecRef, msg: IsoMessage): Buffer {
-  return encodeWith(resolve(spec), msg);
+  const s = resolve(spec);
+  return encodeWith(s, msg, planFor(s));
 }
 
 /** Wire bytes of exactly one message (no framing) → canonical JSON form. Throws CodecError and nothing else. */
 export function decode(spec: SpecRef, bytes: Uint8Array): IsoMessage {
-  return decodeWith(resolve(spec), bytes);
+  const s = resolve(spec);
+  return decodeWith(s, bytes, planFor(s));
 }

@@ -85,6 +85,7 @@ export interface TlvShape {
   readonly tagBytes: Uint8Array;
   readonly tagAt: Int32Array;
   readonly proto: object;
+  readonly template: Record<string, string>;
 }
 /** Internal (not exported from index.ts): the shape a decoded TLV object inherits, next to TLV_ORDER. */
 export const TLV_SHAPE: unique symbol = Symbol('tlvShape');
@@ -93,10 +94,12 @@ const shapes: TlvShape[] = [];
 let nextShape = 0; // round-robin slot once the cache is full
 let lastShape: TlvShape | null = null;
 
-/** Tag codes, tags and value strings of the BER-TLV being decoded (decode is synchronous: one scratch serves all). */
+/** Tag codes, tags and value positions of the BER-TLV being decoded (decode is synchronous: one scratch serves all).
+ * Values are kept as offsets, not strings: a young string stored into this long-lived array costs a write barrier. */
 const seenCodes = new Float64Array(MAX_TLV_TAGS);
 const seenTags: string[] = new Array(MAX_TLV_TAGS).fill('');
-const seenValues: string[] = new Array(MAX_TLV_TAGS).fill('');
+const seenAt = new Int32Array(MAX_TLV_TAGS);
+const seenLen = new Int32Array(MAX_TLV_TAGS);
 
 function findShape(n: number, guess: TlvShape | null, guessHolds: boolean): TlvShape {
   if (guess !== null && guessHolds && guess.codes.length === n) return guess;
@@ -113,7 +116,9 @@ function findShape(n: number, guess: TlvShape | null, guessHolds: boolean): TlvS
   const bytes = new Uint8Array(tagAt[n]);
   for (let k = 0; k < n; k++) bytes.set(tagBytes(tags[k], null), tagAt[k]); // decoded tags are valid BER tags
   const proto = Object.create(Object.prototype, { [TLV_ORDER]: { value: tags, enumerable: false } }) as Record<symbol, unknown>;
-  const shape: TlvShape = { codes: seenCodes.slice(0, n), tags, tagBytes: bytes, tagAt, proto };
+  const template: Record<string, string> = {};
+  for (let k = 0; k < n; k++) template[tags[k]] = '';
+  const shape: TlvShape = { codes: seenCodes.slice(0, n), tags, tagBytes: bytes, tagAt, proto, template };
   Object.defineProperty(proto, TLV_SHAPE, { value: shape, enumerable: false });
   Object.freeze(proto);
   if (shapes.length < MAX_TLV_SHAPES) shapes.push(shape);
@@ -126,7 +131,6 @@ function findShape(n: number, guess: TlvShape | null, guessHolds: boolean): TlvS
 
 /** Decodes BER-TLV in bytes[start, end) into { TAG: HEXVALUE }. `field` only labels errors. */
 export function decodeTlv(bytes: Uint8Array, start = 0, end = bytes.length, field: number | null = 55): TlvObject {
-  let hex: string | null = null;
   let n = 0;
   // While the tags repeat the last shape's sequence they cannot repeat each other: no duplicate scan needed.
   const guess = lastShape;
@@ -163,38 +167,45 @@ export function decodeTlv(bytes: Uint8Array, start = 0, end = bytes.length, fiel
     if (!guessHolds) for (let k = 0; k < n; k++) if (seenCodes[k] === tagCode) tlvErr(field, tagStart, `duplicate tag ${tagName(tagCode)}`);
     seenCodes[n] = tagCode;
     seenTags[n] = guessHolds ? guess!.tags[n] : tagName(tagCode);
-    // one hex string for the whole field, then a substring per value (no per-tag native call)
-    if (hex === null) hex = hexUpper(bytes, start, end);
-    seenValues[n++] = len === 1 ? HEX[bytes[o]] : hex.slice(2 * (o - start), 2 * (o - start + len));
+    seenAt[n] = o;
+    seenLen[n++] = len;
     o += len;
   }
   const shape = findShape(n, guess, guessHolds);
   lastShape = shape;
-  const out = Object.create(shape.proto) as TlvObject;
+  const out = { ...shape.template } as TlvObject;
+  Object.setPrototypeOf(out, shape.proto);
+  // one hex string for the whole field, then a substring per value (no per-tag native call)
+  const hex = n === 0 ? '' : hexUpper(bytes, start, end);
   for (let k = 0; k < n; k++) {
-    out[seenTags[k]] = seenValues[k];
-    seenValues[k] = '';
+    const at = seenAt[k] - start, len = seenLen[k];
+    out[seenTags[k]] = len === 1 ? HEX[bytes[start + at]] : hex.slice(2 * at, 2 * (at + len));
   }
   return out;
 }
 
-const HEX_ASCII = new Uint8Array(512); // byte → two upper-case hex ASCII codes
+// byte → its two upper-case hex ASCII codes as one 16-bit store (in this machine's byte order)
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const HEX_PAIR = new Uint16Array(256);
 for (let i = 0; i < 256; i++) {
-  HEX_ASCII[2 * i] = HEX[i].charCodeAt(0);
-  HEX_ASCII[2 * i + 1] = HEX[i].charCodeAt(1);
+  const hi = HEX[i].charCodeAt(0), lo = HEX[i].charCodeAt(1);
+  HEX_PAIR[i] = LITTLE_ENDIAN ? hi | (lo << 8) : (hi << 8) | lo;
 }
-let hexScratch = Buffer.allocUnsafe(1024) as Buffer & { latin1Slice(s: number, e: number): string };
+type Latin1Buffer = Buffer & { latin1Slice(s: number, e: number): string };
+// own (unpooled, so 2-byte aligned) memory, seen both as bytes and as 16-bit pairs
+let hexScratch = Buffer.allocUnsafeSlow(1024) as Latin1Buffer;
+let hexPairs = new Uint16Array(hexScratch.buffer, 0, 512);
 
 /** Upper-case hex of bytes[s, e) with one string allocation. */
 export function hexUpper(bytes: Uint8Array, s: number, e: number): string {
   const n = e - s;
   if (n === 1) return HEX[bytes[s]];
-  if (n * 2 > hexScratch.length) hexScratch = Buffer.allocUnsafe(n * 2) as typeof hexScratch; // bounded by the input size
-  for (let i = 0; i < n; i++) {
-    const b = bytes[s + i];
-    hexScratch[2 * i] = HEX_ASCII[2 * b];
-    hexScratch[2 * i + 1] = HEX_ASCII[2 * b + 1];
+  if (n * 2 > hexScratch.length) {
+    hexScratch = Buffer.allocUnsafeSlow(n * 2) as Latin1Buffer; // bounded by the input size
+    hexPairs = new Uint16Array(hexScratch.buffer, 0, n);
   }
+  const pairs = hexPairs;
+  for (let i = 0; i < n; i++) pairs[i] = HEX_PAIR[bytes[s + i]];
   return hexScratch.latin1Slice(0, n * 2);
 }
 

@@ -5,6 +5,7 @@ import {
   CodecError, EMV_TAGS, TLV_ORDER, decode, decodePrivateTlv, decodeTlv, encode, encodePrivateTlv, encodeTlv, getEmvTag,
   getEmvTags, loadSpecJson, builtInSpecSource, setEmvTags,
 } from '../../codecs/index.js';
+import { hexUpper } from '../../codecs/tlv.js';
 import { EMV_REQUEST, EMV_REQUEST_BYTES, hex, msg0200 } from './fixtures.js';
 
 const reason = (fn: () => unknown) => {
@@ -203,5 +204,17 @@ describe('DE 55 wire order after decode (tag-sequence shapes)', () => {
     t3[tags[0]] = 'ABC';
     delete t3[tags[1]];
     expect(reason(() => encode(spec, m3))).toBe('bad-value');
+  });
+});
+
+describe('hexUpper', () => {
+  it('is upper-case hex for every byte, every length up to past its first scratch size, at any offset', () => {
+    for (const n of [0, 1, 2, 3, 96, 255, 511, 512, 513, 700, 2000]) {
+      const b = Buffer.from(Array.from({ length: n + 3 }, (_, i) => (i * 151 + n) & 255));
+      expect(hexUpper(b, 3, n + 3)).toBe(b.subarray(3).toString('hex').toUpperCase());
+    }
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    expect(hexUpper(all, 0, 256)).toBe(all.toString('hex').toUpperCase());
+    expect(hexUpper(all, 0, 100)).toBe(all.subarray(0, 100).toString('hex').toUpperCase()); // after growing
   });
 });
