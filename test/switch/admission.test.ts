@@ -9,7 +9,8 @@ import type { Decision, Txn } from '../../src/model/txn.js';
 import { createLogger } from '../../src/runtime/log.js';
 import { createPipeline, isSheddable } from '../../src/switch/pipeline.js';
 import { compileRoutes } from '../../src/switch/routing.js';
-import { panFor, purchase } from './helpers.js';
+import { startSwitch } from '../../src/runtime/index.js';
+import { IsoClient, panFor, purchase, tempDir, testConfig, waitFor } from './helpers.js';
 
 /** A decider that holds every request until released: the test decides when capacity frees up. */
 function gate() {
@@ -125,4 +126,31 @@ describe('admission', () => {
     expect(() => resolveConfig({ ...base, admission: { maxOutstanding: 0 } })).toThrow(/admission/);
     expect(() => createPipeline({ routes: compileRoutes([]), onus: null, issuers: new Map(), duplicates: null, maxOutstanding: 0, log: createLogger({}, 'silent') })).toThrow(/maxOutstanding/);
   });
+});
+
+describe('admission, through the running switch', () => {
+  it('takes admission.maxOutstanding from the config: past it a purchase is answered 91 over the wire', async () => {
+    const g = gate();
+    const cfg = testConfig(tempDir('admission'), { raw: { admission: { maxOutstanding: 1 } } });
+    const sw = await startSwitch(cfg, { hsmMode: 'in-process', onus: g.decider, issuerSim: { latencyMs: 1, jitterMs: 0, approveRate: 1 } });
+    const iso = await IsoClient.connect(sw.acquirerPorts.iso);
+    try {
+      const pan = panFor('476173');
+      const first = iso.request(purchase(pan, 100));
+      await waitFor(() => g.held === 1, 5000, 'first purchase at the engine');
+      const second = await iso.request(purchase(pan, 200));
+      expect(second.mti).toBe('0210');
+      expect(second.fields[39]).toBe('91');
+      expect(g.held).toBe(1);
+      g.releaseAll();
+      expect((await first).fields[39]).toBe('00');
+      const third = iso.request(purchase(pan, 300));
+      await waitFor(() => g.held === 1, 5000, 'third purchase at the engine');
+      g.releaseAll();
+      expect((await third).fields[39]).toBe('00');
+    } finally {
+      iso.close();
+      await sw.close();
+    }
+  }, 60_000);
 });
