@@ -38,16 +38,16 @@ export const MAX_MESSAGE_BYTES = 65536;
 
 // ---------------------------------------------------------------- decode
 
-export const scratch = Buffer.allocUnsafe(MAX_MESSAGE_BYTES * 2); // decode: digits / translated text before latin1Slice
+const scratch = Buffer.allocUnsafe(MAX_MESSAGE_BYTES * 2); // decode: digits / translated text before latin1Slice
 const bitmap = new Uint8Array(24);
 
-export function err(field: number | null, offset: number, reason: CodecError['reason'], msg: string): never {
+function err(field: number | null, offset: number, reason: CodecError['reason'], msg: string): never {
   throw new CodecError(field, offset, reason, msg);
 }
 
 /** Node's internal slice methods skip toString()'s argument juggling; present on every Buffer in Node 20. */
-export type FastBuffer = Buffer & { latin1Slice(start: number, end: number): string; hexSlice(start: number, end: number): string };
-export const fast = (b: Buffer) => b as FastBuffer;
+type FastBuffer = Buffer & { latin1Slice(start: number, end: number): string; hexSlice(start: number, end: number): string };
+const fast = (b: Buffer) => b as FastBuffer;
 
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -466,7 +466,7 @@ function collectFieldsChecked(spec: CompiledSpec, fields: Record<string, FieldVa
   return count;
 }
 
-export const HEXCH = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 65, 66, 67, 68, 69, 70];
+const HEXCH = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 65, 66, 67, 68, 69, 70];
 
 export function writePrefix(f: CompiledField, len: number, o: number): number {
   const n = f.prefixBytes;
