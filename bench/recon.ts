@@ -9,6 +9,8 @@
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { SaxesParser } from 'saxes';
 import { scanStatementFile } from '../src/recon/camt.js';
 import { fileText } from '../src/recon/fileText.js';
@@ -21,14 +23,20 @@ import { intArg, jsonOutput } from './lib/args.js';
 
 const json = jsonOutput;
 const num = intArg;
-const RUNS = num('--runs', 3, 20);
+const RUNS = num('--runs', 5, 20);
 const ENTRIES = num('--entries', 1_000_000, 10_000_000);
 const LINES = num('--lines', 1_000_000, 10_000_000);
 const log = (s: string) => process.stdout.write(s + '\n');
 const AS_OF = '2026-11-30';
 
 /** Wall and CPU seconds of `f` (CPU is what this process burnt: less sensitive to other load on the box). */
+// A full collection before each timed part, so a part is not billed for the garbage the one before it (or its own
+// untimed setup, such as indexing a million switch items) left behind.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
 async function timed<T>(f: () => Promise<T>): Promise<{ wall: number; cpu: number; value: T }> {
+  collectGarbage();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const value = await f();
@@ -121,14 +129,22 @@ async function main(): Promise<void> {
     const recon: number[] = [];
     const clearing: number[] = [];
     const indexMs: number[] = [];
+    // Each run's reconcile over its own parse-only, taken minutes apart at most: the ratio's median is steadier
+    // than a ratio of medians when the machine's speed drifts between runs.
+    const pairRatio: number[] = [];
+    const pairRatioCpu: number[] = [];
     const cpu = { parse: [] as number[], recon: [] as number[], clearing: [] as number[] };
     let check = { breaks: 0, matched: 0, clearingMatched: 0 };
     await parseOnly(stmt); // warm-up (JIT, page cache), not counted
     for (let run = 0; run < RUNS; run++) {
-      // Interleaved so both see the same machine load.
-      const p = await parseOnly(stmt);
+      // Interleaved so both see the same machine load, in alternating order so neither always runs first.
+      const parseFirst = run % 2 === 0;
+      const p0 = parseFirst ? await parseOnly(stmt) : undefined;
       const r = await reconcileStatement(stmt, switchItems(ENTRIES));
+      const p = p0 ?? (await parseOnly(stmt));
       const c = await reconcileClearing(csv, clearingSide(LINES));
+      pairRatio.push(p.wall / r.s);
+      pairRatioCpu.push(p.cpu / r.cpu);
       parse.push(written / p.wall);
       recon.push(written / r.s);
       clearing.push(LINES / c.s);
@@ -146,17 +162,17 @@ async function main(): Promise<void> {
     const figures = {
       entriesPerSec,
       parseOnlyPerSec,
-      ratio: Math.round((entriesPerSec / parseOnlyPerSec) * 1000) / 1000,
+      ratio: Math.round(median(pairRatio) * 1000) / 1000,
       parseOnlyMBps: Math.round((median(parse) * bytes) / written / 1e6),
       entriesPerCpuSec: Math.round(median(cpu.recon)),
       parseOnlyPerCpuSec: Math.round(median(cpu.parse)),
-      ratioCpu: Math.round((median(cpu.recon) / median(cpu.parse)) * 1000) / 1000,
+      ratioCpu: Math.round(median(pairRatioCpu) * 1000) / 1000,
       csvLinesPerCpuSec: Math.round(median(cpu.clearing)),
       csvLinesPerSec: Math.round(median(clearing)),
       indexMs: Math.round(median(indexMs)),
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     };
-    writeResults('recon', { ...figures, entries: written, statementBytes: bytes, csvLines: LINES, runs: RUNS, note: 'medians of interleaved runs on a shared 2-core machine; wall figures suffer from other load, per-CPU-second ones less', raw: { parse, recon, clearing, cpu } });
+    writeResults('recon', { ...figures, entries: written, statementBytes: bytes, csvLines: LINES, runs: RUNS, note: 'medians of interleaved runs (alternating order, a full GC before each timed part) on a shared 2-core machine; ratio is the median of per-run reconcile/parse-only ratios; wall figures suffer from other load, per-CPU-second ones less', raw: { parse, recon, clearing, cpu, pairRatio, pairRatioCpu } });
     log(`median of ${RUNS}: reconcile ${figures.entriesPerSec} entries/s = ${(figures.ratio * 100).toFixed(0)} % of parse-only ${figures.parseOnlyPerSec} (${figures.parseOnlyMBps} MB/s); per CPU-second ${figures.entriesPerCpuSec} vs ${figures.parseOnlyPerCpuSec} = ${(figures.ratioCpu * 100).toFixed(0)} %; clearing ${figures.csvLinesPerCpuSec} lines per CPU-s, ${figures.csvLinesPerSec} lines/s; peak RSS ${figures.peakRssMb} MB`);
     if (json) log(JSON.stringify(figures));
   } finally {

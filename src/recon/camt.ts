@@ -313,9 +313,15 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
     throw new Error(`${source}: not well-formed XML: ${e.message}`);
   });
   parser.on('opentag', (tag) => {
-    const n = nameId(tag.name);
-    const st = next(states[depth], n, depth + 1);
     if (depth === MAX_DEPTH) throw new Error(`${where()}: elements nested deeper than ${MAX_DEPTH}`);
+    const parent = states[depth];
+    if (parent === S.IGNORE && message !== undefined) {
+      // Inside a subtree we skip (parties, remittance info, charges…): no name lookup, no text.
+      states[++depth] = S.IGNORE;
+      return;
+    }
+    const n = nameId(tag.name);
+    const st = next(parent, n, depth + 1);
     states[++depth] = st;
     text = '';
     wantText = TEXT[st] === 1;
