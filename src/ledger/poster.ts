@@ -7,7 +7,7 @@ import { addDays, BusinessCalendar } from '../settlement/calendar.js';
 import type { PricingConfig } from '../settlement/pricing.js';
 import { MAX_READ, type SettledStream } from '../stream/api.js';
 import { getOffset, setOffsetInTxn, type StreamConsumer } from '../stream/consumer.js';
-import { assertValidRecord, isoMs, type SettledRecord } from '../stream/types.js';
+import { isoMs, recordProblem, type SettledRecord } from '../stream/types.js';
 import { parseAccountId } from './accounts.js';
 import type { Books } from './books.js';
 import type { Posting } from './posting.js';
@@ -20,15 +20,6 @@ const duplicates = metrics.counter('gerbang_ledger_duplicates_total', 'Settled r
 // The same metrics drainConsumer keeps (the registry returns the existing ones by name).
 const lagGauge = metrics.gauge('gerbang_stream_consumer_lag', 'Settled records appended but not yet applied, per consumer');
 const appliedCounter = metrics.counter('gerbang_stream_consumer_applied_total', 'Settled records applied, per consumer');
-
-function validationError(r: SettledRecord): string | undefined {
-  try {
-    assertValidRecord(r);
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
 
 const log = (m: string) => process.stderr.write(m + '\n');
 const EMPTY: readonly SettledRecord[] = [];
@@ -135,7 +126,7 @@ export class LedgerPoster implements StreamConsumer {
   private postOne(r: SettledRecord, open: string | undefined, w: LedgerWriter, ctx: RuleContext): void {
     let date = this.o.calendar.businessDateOf(isoMs(r.occurredAt), r.currency);
     if (open && date < open) date = open;
-    const invalid = validationError(r);
+    const invalid = recordProblem(r);
     if (invalid) {
       // A poison record must not stall the consumer: post nothing, keep it visible for reconciliation.
       if (!w.tryPost({ id: r.id, seq: r.seq, kind: r.kind, currency: r.currency, businessDate: date, entries: [], note: `invalid record: ${invalid}` })) {
@@ -164,7 +155,8 @@ export class LedgerPoster implements StreamConsumer {
 
 /** Moves seller shares of `captureId` by the posting's seller entries (credit adds, debit takes away). */
 function applyShares(books: Books, captureId: string, p: Posting, ctx: RuleContext): void {
-  const cap = ctx.state(captureId);
+  // The capture's business date, looked up only when a share is created (a capture's own posting carries it).
+  let capDate = captureId === p.id ? p.businessDate : undefined;
   for (const [a, f, n] of p.entries) {
     // Only seller entries move a share: the prefix test spares parsing every other account id.
     if ((f !== 'D' && f !== 'C') || !a.startsWith('seller:')) continue;
@@ -179,7 +171,7 @@ function applyShares(books: Books, captureId: string, p: Posting, ctx: RuleConte
       captureId,
       currency: acct.currency,
       amount: 0,
-      date: cap?.businessDate ?? p.businessDate,
+      date: (capDate ??= ctx.state(captureId)?.businessDate ?? p.businessDate),
     };
     s.amount = Math.max(0, s.amount + (f === 'C' ? n : -n));
     books.shares.putSync(key, s);
