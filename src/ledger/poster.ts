@@ -7,11 +7,11 @@ import { addDays, BusinessCalendar } from '../settlement/calendar.js';
 import type { PricingConfig } from '../settlement/pricing.js';
 import { MAX_READ, type SettledStream } from '../stream/api.js';
 import { getOffset, setOffsetInTxn, type StreamConsumer } from '../stream/consumer.js';
-import { assertValidRecord, isoMs, type SettledRecord } from '../stream/types.js';
+import { isoMs, recordProblem, type SettledRecord } from '../stream/types.js';
 import { parseAccountId } from './accounts.js';
 import type { Books } from './books.js';
 import type { Posting } from './posting.js';
-import { recordToPosting, type RuleContext, type TransferState } from './rules.js';
+import { recordToPosting, type RuleContext } from './rules.js';
 import { transferState } from './transfers.js';
 import { BalanceCache, LEDGER_GEN_KEY, LedgerWriter } from './writer.js';
 
@@ -20,15 +20,6 @@ const duplicates = metrics.counter('gerbang_ledger_duplicates_total', 'Settled r
 // The same metrics drainConsumer keeps (the registry returns the existing ones by name).
 const lagGauge = metrics.gauge('gerbang_stream_consumer_lag', 'Settled records appended but not yet applied, per consumer');
 const appliedCounter = metrics.counter('gerbang_stream_consumer_applied_total', 'Settled records applied, per consumer');
-
-function validationError(r: SettledRecord): string | undefined {
-  try {
-    assertValidRecord(r);
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
 
 const log = (m: string) => process.stderr.write(m + '\n');
 const EMPTY: readonly SettledRecord[] = [];
@@ -102,14 +93,14 @@ export class LedgerPoster implements StreamConsumer {
       const from = getOffset(books.offsets, this.name);
       const open = firstOpenDate(books, calendar);
       const w = new LedgerWriter(books, cache);
-      // Changed states are written at the end. A state opened in this transaction is not kept: it is on its
-      // posting, which transferState reads back (this transaction's writes are visible). Holding the ~20,000 states
-      // a transaction opens kept them alive through young-generation collections, which cost more CPU than
-      // decoding the few that are looked up again.
-      const states = new Map<string, TransferState>();
+      // No state is held in memory across records: a state opened here is on its posting, a changed one is put
+      // at once, and transferState reads either back (this transaction's writes are visible). Holding the ~20,000
+      // states a transaction opens, or the ~8,000 it changes until its end, kept them alive through young-generation
+      // collections, which cost more CPU than decoding the few that are looked up again (or than writing a state
+      // twice when it changes twice in one transaction).
       const ctx: RuleContext = {
         pricing: this.o.pricing,
-        state: (id) => states.get(id) ?? transferState(books, id),
+        state: (id) => transferState(books, id),
         posting: (id) => w.posting(id),
       };
       let last = from;
@@ -119,10 +110,9 @@ export class LedgerPoster implements StreamConsumer {
           const r = records[i];
           if (r.seq <= last) continue;
           last = r.seq;
-          this.postOne(r, open, w, states, ctx);
+          this.postOne(r, open, w, ctx);
         }
       }
-      for (const [id, s] of states) void books.states.put(id, s);
       w.flush();
       if (last > from) setOffsetInTxn(books.offsets, this.name, last);
       return w.generation;
@@ -133,10 +123,10 @@ export class LedgerPoster implements StreamConsumer {
   }
 
   /** Posts one record (its seq is past the offset) inside the caller's transaction. */
-  private postOne(r: SettledRecord, open: string | undefined, w: LedgerWriter, states: Map<string, TransferState>, ctx: RuleContext): void {
+  private postOne(r: SettledRecord, open: string | undefined, w: LedgerWriter, ctx: RuleContext): void {
     let date = this.o.calendar.businessDateOf(isoMs(r.occurredAt), r.currency);
     if (open && date < open) date = open;
-    const invalid = validationError(r);
+    const invalid = recordProblem(r);
     if (invalid) {
       // A poison record must not stall the consumer: post nothing, keep it visible for reconciliation.
       if (!w.tryPost({ id: r.id, seq: r.seq, kind: r.kind, currency: r.currency, businessDate: date, entries: [], note: `invalid record: ${invalid}` })) {
@@ -157,7 +147,7 @@ export class LedgerPoster implements StreamConsumer {
     const changed = res.states;
     for (let i = 0; i < changed.length; i++) {
       const [id, s] = changed[i];
-      if (id !== r.id || !res.posting.transfer) states.set(id, s);
+      if (id !== r.id || !res.posting.transfer) void this.o.books.states.put(id, s);
     }
     if (res.shareCaptureId) applyShares(this.o.books, res.shareCaptureId, res.posting, ctx);
   }
@@ -165,7 +155,8 @@ export class LedgerPoster implements StreamConsumer {
 
 /** Moves seller shares of `captureId` by the posting's seller entries (credit adds, debit takes away). */
 function applyShares(books: Books, captureId: string, p: Posting, ctx: RuleContext): void {
-  const cap = ctx.state(captureId);
+  // The capture's business date, looked up only when a share is created (a capture's own posting carries it).
+  let capDate = captureId === p.id ? p.businessDate : undefined;
   for (const [a, f, n] of p.entries) {
     // Only seller entries move a share: the prefix test spares parsing every other account id.
     if ((f !== 'D' && f !== 'C') || !a.startsWith('seller:')) continue;
@@ -180,7 +171,7 @@ function applyShares(books: Books, captureId: string, p: Posting, ctx: RuleConte
       captureId,
       currency: acct.currency,
       amount: 0,
-      date: cap?.businessDate ?? p.businessDate,
+      date: (capDate ??= ctx.state(captureId)?.businessDate ?? p.businessDate),
     };
     s.amount = Math.max(0, s.amount + (f === 'C' ? n : -n));
     books.shares.putSync(key, s);

@@ -9,13 +9,20 @@ import { assertBalanced, type Posting } from './posting.js';
 
 const FOLD = 2 ** 52;
 
-/** A cached account: its stored BigInt balance plus this batch's Number deltas. */
+/**
+ * A cached account: its stored BigInt balance plus the open transaction's Number deltas. Kept by a BalanceCache
+ * across transactions (one object per account for as long as the cache is valid), so a transaction allocates
+ * nothing per account it touches again.
+ */
 interface Cached {
+  account: string;
   base: Balance;
   dp: number;
   cp: number;
   dpe: number;
   cpe: number;
+  /** The flush this account was last touched for (see LedgerWriter.stamp): once per flush it joins `touched`. */
+  stamp: number;
   /** The account's movement of the date it was last posted on (saves the day-map lookup per entry). */
   moveDate: string | undefined;
   move: Move | undefined;
@@ -28,11 +35,17 @@ interface KindDelta {
   delta: number;
 }
 
+/** One account's movement of one date: the stored totals, plus the open transaction's deltas. */
 interface Move {
   d: number;
   c: number;
   bd: bigint;
   bc: bigint;
+  /** Stored totals (undefined until first read from the books at a flush). */
+  td: bigint | undefined;
+  tc: bigint | undefined;
+  stamp: number;
+  key: string;
 }
 
 function fold(x: Cached): void {
@@ -50,25 +63,38 @@ export const LEDGER_GEN_KEY = 'ledgerGen';
  * Committed balances and day movements kept by a long-lived owner (the poster) ACROSS transactions, so each
  * batch does not re-read every account it touches. Valid only while the books' ledger generation is the one the
  * owner saw commit (any other writer's flush, or an aborted transaction, clears it). Bounded by `maxEntries`.
+ * The entries are the writer's own working objects (stored values plus the open transaction's deltas): a writer
+ * changes them in place, which is why an aborted transaction must clear the cache (gen −1 until the commit).
  */
 export class BalanceCache {
   /** Generation the cached values belong to; −1 = invalid (e.g. a transaction is open or was aborted). */
   gen = -1;
-  readonly accounts = new Map<string, Balance>();
-  readonly moves = new Map<string, { d: bigint; c: bigint }>();
+  readonly accounts = new Map<string, Cached>();
+  /** date → account → movement. */
+  readonly moves = new Map<string, Map<string, Move>>();
+  /** Movements held (the sum of the day maps' sizes). */
+  moveCount = 0;
   constructor(readonly maxEntries = 200_000) {}
   clear(): void {
     this.accounts.clear();
     this.moves.clear();
+    this.moveCount = 0;
   }
 }
+
+/** Distinct per flush of any writer (a Cached or Move joins a writer's touched list once per flush). */
+let nextStamp = 1;
 
 export class LedgerWriter {
   /** The generation this writer's last flush wrote (meta LEDGER_GEN_KEY). */
   generation = -1;
-  private readonly accounts = new Map<string, Cached>();
-  /** date → account → movement. */
-  private readonly moves = new Map<string, Map<string, Move>>();
+  /** The long-lived cache, or one of this writer's own (then nothing outlives the writer). */
+  private readonly cache: BalanceCache;
+  private readonly accounts: Map<string, Cached>;
+  /** Accounts and movements posted to since the last flush. */
+  private touched: Cached[] = [];
+  private touchedMoves: Move[] = [];
+  private stamp = nextStamp++;
   private readonly kindStats = new Map<string, KindDelta>();
   /** The kindStats entries of the last (date, currency) posted, by kind. */
   private statDate = '';
@@ -77,8 +103,11 @@ export class LedgerWriter {
 
   constructor(
     private readonly books: Books,
-    private readonly cache?: BalanceCache,
-  ) {}
+    cache?: BalanceCache,
+  ) {
+    this.cache = cache ?? new BalanceCache(Number.MAX_SAFE_INTEGER);
+    this.accounts = this.cache.accounts;
+  }
 
   hasPosting(id: string): boolean {
     return this.books.postings.doesExist(id);
@@ -91,9 +120,12 @@ export class LedgerWriter {
   private cached(account: string): Cached {
     let x = this.accounts.get(account);
     if (!x) {
-      const hit = this.cache?.accounts.get(account);
-      x = { base: hit ? { ...hit } : fromStored(this.books.accounts.get(account)), dp: 0, cp: 0, dpe: 0, cpe: 0, moveDate: undefined, move: undefined };
+      x = { account, base: fromStored(this.books.accounts.get(account)), dp: 0, cp: 0, dpe: 0, cpe: 0, stamp: 0, moveDate: undefined, move: undefined };
       this.accounts.set(account, x);
+    }
+    if (x.stamp !== this.stamp) {
+      x.stamp = this.stamp;
+      this.touched.push(x);
     }
     return x;
   }
@@ -132,9 +164,16 @@ export class LedgerWriter {
         if (!m) {
           day ??= this.day(date);
           m = day.get(a);
-          if (!m) day.set(a, (m = { d: 0, c: 0, bd: 0n, bc: 0n }));
+          if (!m) {
+            day.set(a, (m = { d: 0, c: 0, bd: 0n, bc: 0n, td: undefined, tc: undefined, stamp: 0, key: `${date}|${a}` }));
+            this.cache.moveCount++;
+          }
           x.moveDate = date;
           x.move = m;
+        }
+        if (m.stamp !== this.stamp) {
+          m.stamp = this.stamp;
+          this.touchedMoves.push(m);
         }
         if (f === 'D') m.d += n;
         else m.c += n;
@@ -174,40 +213,42 @@ export class LedgerWriter {
   }
 
   private day(date: string): Map<string, Move> {
-    let day = this.moves.get(date);
-    if (!day) this.moves.set(date, (day = new Map()));
+    let day = this.cache.moves.get(date);
+    if (!day) this.cache.moves.set(date, (day = new Map()));
     return day;
   }
 
   /** Writes the touched balances, movements and statistics (still inside the caller's transaction). */
   flush(): void {
-    const cache = this.cache;
-    if (cache && cache.accounts.size + cache.moves.size + this.accounts.size + this.moves.size > cache.maxEntries) cache.clear();
-    for (const [a, x] of this.accounts) {
+    const touched = this.touched;
+    for (let i = 0; i < touched.length; i++) {
+      const x = touched[i];
       fold(x);
-      if (x.base.debitsPending < 0n || x.base.creditsPending < 0n) throw new Error(`account ${a}: pending balance went negative`);
-      this.books.accounts.putSync(a, toStored(x.base));
-      cache?.accounts.set(a, { ...x.base });
+      if (x.base.debitsPending < 0n || x.base.creditsPending < 0n) throw new Error(`account ${x.account}: pending balance went negative`);
+      this.books.accounts.putSync(x.account, toStored(x.base));
     }
-    for (const [date, day] of this.moves) {
-      for (const [a, m] of day) {
-        const key = `${date}|${a}`;
-        let prev = cache?.moves.get(key);
-        if (!prev) {
-          const stored = this.books.movements.get(key);
-          prev = stored ? { d: BigInt(stored.d), c: BigInt(stored.c) } : { d: 0n, c: 0n };
-        }
-        const d = prev.d + m.bd + BigInt(m.d);
-        const c = prev.c + m.bc + BigInt(m.c);
-        this.books.movements.putSync(key, { d: d.toString(), c: c.toString() } satisfies Movement);
-        cache?.moves.set(key, { d, c });
+    const moves = this.touchedMoves;
+    for (let i = 0; i < moves.length; i++) {
+      const m = moves[i];
+      if (m.td === undefined || m.tc === undefined) {
+        const stored = this.books.movements.get(m.key);
+        m.td = stored ? BigInt(stored.d) : 0n;
+        m.tc = stored ? BigInt(stored.c) : 0n;
       }
+      m.td += m.bd + BigInt(m.d);
+      m.tc += m.bc + BigInt(m.c);
+      m.d = m.c = 0;
+      m.bd = m.bc = 0n;
+      this.books.movements.putSync(m.key, { d: m.td.toString(), c: m.tc.toString() } satisfies Movement);
     }
     this.generation = ((this.books.meta.get(LEDGER_GEN_KEY) as number | undefined) ?? 0) + 1;
     this.books.meta.putSync(LEDGER_GEN_KEY, this.generation);
     for (const [k, s] of this.kindStats) this.books.stats.putSync(k, { n: s.n, amount: (s.amount + BigInt(s.delta)).toString() } satisfies KindStat);
-    this.accounts.clear();
-    this.moves.clear();
+    this.touched = [];
+    this.touchedMoves = [];
+    this.stamp = nextStamp++;
+    const cache = this.cache;
+    if (cache.accounts.size + cache.moveCount > cache.maxEntries) cache.clear();
     this.kindStats.clear();
     this.statDate = this.statCurrency = '';
     this.statKinds = new Map();

@@ -93,6 +93,12 @@ function digits2(s: string, i: number): number {
  * included, is Date.parse's.
  */
 export function isoMs(s: string): number {
+  const ms = fastIsoMs(s);
+  return ms === ms ? ms : Date.parse(s);
+}
+
+/** isoMs's short path alone: the instant of a string of exactly the stream's own form, else NaN. */
+function fastIsoMs(s: string): number {
   if (typeof s === 'string' && s.length === 24 && s.charCodeAt(23) === 90 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(10) === 84 && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58 && s.charCodeAt(19) === 46) {
     const hi = digits2(s, 0);
     const lo = digits2(s, 2);
@@ -110,40 +116,59 @@ export function isoMs(s: string): number {
       if (y >= 100 && d <= days) return Date.UTC(y, mo - 1, d, h, mi, se, ms1 * 10 + ms2);
     }
   }
-  return Date.parse(s);
+  return NaN;
 }
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Throws a clear error when a record is malformed; the stream refuses to store it. */
 export function assertValidRecord(r: NewSettledRecord): void {
-  const fail = (why: string): never => {
-    throw new Error(`settled record ${String(r?.id)}: ${why}`);
-  };
-  if (!r || typeof r !== 'object') fail('not an object');
-  if (typeof r.id !== 'string' || r.id.length === 0 || r.id.length > 128) fail('id must be 1–128 characters');
-  if (!KINDS.has(r.kind)) fail(`unknown kind ${String(r.kind)}`);
-  if (typeof r.txnId !== 'string' || r.txnId.length === 0) fail('txnId missing');
-  if (!Number.isSafeInteger(r.amount) || r.amount <= 0 || r.amount > 999_999_999_999) fail('amount must be an integer in 1..999999999999');
-  if (typeof r.currency !== 'string' || !isThreeDigits(r.currency)) fail('currency must be ISO 4217 numeric');
-  if (typeof r.merchantId !== 'string' || r.merchantId.length === 0) fail('merchantId missing');
-  if (typeof r.acquirerId !== 'string' || r.acquirerId.length === 0) fail('acquirerId missing');
-  if (typeof r.issuerId !== 'string' || r.issuerId.length === 0) fail('issuerId missing');
-  if (typeof r.occurredAt !== 'string' || !DATE_RE.test(r.occurredAt) || Number.isNaN(isoMs(r.occurredAt))) fail('occurredAt must be ISO 8601');
+  const problem = recordProblem(r);
+  if (problem !== undefined) throw new Error(problem);
+}
+
+/** A valid date-time string: the stream's own form (no regex, no Date.parse), or DATE_RE and Date.parse. */
+function validOccurredAt(s: string): boolean {
+  if (typeof s !== 'string') return false;
+  const ms = fastIsoMs(s); // a number proves DATE_RE's form and isoMs(s) = ms
+  return ms === ms || (DATE_RE.test(s) && !Number.isNaN(Date.parse(s)));
+}
+
+/**
+ * assertValidRecord's message for a malformed record, or undefined for a valid one (the ledger poster checks every
+ * record it posts: no closure and no exception for the valid ones).
+ */
+export function recordProblem(r: NewSettledRecord): string | undefined {
+  const why = problemOf(r);
+  return why === undefined ? undefined : `settled record ${String(r?.id)}: ${why}`;
+}
+
+function problemOf(r: NewSettledRecord): string | undefined {
+  if (!r || typeof r !== 'object') return 'not an object';
+  if (typeof r.id !== 'string' || r.id.length === 0 || r.id.length > 128) return 'id must be 1–128 characters';
+  if (!KINDS.has(r.kind)) return `unknown kind ${String(r.kind)}`;
+  if (typeof r.txnId !== 'string' || r.txnId.length === 0) return 'txnId missing';
+  if (!Number.isSafeInteger(r.amount) || r.amount <= 0 || r.amount > 999_999_999_999) return 'amount must be an integer in 1..999999999999';
+  if (typeof r.currency !== 'string' || !isThreeDigits(r.currency)) return 'currency must be ISO 4217 numeric';
+  if (typeof r.merchantId !== 'string' || r.merchantId.length === 0) return 'merchantId missing';
+  if (typeof r.acquirerId !== 'string' || r.acquirerId.length === 0) return 'acquirerId missing';
+  if (typeof r.issuerId !== 'string' || r.issuerId.length === 0) return 'issuerId missing';
+  if (!validOccurredAt(r.occurredAt)) return 'occurredAt must be ISO 8601';
   if ((r.kind === 'reversal' || r.kind === 'completion' || r.kind === 'chargeback' || r.kind === 'representment') && !r.originalId) {
-    fail(`${r.kind} needs originalId`);
+    return `${r.kind} needs originalId`;
   }
   if (r.split) {
     const s = r.split;
-    if (!Number.isSafeInteger(s.platformFee) || s.platformFee < 0) fail('split.platformFee must be a non-negative integer');
-    if (!Array.isArray(s.sellers) || s.sellers.length === 0 || s.sellers.length > 64) fail('split.sellers must hold 1–64 shares');
+    if (!Number.isSafeInteger(s.platformFee) || s.platformFee < 0) return 'split.platformFee must be a non-negative integer';
+    if (!Array.isArray(s.sellers) || s.sellers.length === 0 || s.sellers.length > 64) return 'split.sellers must hold 1–64 shares';
     let sum = s.platformFee;
     for (const x of s.sellers) {
-      if (typeof x.sellerId !== 'string' || !x.sellerId) fail('split seller without id');
-      if (!Number.isSafeInteger(x.amount) || x.amount <= 0) fail('split seller amount must be a positive integer');
+      if (typeof x.sellerId !== 'string' || !x.sellerId) return 'split seller without id';
+      if (!Number.isSafeInteger(x.amount) || x.amount <= 0) return 'split seller amount must be a positive integer';
       sum += x.amount;
     }
-    if (sum !== r.amount) fail(`split sums to ${sum}, amount is ${r.amount}`);
+    if (sum !== r.amount) return `split sums to ${sum}, amount is ${r.amount}`;
   }
-  if ((r as { pan?: unknown }).pan !== undefined) fail('clear PAN must never enter the stream');
+  if ((r as { pan?: unknown }).pan !== undefined) return 'clear PAN must never enter the stream';
+  return undefined;
 }
