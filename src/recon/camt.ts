@@ -251,6 +251,11 @@ function next(p: number, n: number, depth: number): number {
   }
 }
 
+// next() as a table for every parent state but TOP (the only one that depends on depth): the hot path is one load.
+const NAME_IDS = N.Root + 1;
+const TRANSITIONS = new Uint8Array(STATES * NAME_IDS);
+for (let p = 0; p < STATES; p++) for (let n = 0; n < NAME_IDS; n++) TRANSITIONS[p * NAME_IDS + n] = p === S.TOP ? S.IGNORE : next(p, n, 2);
+
 /** text.trim(), without the call when both ends are printable ASCII (nearly every value of a machine-written file). */
 function trimmed(t: string): string {
   const n = t.length;
@@ -321,7 +326,7 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
       return;
     }
     const n = nameId(tag.name);
-    const st = next(parent, n, depth + 1);
+    const st = parent === S.TOP ? next(parent, n, depth + 1) : TRANSITIONS[parent * NAME_IDS + n];
     states[++depth] = st;
     text = '';
     wantText = TEXT[st] === 1;
