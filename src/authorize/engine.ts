@@ -49,21 +49,25 @@ const GROUP_ASYNC = process.env.GERBANG_GROUP_COMMIT !== 'sync';
  */
 export function commitGroup(s: State, plans: CommitPlan[]): (Committed | Error)[] {
   const seq = new SeqCursor(s);
-  const mark = seq.last;
-  let fast: unknown;
   try {
-    fast = s.root.childTransaction(() => plans.map((p) => commitBody(s, p, seq)));
-  } catch {
-    // Logged by commitAtomically below when the same plan fails again on its own.
-    seq.last = mark;
-    forgetUnsavedStructures(s);
-    fast = undefined;
+    const mark = seq.mark();
+    let fast: unknown;
+    try {
+      fast = s.root.childTransaction(() => plans.map((p) => commitBody(s, p, seq)));
+    } catch {
+      // Logged by commitAtomically below when the same plan fails again on its own.
+      seq.rewind(mark);
+      forgetUnsavedStructures(s);
+      fast = undefined;
+    }
+    if (fast instanceof Promise) throw new Error('invariant: commitGroup called outside a write transaction');
+    const results = Array.isArray(fast) ? (fast as Committed[]) : plans.map((p) => commitAtomically(s, p, seq));
+    if (results.length !== plans.length) throw new Error('invariant: one result per plan');
+    seq.finish();
+    return results;
+  } finally {
+    seq.close();
   }
-  if (fast instanceof Promise) throw new Error('invariant: commitGroup called outside a write transaction');
-  const results = Array.isArray(fast) ? (fast as Committed[]) : plans.map((p) => commitAtomically(s, p, seq));
-  if (results.length !== plans.length) throw new Error('invariant: one result per plan');
-  seq.finish();
-  return results;
 }
 
 /**
@@ -73,14 +77,14 @@ export function commitGroup(s: State, plans: CommitPlan[]): (Committed | Error)[
  * logged once here. Its journal sequence number is handed back so the journal keeps no gap.
  */
 export function commitAtomically(s: State, plan: CommitPlan, seq: SeqCursor): Committed | Error {
-  const mark = seq.last;
+  const mark = seq.mark();
   try {
     // Inside a write transaction lmdb-js runs the child synchronously and returns the callback's value.
     const r: unknown = s.root.childTransaction(() => commitBody(s, plan, seq));
     if (r instanceof Promise) throw new Error('invariant: commitAtomically called outside a write transaction');
     return r as Committed;
   } catch (e) {
-    seq.last = mark;
+    seq.rewind(mark);
     forgetUnsavedStructures(s);
     const err = e instanceof Error ? e : new Error(String(e));
     process.stderr.write(`authorize: commit of txn ${plan.txn.id} rolled back, answered 96: ${err.message}\n`);
