@@ -30,7 +30,8 @@ export interface EngineContext {
 }
 
 /** Indexes into the shared Int32Array of engine counters (Atomics.add; µs fields wrap after ~35 min of waiting). */
-export const COUNTER = { groups: 0, groupTxns: 1, commitUs: 2, flushWaitUs: 3, prepUs: 4, batches: 5 } as const;
+/** `lockUs`: wall time inside the write transaction's callback (the group's commitBody calls: what holds the writer lock besides LMDB's own commit). */
+export const COUNTER = { groups: 0, groupTxns: 1, commitUs: 2, flushWaitUs: 3, prepUs: 4, batches: 5, lockUs: 6 } as const;
 export const COUNTER_SLOTS = 8;
 function count(c: Int32Array | undefined, i: number, v: number): void {
   if (c) Atomics.add(c, i, Math.round(v));
@@ -118,7 +119,10 @@ export class GroupCommitter {
   private runAsync(group: { plan: CommitPlan; resolve: (r: Committed | Error) => void }[]): void {
     const s = this.s;
     const body = () => {
-      return commitGroup(s, group.map((g) => g.plan));
+      const tb = performance.now();
+      const r = commitGroup(s, group.map((g) => g.plan));
+      count(this.counters, COUNTER.lockUs, (performance.now() - tb) * 1000);
+      return r;
     };
     const t0 = performance.now();
     void (s.root.transaction(body) as Promise<(Committed | Error)[]>)
