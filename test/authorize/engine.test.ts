@@ -236,7 +236,7 @@ describe('fraud stage', () => {
     expect(j).toEqual(ds.map((d) => d.fraudScore));
   });
 
-  it('a score computed before the lock is used only if the profiles are unchanged: another commit in between is rescored', async () => {
+  it.skipIf(process.env.GERBANG_FRAUD_SNAPSHOT === '0')('a score computed before the lock is used only if the profiles are unchanged: another commit in between is rescored', async () => {
     const at = 1_780_000_000_000;
     const lax = { ...f.ctx, fraud: makeFraudConfig({ reviewThreshold: 999, declineThreshold: 1000 }), now: () => at };
     const same = { merchantId: 'M-race', mcc: '5999' };
