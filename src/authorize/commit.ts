@@ -13,7 +13,6 @@ import {
   updateMerchantProfile,
   type CardProfile,
   type FraudConfig,
-  type FraudScore,
   type MerchantProfile,
 } from '../fraud/index.js';
 import type { Decision, DecisionReason, Txn, TxnKind } from '../model/txn.js';
@@ -34,40 +33,11 @@ export interface CommitPlan {
   /** PIN verified by the HSM: 'ok' resets the tries, 'wrong' spends one. */
   pin?: 'ok' | 'wrong';
   /**
-   * Set when the transaction is to be scored. The outcome is always the score on the profiles as the previous
-   * commit left them, folded into them by the update: `snap` (scored in prepare, outside the lock) when the stored
-   * profiles are still the ones it was computed on, else decide() scores it inside the write transaction.
+   * Set when the transaction is to be scored: decide() scores it inside the write transaction (on the profiles as
+   * the previous commit left them, the same objects the update then mutates) and folds the outcome into them.
    */
-  fraud?: { config: FraudConfig; country?: string; snap?: FraudSnapshot };
+  fraud?: { config: FraudConfig; country?: string };
   holdTtlMs: number;
-}
-
-/**
- * A fraud score computed in `prepare`, outside the write lock, on a read snapshot (engine.ts scoreOnSnapshot),
- * with the stored bytes of the two profiles it was computed on. scoreTxn is a pure function of the transaction,
- * `now`, the configuration, the card's country, the account currency and the two profiles, so inside the write
- * transaction commitBody only compares the profiles' current bytes (and the account currency) with these: equal,
- * the score is the one the commit would compute and is used; different (another commit on the card or merchant
- * since the snapshot — another worker's, or an earlier plan of the same group), it is scored again in the lock.
- * Used at most once: the update mutates `profile` and `merchant` in place (a plan redone after an aborted child
- * transaction scores in the lock).
- */
-export interface FraudSnapshot {
-  /** The stored card / merchant profile bytes (undefined: none stored) the score was computed on. */
-  cardBytes: Uint8Array | undefined;
-  merchantBytes: Uint8Array | undefined;
-  currency: string;
-  merchantKey: string;
-  profile: CardProfile;
-  merchant: MerchantProfile | undefined;
-  score: FraudScore;
-  /** describeFraudScore(score), for the decision's reason. */
-  detail: string;
-}
-
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return a.length === b.length && Buffer.compare(a, b) === 0;
 }
 
 export interface Committed {
@@ -165,37 +135,18 @@ interface FraudOutcome {
 /** The fraud stage, inside the commit: pushes its reason; undefined (and no profile update) when scoring failed. */
 function scoreInCommit(s: State, p: CommitPlan, panHash: string, currency: string, reasons: DecisionReason[]): FraudOutcome | undefined {
   const cfg = p.fraud!;
-  const snap = cfg.snap;
-  if (snap) {
-    cfg.snap = undefined; // once: its profiles are about to be mutated by the update
-    // getBinary, not getBinaryFast: the fast one returns lmdb-js's reusable buffer with a `length` property set over
-    // its real size, which Buffer.compare does not honour (every comparison failed).
-    if (
-      snap.currency === currency &&
-      sameBytes(s.cardProfiles.getBinary(panHash), snap.cardBytes) &&
-      sameBytes(s.merchantProfiles.getBinary(snap.merchantKey), snap.merchantBytes)
-    ) {
-      return fraudOutcome(snap.score, reasons, currency, snap.profile, snap.merchantKey, snap.merchant, snap.detail);
-    }
-  }
   try {
     const profile = s.cardProfiles.get(panHash) ?? emptyCardProfile();
     const merchantKey = merchantProfileKey(p.txn);
     const merchant = s.merchantProfiles.get(merchantKey);
     const f = scoreTxn(p.txn, { ...(cfg.country ? { country: cfg.country } : {}), currency, profile }, merchant, p.now, cfg.config);
-    return fraudOutcome(f, reasons, currency, profile, merchantKey, merchant);
+    const decline = f.action === 'decline';
+    reasons.push({ check: 'fraud', ok: !decline, detail: describeFraudScore(f) });
+    return { score: f.score, review: f.action === 'review', decline, currency, profile, merchantKey, merchant };
   } catch (e) {
     reasons.push({ check: 'fraud', ok: true, detail: `scoring failed, not applied: ${(e as Error).message}` });
     return undefined;
   }
-}
-
-function fraudOutcome(
-  f: FraudScore, reasons: DecisionReason[], currency: string, profile: CardProfile, merchantKey: string, merchant: MerchantProfile | undefined, detail?: string,
-): FraudOutcome {
-  const decline = f.action === 'decline';
-  reasons.push({ check: 'fraud', ok: !decline, detail: detail ?? describeFraudScore(f) });
-  return { score: f.score, review: f.action === 'review', decline, currency, profile, merchantKey, merchant };
 }
 
 function decline(code: string, reasons: DecisionReason[], extra: Partial<Outcome> = {}): Outcome {

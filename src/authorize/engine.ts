@@ -1,14 +1,14 @@
 // One worker's authorization path: checks that need I/O (HSM) or are pure run first, concurrently across a batch;
 // then every plan of the batch is committed in one event turn, so lmdb-js folds them into one LMDB transaction
 // (group commit, one fsync), and the batch is answered after `flushed`.
-import { describeFraudScore, emptyCardProfile, isScoredKind, scoreTxn, type CardProfile, type FraudConfig, type MerchantProfile } from '../fraud/index.js';
+import { isScoredKind, type FraudConfig } from '../fraud/index.js';
 import type { HsmApi } from '../hsm/api.js';
 import { HsmUnavailableError } from '../hsm/api.js';
 import type { Decision, DecisionReason, Txn } from '../model/txn.js';
-import { merchantProfileKey, reloadSharedStructures, type State } from '../state/env.js';
+import { reloadSharedStructures, type State } from '../state/env.js';
 import { maskPan, panHash } from '../state/pan.js';
 import type { CardRecord } from '../state/records.js';
-import { commitBody, journalHooksRolledBack, SeqCursor, type CommitPlan, type Committed, type FraudSnapshot } from './commit.js';
+import { commitBody, journalHooksRolledBack, SeqCursor, type CommitPlan, type Committed } from './commit.js';
 import { arcFor, arqcData } from './emv.js';
 import { checkCard, validate } from './stages.js';
 
@@ -17,7 +17,7 @@ export interface EngineContext {
   state: State;
   /** The HSM client, connected on first use. */
   hsm: () => Promise<HsmApi>;
-  /** Fraud scoring configuration; absent = scoring off. Scored in prepare on a read snapshot, re-checked (and rescored if the profiles moved) and profiles updated inside the commit. */
+  /** Fraud scoring configuration; absent = scoring off. Scored and profiles updated inside the commit. */
   fraud?: FraudConfig;
   holdTtlMs: number;
   /** Response code for a failed CVV/CVV2/ARQC check. */
@@ -199,7 +199,7 @@ function keyOf(s: State, ref: string | undefined): string | undefined {
   return ref ? s.keys.get(ref)?.key : undefined;
 }
 
-/** Runs format, card, PIN, CVV2 and ARQC checks for one transaction and scores it for fraud on a read snapshot (re-checked in the commit). Never throws. */
+/** Runs format, card, PIN, CVV2 and ARQC checks for one transaction and marks it for fraud scoring (done in the commit). Never throws. */
 export async function prepare(ctx: EngineContext, txn: Txn, now: number): Promise<Prepared> {
   const v = validate(txn);
   if (v.code) {
@@ -266,42 +266,10 @@ export async function prepare(ctx: EngineContext, txn: Txn, now: number): Promis
     return declineWith(unavailable ? '91' : '96', { check: 'hsm', ok: false, detail: unavailable ? 'HSM unavailable' : `HSM error: ${(e as Error).message}` });
   }
 
-  // Scored here, outside the write lock, on a read snapshot; the commit (commit.ts scoreInCommit) uses this score
-  // only if the profiles' stored bytes and the account currency are still the ones it was computed on, and scores
-  // again in the lock otherwise (FraudSnapshot).
-  if (ctx.fraud && isScoredKind(txn.kind)) {
-    plan.fraud = { config: ctx.fraud, ...(card.country ? { country: card.country } : {}) };
-    const snap = FRAUD_SNAPSHOT ? scoreOnSnapshot(s, plan, card) : undefined;
-    if (snap) plan.fraud.snap = snap;
-  }
+  // Scored inside the commit (commit.ts decide), on the profiles read there for the update anyway: reading and
+  // decoding the account and both profiles here as well cost three more LMDB gets and decodes per authorization.
+  if (ctx.fraud && isScoredKind(txn.kind)) plan.fraud = { config: ctx.fraud, ...(card.country ? { country: card.country } : {}) };
   return { plan, arpc };
-}
-
-type Decodes = { decoder: { decode(b: Uint8Array): unknown } };
-/**
- * GERBANG_FRAUD_SNAPSHOT=0 scores in the write lock only (for comparison). The snapshot moves ~5 µs per
- * authorization out of the lock and costs ~8–11 µs more outside it (three more reads): a gain while the writer
- * lock is the bottleneck (quiet box), a loss when CPU is (README).
- */
-const FRAUD_SNAPSHOT = process.env.GERBANG_FRAUD_SNAPSHOT !== '0';
-
-/** The fraud score on the profiles as committed now (read snapshot, no lock). Undefined when it cannot be computed here: the commit then scores (and reports a failure) itself. */
-function scoreOnSnapshot(s: State, plan: CommitPlan, card: CardRecord): FraudSnapshot | undefined {
-  const cfg = plan.fraud!;
-  try {
-    const acct = s.accounts.get(card.accountId);
-    if (!acct) return undefined;
-    // getBinary copies: the bytes stay valid for the comparison inside the write transaction.
-    const cardBytes = s.cardProfiles.getBinary(card.panHash);
-    const merchantKey = merchantProfileKey(plan.txn);
-    const merchantBytes = s.merchantProfiles.getBinary(merchantKey);
-    const profile = cardBytes ? ((s.cardProfiles as unknown as Decodes).decoder.decode(cardBytes) as CardProfile) : emptyCardProfile();
-    const merchant = merchantBytes ? ((s.merchantProfiles as unknown as Decodes).decoder.decode(merchantBytes) as MerchantProfile) : undefined;
-    const score = scoreTxn(plan.txn, { ...(cfg.country ? { country: cfg.country } : {}), currency: acct.currency, profile }, merchant, plan.now, cfg.config);
-    return { cardBytes, merchantBytes, currency: acct.currency, merchantKey, profile, merchant, score, detail: describeFraudScore(score) };
-  } catch {
-    return undefined;
-  }
 }
 
 async function verifyPin(ctx: EngineContext, card: CardRecord, txn: Txn, pan: string): Promise<boolean | undefined> {

@@ -80,7 +80,7 @@ describe('group commit atomicity', () => {
     checkInvariants(f.state);
   });
 
-  it('a plan redone after its group was rolled back is scored afresh, not on the profile its first run mutated', async () => {
+  it('a plan redone after its group was rolled back updates the fraud profiles once', async () => {
     const lax = { ...f.ctx, fraud: makeFraudConfig({ reviewThreshold: 999, declineThreshold: 1000 }), now: () => 1_780_000_000_000 };
     const hash = panHash(f.state.dataKeys.hashKey, demoCard(20).pan);
     expect(f.state.cardProfiles.get(hash)).toBeUndefined();
