@@ -134,7 +134,7 @@ export async function createAuthorizer(opts: AuthorizerOptions): Promise<Authori
         queueSize: pool.queueSize, workers, meanBatch: st.tasks ? st.taskTxns / st.tasks : 0,
         groups: Atomics.load(counters, COUNTER.groups), groupTxns: Atomics.load(counters, COUNTER.groupTxns),
         commitMs: Atomics.load(counters, COUNTER.commitUs) / 1000, flushWaitMs: Atomics.load(counters, COUNTER.flushWaitUs) / 1000,
-        prepMs: Atomics.load(counters, COUNTER.prepUs) / 1000,
+        prepMs: Atomics.load(counters, COUNTER.prepUs) / 1000, lockMs: Atomics.load(counters, COUNTER.lockUs) / 1000,
       };
     },
     async close(): Promise<void> {

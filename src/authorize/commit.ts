@@ -52,7 +52,19 @@ export interface Committed {
  * `rolledBack`, when present, is called after a child transaction holding the hook's writes was aborted (see
  * forgetUnsavedStructures in engine.ts: databases with msgpack shared structures must reload them).
  */
-export type JournalHook = ((s: State, rec: JournalRecord) => void) & { rolledBack?: (s: State) => void };
+export type JournalHook = ((s: State, rec: JournalRecord) => void) & {
+  rolledBack?: (s: State) => void;
+  /**
+   * Optional per-transaction state (the settled stream's sequence cursor), driven by SeqCursor in the engine's
+   * group commit: `txnBegin` at the start of the write transaction; `txnMark` before a child transaction and
+   * `txnRewind(mark)` after that child was aborted; `txnEnd(s, true)` inside the transaction after the last plan
+   * (store what was cached), `txnEnd(s, false)` to forget it without writing. Hooks without them are unaffected.
+   */
+  txnBegin?: (s: State) => void;
+  txnMark?: () => unknown;
+  txnRewind?: (mark: unknown) => void;
+  txnEnd?: (s: State, write: boolean) => void;
+};
 const hooks: JournalHook[] = [];
 /** Lets every hook forget state a rolled-back child transaction may have left in memory. */
 export function journalHooksRolledBack(s: State): void {
@@ -318,16 +330,42 @@ function decisionFrom(txnId: string, rec: IdemRecord, acct: AccountRecord | unde
 export class SeqCursor {
   private readonly first: number;
   last: number;
+  /** The hooks registered when the transaction began (their per-transaction state: JournalHook txnBegin…txnEnd). */
+  private readonly hooks: readonly JournalHook[];
+  private open = true;
   constructor(private readonly s: State) {
     this.first = this.last = lastJournalSeq(s);
+    this.hooks = hooks.slice();
+    for (const h of this.hooks) h.txnBegin?.(s);
   }
   next(): number {
     return ++this.last;
   }
-  /** Writes the sequence if it moved; call inside the same write transaction, after the last record. */
+  /** Where the journal and the hooks' sequences stand: take it before a child transaction. */
+  mark(): SeqMark {
+    return { last: this.last, hooks: this.hooks.map((h) => h.txnMark?.()) };
+  }
+  /** After an aborted child transaction: hands back the numbers it took (journal and hooks). */
+  rewind(m: SeqMark): void {
+    this.last = m.last;
+    this.hooks.forEach((h, i) => h.txnRewind?.(m.hooks[i]));
+  }
+  /** Writes the sequences if they moved; call inside the same write transaction, after the last record. */
   finish(): void {
     if (this.last !== this.first) this.s.meta.put('journalSeq', this.last);
+    this.open = false;
+    for (const h of this.hooks) h.txnEnd?.(this.s, true);
   }
+  /** Ends the hooks' per-transaction state without writing it (a throw before finish). Idempotent. */
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    for (const h of this.hooks) h.txnEnd?.(this.s, false);
+  }
+}
+export interface SeqMark {
+  last: number;
+  hooks: unknown[];
 }
 
 /**

@@ -30,7 +30,8 @@ export interface EngineContext {
 }
 
 /** Indexes into the shared Int32Array of engine counters (Atomics.add; µs fields wrap after ~35 min of waiting). */
-export const COUNTER = { groups: 0, groupTxns: 1, commitUs: 2, flushWaitUs: 3, prepUs: 4, batches: 5 } as const;
+/** `lockUs`: wall time inside the write transaction's callback (the group's commitBody calls: what holds the writer lock besides LMDB's own commit). */
+export const COUNTER = { groups: 0, groupTxns: 1, commitUs: 2, flushWaitUs: 3, prepUs: 4, batches: 5, lockUs: 6 } as const;
 export const COUNTER_SLOTS = 8;
 function count(c: Int32Array | undefined, i: number, v: number): void {
   if (c) Atomics.add(c, i, Math.round(v));
@@ -49,21 +50,25 @@ const GROUP_ASYNC = process.env.GERBANG_GROUP_COMMIT !== 'sync';
  */
 export function commitGroup(s: State, plans: CommitPlan[]): (Committed | Error)[] {
   const seq = new SeqCursor(s);
-  const mark = seq.last;
-  let fast: unknown;
   try {
-    fast = s.root.childTransaction(() => plans.map((p) => commitBody(s, p, seq)));
-  } catch {
-    // Logged by commitAtomically below when the same plan fails again on its own.
-    seq.last = mark;
-    forgetUnsavedStructures(s);
-    fast = undefined;
+    const mark = seq.mark();
+    let fast: unknown;
+    try {
+      fast = s.root.childTransaction(() => plans.map((p) => commitBody(s, p, seq)));
+    } catch {
+      // Logged by commitAtomically below when the same plan fails again on its own.
+      seq.rewind(mark);
+      forgetUnsavedStructures(s);
+      fast = undefined;
+    }
+    if (fast instanceof Promise) throw new Error('invariant: commitGroup called outside a write transaction');
+    const results = Array.isArray(fast) ? (fast as Committed[]) : plans.map((p) => commitAtomically(s, p, seq));
+    if (results.length !== plans.length) throw new Error('invariant: one result per plan');
+    seq.finish();
+    return results;
+  } finally {
+    seq.close();
   }
-  if (fast instanceof Promise) throw new Error('invariant: commitGroup called outside a write transaction');
-  const results = Array.isArray(fast) ? (fast as Committed[]) : plans.map((p) => commitAtomically(s, p, seq));
-  if (results.length !== plans.length) throw new Error('invariant: one result per plan');
-  seq.finish();
-  return results;
 }
 
 /**
@@ -73,14 +78,14 @@ export function commitGroup(s: State, plans: CommitPlan[]): (Committed | Error)[
  * logged once here. Its journal sequence number is handed back so the journal keeps no gap.
  */
 export function commitAtomically(s: State, plan: CommitPlan, seq: SeqCursor): Committed | Error {
-  const mark = seq.last;
+  const mark = seq.mark();
   try {
     // Inside a write transaction lmdb-js runs the child synchronously and returns the callback's value.
     const r: unknown = s.root.childTransaction(() => commitBody(s, plan, seq));
     if (r instanceof Promise) throw new Error('invariant: commitAtomically called outside a write transaction');
     return r as Committed;
   } catch (e) {
-    seq.last = mark;
+    seq.rewind(mark);
     forgetUnsavedStructures(s);
     const err = e instanceof Error ? e : new Error(String(e));
     process.stderr.write(`authorize: commit of txn ${plan.txn.id} rolled back, answered 96: ${err.message}\n`);
@@ -114,7 +119,10 @@ export class GroupCommitter {
   private runAsync(group: { plan: CommitPlan; resolve: (r: Committed | Error) => void }[]): void {
     const s = this.s;
     const body = () => {
-      return commitGroup(s, group.map((g) => g.plan));
+      const tb = performance.now();
+      const r = commitGroup(s, group.map((g) => g.plan));
+      count(this.counters, COUNTER.lockUs, (performance.now() - tb) * 1000);
+      return r;
     };
     const t0 = performance.now();
     void (s.root.transaction(body) as Promise<(Committed | Error)[]>)

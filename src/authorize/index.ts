@@ -50,6 +50,8 @@ export interface AuthorizerStats {
   flushWaitMs: number;
   /** Summed wall time workers spent preparing batches (checks, fraud scoring) before committing. */
   prepMs: number;
+  /** Summed wall time inside the group write transactions' callbacks (async group commit only): the JS share of the writer lock. */
+  lockMs: number;
 }
 
 export interface Authorizer {

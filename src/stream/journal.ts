@@ -14,7 +14,7 @@ import type { RootDatabase } from 'lmdb';
 import { metrics } from '../metrics/registry.js';
 import { reloadSharedStructures } from '../state/env.js';
 import type { JournalRecord } from '../state/records.js';
-import { appendSettled, openSettledStore, type SettledStore } from './lmdb.js';
+import { appendSettled, openSettledStore, SettledSeqCursor, type SettledStore } from './lmdb.js';
 import { settledRecordId, type NewSettledRecord, type SettledKind, type Split } from './types.js';
 
 export interface JournalMapOptions {
@@ -132,7 +132,18 @@ export interface JournalState {
  */
 export function settledJournalHook(
   opts: JournalMapOptions = {},
-): ((s: JournalState, rec: JournalRecord) => void) & { rolledBack: (s: JournalState) => void; open: (s: JournalState) => void } {
+): ((s: JournalState, rec: JournalRecord) => void) & {
+  rolledBack: (s: JournalState) => void;
+  open: (s: JournalState) => void;
+  txnBegin: (s: JournalState) => void;
+  txnMark: () => number | undefined;
+  txnRewind: (mark: unknown) => void;
+  txnEnd: (s: JournalState, write: boolean) => void;
+} {
+  // The stream's sequence cursor for the engine's current write transaction (txnBegin … txnEnd, one synchronous
+  // commitGroup call): created at the first append, `~seq` written once by txnEnd. Outside such a transaction
+  // (`active` unset or another environment) appendSettled reads and writes `~seq` itself.
+  let active: { root: RootDatabase; cursor?: SettledSeqCursor } | undefined;
   const hook = (s: JournalState, rec: JournalRecord): void => {
     if (!rec.approved) return;
     let store = stores.get(s.root);
@@ -144,7 +155,9 @@ export function settledJournalHook(
     try {
       // Validation throws before any write; the authorization must not fail because settlement dislikes a
       // field, so the record is refused loudly and reconciliation finds it in the journal.
-      appendSettled(store, settled);
+      const tx = active !== undefined && active.root === s.root ? active : undefined;
+      if (tx) tx.cursor ??= new SettledSeqCursor(store);
+      appendSettled(store, settled, tx?.cursor);
     } catch (e) {
       refused.inc();
       process.stderr.write(`settled stream: refused journal seq ${rec.seq}: ${(e as Error).message}\n`);
@@ -165,5 +178,24 @@ export function settledJournalHook(
   const openStore = (s: JournalState): void => {
     if (!stores.has(s.root)) stores.set(s.root, openSettledStore(s.root));
   };
-  return Object.assign(hook, { rolledBack, open: openStore });
+  const txnBegin = (s: JournalState): void => {
+    active = { root: s.root };
+  };
+  // Before a child transaction: where the sequence stands (undefined: nothing appended yet in this transaction).
+  const txnMark = (): number | undefined => active?.cursor?.last;
+  // After that child was aborted: its appends were rolled back, so their numbers are handed back.
+  const txnRewind = (mark: unknown): void => {
+    const c = active?.cursor;
+    if (c) c.last = typeof mark === 'number' ? mark : c.first;
+  };
+  // End of the transaction: `write` (still inside it) stores `~seq` once; always forgets the cursor.
+  const txnEnd = (s: JournalState, write: boolean): void => {
+    const tx = active;
+    active = undefined;
+    if (!write || !tx?.cursor || tx.root !== s.root) return;
+    let store = stores.get(s.root);
+    if (!store) stores.set(s.root, (store = openSettledStore(s.root)));
+    tx.cursor.finish(store);
+  };
+  return Object.assign(hook, { rolledBack, open: openStore, txnBegin, txnMark, txnRewind, txnEnd });
 }

@@ -29,21 +29,42 @@ export function openSettledStore(root: RootDatabase): SettledStore {
 }
 
 /**
+ * The stream's sequence inside one write transaction: `~seq` read once (on creation), advanced per appended record,
+ * written once by `finish` — instead of a get and a put of `~seq` per record. Create it, use it and finish it inside
+ * the SAME write transaction. A caller running appends in child transactions sets `last` back to a mark taken before
+ * a child that was aborted (the records it numbered were rolled back with it), so no number is skipped or reused.
+ */
+export class SettledSeqCursor {
+  readonly first: number;
+  last: number;
+  constructor(store: SettledStore) {
+    this.first = this.last = lastSettledSeq(store);
+  }
+  /** Writes `~seq` if it moved (inside the transaction, after the last append). */
+  finish(store: SettledStore): void {
+    if (this.last !== this.first) void store.records.put(SEQ_KEY, this.last);
+  }
+}
+
+/**
  * Appends `record` and returns its sequence number. MUST run inside a synchronous LMDB write transaction on the
  * store's environment (`root.transactionSync(() => { ...journal put...; appendSettled(store, rec) })`): outside one
  * its three writes would commit separately, and an append outside the journal's transaction could diverge from it.
+ * With `cursor` (created in the same transaction) the sequence comes from it and `~seq` is written by its
+ * `finish`, once per transaction; without, `~seq` is read and written here.
  * Idempotent: an id already in the stream returns its existing sequence and writes nothing.
  */
-export function appendSettled(store: SettledStore, record: NewSettledRecord): number {
+export function appendSettled(store: SettledStore, record: NewSettledRecord, cursor?: SettledSeqCursor): number {
   assertValidRecord(record);
   const existing = store.ids.get(record.id);
   if (existing !== undefined) return existing;
-  const seq = ((store.records.get(SEQ_KEY) as number | undefined) ?? 0) + 1;
+  const seq = cursor ? cursor.last + 1 : lastSettledSeq(store) + 1;
   const stored: SettledRecord = { ...record, seq };
   // put (never putSync: inside an async transaction() callback putSync commits on its own) joins the caller's
   // transaction in both transaction() and transactionSync(); reads in the callback see these writes.
   void store.records.put(seq, stored);
-  void store.records.put(SEQ_KEY, seq);
+  if (cursor) cursor.last = seq;
+  else void store.records.put(SEQ_KEY, seq);
   void store.ids.put(record.id, seq);
   return seq;
 }

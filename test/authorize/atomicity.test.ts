@@ -6,7 +6,8 @@ import { authorizeMany } from '../../src/authorize/engine.js';
 import { registerJournalHook } from '../../src/authorize/commit.js';
 import { idemKey } from '../../src/authorize/stages.js';
 import { DEMO_BALANCE, demoCard } from '../../src/demo/portfolio.js';
-import { closeState, openState, lastJournalSeq } from '../../src/state/env.js';
+import { closeState, openState, lastJournalSeq, merchantProfileKey } from '../../src/state/env.js';
+import { makeFraudConfig } from '../../src/fraud/index.js';
 import { panHash } from '../../src/state/pan.js';
 import { checkInvariants, fixture, txn, type Fixture } from './helpers.js';
 
@@ -76,6 +77,25 @@ describe('group commit atomicity', () => {
     expect(again.map((d) => d.responseCode)).toEqual(['00', '00', '00']);
     expect(again[0].reasons.some((r) => r.check === 'duplicate')).toBe(false);
     expect(acct(12)).toMatchObject({ ledger: DEMO_BALANCE - 2_000, available: DEMO_BALANCE - 2_000 });
+    checkInvariants(f.state);
+  });
+
+  it('a plan redone after its group was rolled back updates the fraud profiles once', async () => {
+    const lax = { ...f.ctx, fraud: makeFraudConfig({ reviewThreshold: 999, declineThreshold: 1000 }), now: () => 1_780_000_000_000 };
+    const hash = panHash(f.state.dataKeys.hashKey, demoCard(20).pan);
+    expect(f.state.cardProfiles.get(hash)).toBeUndefined();
+    const ok = txn(20, 'purchase', 1_000, { merchantId: 'M-redo' });
+    const bad = txn(21, 'purchase', 1_000);
+    failFor.add(bad.id);
+    // Same profile, same score: what a lone transaction on a fresh card gets.
+    const alone = (await authorizeMany(lax, [txn(22, 'purchase', 1_000, { merchantId: 'M-redo2' })]))[0].fraudScore;
+    const ds = await authorizeMany(lax, [ok, bad]);
+    failFor.clear();
+    expect(ds.map((d) => d.responseCode)).toEqual(['00', '96']);
+    expect(ds[0].fraudScore).toBe(alone);
+    // The update was applied once, to the stored profile, not twice to one object.
+    expect(f.state.cardProfiles.get(hash)?.n).toBe(1);
+    expect(f.state.merchantProfiles.get(merchantProfileKey(ok))?.n).toBe(1);
     checkInvariants(f.state);
   });
 

@@ -79,7 +79,7 @@ export class LedgerIssuer implements Authorizer {
     return 0;
   }
   stats(): AuthorizerStats {
-    return { submitted: this.seen.length, completed: this.seen.length, rejectedSaturated: 0, systemErrors: 0, queueSize: 0, workers: 0, meanBatch: 1, groups: 0, groupTxns: 0, commitMs: 0, flushWaitMs: 0, prepMs: 0 };
+    return { submitted: this.seen.length, completed: this.seen.length, rejectedSaturated: 0, systemErrors: 0, queueSize: 0, workers: 0, meanBatch: 1, groups: 0, groupTxns: 0, commitMs: 0, flushWaitMs: 0, prepMs: 0, lockMs: 0 };
   }
   async close(): Promise<void> {}
 }
