@@ -97,8 +97,21 @@ export function isoMs(s: string): number {
   return ms === ms ? ms : Date.parse(s);
 }
 
+// The last string parsed and its instant: the poster asks for a record's occurredAt twice (business date, then
+// validation) with the same string object, so the second ask is one pointer comparison.
+let lastIsoText: unknown;
+let lastIsoMs = NaN;
+
 /** isoMs's short path alone: the instant of a string of exactly the stream's own form, else NaN. */
 function fastIsoMs(s: string): number {
+  if (s === lastIsoText) return lastIsoMs;
+  const ms = parseIsoForm(s);
+  lastIsoText = s;
+  lastIsoMs = ms;
+  return ms;
+}
+
+function parseIsoForm(s: string): number {
   if (typeof s === 'string' && s.length === 24 && s.charCodeAt(23) === 90 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(10) === 84 && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58 && s.charCodeAt(19) === 46) {
     const hi = digits2(s, 0);
     const lo = digits2(s, 2);

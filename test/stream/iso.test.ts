@@ -22,4 +22,19 @@ describe('isoMs', () => {
     }
     expect(isoMs(null as unknown as string)).toBe(Date.parse(null as unknown as string));
   });
+
+  it('answers a repeat from its one-entry memo, never a stale value for a different string', () => {
+    // Pairs in sequence, each asked twice and interleaved, with equal text in different string objects.
+    fc.assert(
+      fc.property(fc.array(iso, { minLength: 2, maxLength: 6 }), (xs) => {
+        for (const s of [...xs, ...xs.slice().reverse(), ...xs]) {
+          const copy = (' ' + s).slice(1);
+          expect(isoMs(s)).toBe(Date.parse(s));
+          expect(isoMs(s)).toBe(Date.parse(s));
+          expect(isoMs(copy)).toBe(Date.parse(s));
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+  });
 });
