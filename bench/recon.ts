@@ -23,7 +23,7 @@ import { writeCamt053, type StatementEntrySpec } from '../src/recon/camtWriter.j
 import { readClearing } from '../src/recon/clearing.js';
 import { Matcher } from '../src/recon/match.js';
 import type { SwitchItem } from '../src/recon/types.js';
-import { median, writeResults } from './lib/results.js';
+import { lastJsonLine, median, writeResults } from './lib/results.js';
 import { intArg, jsonOutput } from './lib/args.js';
 
 const json = jsonOutput;
@@ -164,8 +164,9 @@ function inChild(part: Part, file: string, warmFile: string): PartResult {
     maxBuffer: 1 << 20,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const last = out.trim().split('\n').pop() ?? '';
-  return JSON.parse(last) as PartResult;
+  const r = lastJsonLine(out);
+  if (!r) throw new Error(`bench/recon: the ${part} child printed no result line`);
+  return r as unknown as PartResult;
 }
 
 async function main(): Promise<void> {

@@ -106,13 +106,11 @@ async function main(): Promise<void> {
       if (run < 0) {
         warmup = POST_N / s;
         log(`  warm-up (not counted): ${Math.round(warmup).toLocaleString()} postings/s wall`);
-        await closeBooks(books);
-        rmSync(join(work, `books-${run}`), { recursive: true, force: true });
-        continue;
+      } else {
+        wall.push(POST_N / s);
+        cpu.push(POST_N / ((c.user + c.system) / 1e6));
+        log(`  run ${run + 1}: ${Math.round(POST_N / s).toLocaleString()} postings/s wall, ${Math.round(cpu[cpu.length - 1]).toLocaleString()} per CPU-second`);
       }
-      wall.push(POST_N / s);
-      cpu.push(POST_N / ((c.user + c.system) / 1e6));
-      log(`  run ${run + 1}: ${Math.round(POST_N / s).toLocaleString()} postings/s wall, ${Math.round(cpu[cpu.length - 1]).toLocaleString()} per CPU-second`);
       await closeBooks(books);
       rmSync(join(work, `books-${run}`), { recursive: true, force: true });
     }
