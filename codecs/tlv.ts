@@ -282,11 +282,20 @@ export function writeTlv(obj: Record<string, string>, out: Uint8Array, o: number
   return o;
 }
 
+/** Byte value of each pair of ASCII hex digits (either case), indexed (c0 << 7) | c1 for c0, c1 < 128; else -1.
+ * One load per output byte instead of two nibble loads, shifts and a separate ASCII check. */
+export const HEX_PAIR_VAL = new Int16Array(128 * 128).fill(-1);
+for (let c0 = 0; c0 < 128; c0++) {
+  for (let c1 = 0; c1 < 128; c1++) if (HEX_VAL[c0] >= 0 && HEX_VAL[c1] >= 0) HEX_PAIR_VAL[(c0 << 7) | c1] = (HEX_VAL[c0] << 4) | HEX_VAL[c1];
+}
+
 export function writeHex(s: string, out: Uint8Array, o: number, field: number | null): number {
-  for (let i = 0; i < s.length; i += 2) {
-    const hi = HEX_VAL[s.charCodeAt(i) & 0xff], lo = HEX_VAL[s.charCodeAt(i + 1) & 0xff];
-    if (hi < 0 || lo < 0 || s.charCodeAt(i) > 0x7f || s.charCodeAt(i + 1) > 0x7f) throw new CodecError(field, o, 'bad-hex', `not hex: ${JSON.stringify(s.slice(i, i + 2))}`);
-    out[o++] = (hi << 4) | lo;
+  const n = s.length;
+  for (let i = 0; i < n; i += 2) {
+    const c0 = s.charCodeAt(i), c1 = s.charCodeAt(i + 1); // c1 is NaN past an odd end: fails c1 < 128
+    const b = c0 < 128 && c1 < 128 ? HEX_PAIR_VAL[(c0 << 7) | c1] : -1;
+    if (b < 0) throw new CodecError(field, o, 'bad-hex', `not hex: ${JSON.stringify(s.slice(i, i + 2))}`);
+    out[o++] = b;
   }
   return o;
 }
