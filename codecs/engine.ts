@@ -660,8 +660,9 @@ function writeTlvChecked(v: Record<string, string>, tags: readonly string[], f: 
   // A decoded object's own shape has the tag bytes ready (only when the order in use is that shape's).
   const shape = fromOrder ? ((v as Record<symbol, unknown>)[TLV_SHAPE] as TlvShape | undefined) : undefined;
   const shaped = shape !== undefined && shape.tags === tags;
-  for (let i = 0; i < tags.length; i++) {
-    const tag = tags[i];
+  const list = shaped ? shape.names : tags; // the shape's unfrozen copy: loads from the frozen order are not inlined
+  for (let i = 0; i < list.length; i++) {
+    const tag = list[i];
     const x = v[tag];
     if (x === undefined && fromOrder) return -1;
     // tag bytes: tb[from, to), from the shape or from tagBytes (which validates the tag)
