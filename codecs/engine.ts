@@ -663,7 +663,8 @@ function writeTlvChecked(v: Record<string, string>, tags: readonly string[], f: 
   const list = shaped ? shape.names : tags; // the shape's unfrozen copy: loads from the frozen order are not inlined
   for (let i = 0; i < list.length; i++) {
     const tag = list[i];
-    const x = v[tag];
+    const ix = shaped ? shape.index[i] : -1;
+    const x = ix >= 0 ? v[ix] : v[tag]; // an index-like tag by its integer (see TlvShape.index)
     if (x === undefined && fromOrder) return -1;
     // tag bytes: tb[from, to), from the shape or from tagBytes (which validates the tag)
     const tb = shaped ? shape.tagBytes : tagBytes(tag, num);

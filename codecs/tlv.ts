@@ -84,6 +84,10 @@ export interface TlvShape {
   /** The same tags in an unfrozen array, for the hot loops: an element load from a frozen array is not inlined by
    * V8 11 (Node 20) and costs a KeyedLoadIC call each (~9 ns against ~0.3 ns, 15 tags on both decode and encode). */
   readonly names: readonly string[];
+  /** Per tag, its value as an integer key when the tag is a canonical array index ("82", "95"), else -1: such keys
+   * live in the object's elements, and an integer-keyed access skips the string-to-index step of a keyed access by
+   * name (a decode store ~30 ns cheaper each). */
+  readonly index: Int32Array;
   /** The tags' BER bytes, end to end, and where each starts (tagAt[n] = total): encode skips tagBytes' lookups. */
   readonly tagBytes: Uint8Array;
   readonly tagAt: Int32Array;
@@ -104,6 +108,11 @@ const seenTags: string[] = new Array(MAX_TLV_TAGS).fill('');
 const seenAt = new Int32Array(MAX_TLV_TAGS);
 const seenLen = new Int32Array(MAX_TLV_TAGS);
 
+/** A tag as an integer when it is a canonical array index (no leading zero; tags are at most 8 digits), else -1. */
+function arrayIndex(tag: string): number {
+  return /^(?:0|[1-9][0-9]*)$/.test(tag) ? Number(tag) : -1;
+}
+
 function findShape(n: number, guess: TlvShape | null, guessHolds: boolean): TlvShape {
   if (guess !== null && guessHolds && guess.codes.length === n) return guess;
   for (let s = 0; s < shapes.length; s++) {
@@ -121,7 +130,7 @@ function findShape(n: number, guess: TlvShape | null, guessHolds: boolean): TlvS
   const proto = Object.create(Object.prototype, { [TLV_ORDER]: { value: tags, enumerable: false } }) as Record<symbol, unknown>;
   const template: Record<string, string> = {};
   for (let k = 0; k < n; k++) template[tags[k]] = '';
-  const shape: TlvShape = { codes: seenCodes.slice(0, n), tags, names: tags.slice(), tagBytes: bytes, tagAt, proto, template };
+  const shape: TlvShape = { codes: seenCodes.slice(0, n), tags, names: tags.slice(), index: Int32Array.from(tags, arrayIndex), tagBytes: bytes, tagAt, proto, template };
   Object.defineProperty(proto, TLV_SHAPE, { value: shape, enumerable: false });
   Object.freeze(proto);
   if (shapes.length < MAX_TLV_SHAPES) shapes.push(shape);
@@ -175,6 +184,7 @@ export function decodeTlv(bytes: Uint8Array, start = 0, end = bytes.length, fiel
     o += len;
   }
   const shape = findShape(n, guess, guessHolds);
+  const index = shape.index;
   lastShape = shape;
   const out = { ...shape.template } as TlvObject;
   Object.setPrototypeOf(out, shape.proto);
@@ -182,7 +192,10 @@ export function decodeTlv(bytes: Uint8Array, start = 0, end = bytes.length, fiel
   const hex = n === 0 ? '' : hexUpper(bytes, start, end);
   for (let k = 0; k < n; k++) {
     const at = seenAt[k] - start, len = seenLen[k];
-    out[seenTags[k]] = len === 1 ? HEX[bytes[start + at]] : hex.slice(2 * at, 2 * (at + len));
+    const value = len === 1 ? HEX[bytes[start + at]] : hex.slice(2 * at, 2 * (at + len));
+    const ix = index[k];
+    if (ix >= 0) out[ix] = value;
+    else out[seenTags[k]] = value;
   }
   return out;
 }
