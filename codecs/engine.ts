@@ -371,7 +371,6 @@ export function ensure(o: number, n: number): void {
 
 const ebits = new Uint8Array(24);
 const presentNums = new Int32Array(MAX_FIELD + 1);
-const presentVals: FieldValue[] = new Array(MAX_FIELD + 1).fill('');
 
 /** Encodes a message in its canonical JSON form. Throws CodecError on a value the spec cannot carry. */
 export function encodeWith(spec: CompiledSpec, msg: IsoMessage, plan: FieldPlan): Buffer {
@@ -414,8 +413,8 @@ export function encodeWith(spec: CompiledSpec, msg: IsoMessage, plan: FieldPlan)
   // presentNums is ascending (integer keys enumerate in ascending order too), so the fields are in bitmap order
   const encs = plan.enc;
   for (let i = 0; i < count; i++) {
-    o = encs[presentNums[i]]!(presentVals[i], o);
-    presentVals[i] = '';
+    const num = presentNums[i];
+    o = encs[num]!(fields[num], o); // loaded again, not kept from the collect pass: see collectFieldsFast
   }
   const result = Buffer.allocUnsafe(o);
   result.set(new Uint8Array(out.buffer, out.byteOffset, o)); // Buffer#copy validates and wraps the same call
@@ -423,10 +422,12 @@ export function encodeWith(spec: CompiledSpec, msg: IsoMessage, plan: FieldPlan)
 }
 
 /**
- * The present fields in ascending order into presentNums/presentVals, by integer-keyed loads 2, 3, … until every
+ * The present field numbers in ascending order into presentNums, by integer-keyed loads 2, 3, … until every
  * own enumerable property is accounted for (Object.values counts them without turning each integer key into a
  * string, which makes Object.keys ~3x dearer here). Returns -1 when that proof fails (a key that is not a field of
  * this spec, an undefined value): collectFieldsChecked then decides, with the exact errors, in key order.
+ * Only numbers are kept: storing the (young) values into a long-lived array cost a write barrier per field, and
+ * the encode loop's second integer-keyed load is cheaper.
  */
 function collectFieldsFast(spec: CompiledSpec, fields: Record<string, FieldValue>): number {
   const total = Object.values(fields).length;
@@ -437,12 +438,9 @@ function collectFieldsFast(spec: CompiledSpec, fields: Record<string, FieldValue
     const v = fields[num];
     if (v === undefined) continue;
     if (defs[num] === null) break; // includes 65 and 129: compileSpec never defines them
-    presentNums[count] = num;
-    presentVals[count++] = v;
+    presentNums[count++] = num;
   }
-  if (count === total) return count;
-  for (let i = 0; i < count; i++) presentVals[i] = ''; // hold no caller values past this call
-  return -1;
+  return count === total ? count : -1;
 }
 
 /** The general path: every own key checked in key order; undefined values are skipped as absent. */
@@ -460,8 +458,7 @@ function collectFieldsChecked(spec: CompiledSpec, fields: Record<string, FieldVa
     if (v === undefined) continue;
     if (spec.fields[num] === null) err(num, 0, 'unknown-field', 'this spec does not define the field');
     if (num === 65 || num === 129) err(num, 0, 'unknown-field', 'fields 65 and 129 are bitmap indicators');
-    presentNums[count] = num;
-    presentVals[count++] = v;
+    presentNums[count++] = num;
   }
   return count;
 }
@@ -660,9 +657,11 @@ function writeTlvChecked(v: Record<string, string>, tags: readonly string[], f: 
   // A decoded object's own shape has the tag bytes ready (only when the order in use is that shape's).
   const shape = fromOrder ? ((v as Record<symbol, unknown>)[TLV_SHAPE] as TlvShape | undefined) : undefined;
   const shaped = shape !== undefined && shape.tags === tags;
-  for (let i = 0; i < tags.length; i++) {
-    const tag = tags[i];
-    const x = v[tag];
+  const list = shaped ? shape.names : tags; // the shape's unfrozen copy: loads from the frozen order are not inlined
+  for (let i = 0; i < list.length; i++) {
+    const tag = list[i];
+    const ix = shaped ? shape.index[i] : -1;
+    const x = ix >= 0 ? v[ix] : v[tag]; // an index-like tag by its integer (see TlvShape.index)
     if (x === undefined && fromOrder) return -1;
     // tag bytes: tb[from, to), from the shape or from tagBytes (which validates the tag)
     const tb = shaped ? shape.tagBytes : tagBytes(tag, num);
