@@ -237,52 +237,6 @@ function encodeBerTlv(f: CompiledField): FieldEncoder {
   return (v, o) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? encodeTlvField(f, v, o) : encodeField(f, v, o));
 }
 
-/**
- * ASCII fixed-position sub-fields: per sub-field, one 256-entry table for its first character and one for the rest
- * say which bytes encodeFixedComposite accepts there (its class test, resolved once instead of per character), then
- * pad and copy. Anything else (a missing or long sub-field, a bad character, extra keys) is encodeFixedComposite's,
- * from the start, for its exact error.
- */
 function encodeFixed(f: CompiledField): FieldEncoder {
-  const sfs = f.subfields!, nsf = sfs.length, total = f.length;
-  const keys = sfs.map((sf) => (sf.key >= 0 ? sf.key : sf.id));
-  const lens = Int32Array.from(sfs, (sf) => sf.length);
-  const padLeft = Uint8Array.from(sfs, (sf) => (sf.kind === T_N ? 1 : 0));
-  // as encodeFixedComposite: a numeric field checks every sub-field as n; a text field by the sub-field's own kind
-  const first = new Uint8Array(nsf * 256), rest = new Uint8Array(nsf * 256);
-  const numeric = f.type !== T_TEXT;
-  for (let j = 0; j < nsf; j++) {
-    const sf = sfs[j];
-    const kind = numeric ? T_N : sf.kind;
-    for (let c = 0; c < 256; c++) {
-      const digit = c >= 48 && c <= 57;
-      const text = CHAR_OK[sf.charClass * 256 + c] === 1;
-      first[j * 256 + c] = (kind === T_TEXT ? text : kind === T_N ? digit : c === 67 || c === 68) ? 1 : 0;
-      rest[j * 256 + c] = (kind === T_TEXT ? text : digit) ? 1 : 0;
-    }
-  }
-  return (v, o) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return encodeField(f, v, o);
-    const obj = v as Record<string | number, string>;
-    if (Object.values(obj).length > nsf) return encodeFixedComposite(f, v, o); // extra keys: its error
-    ensure(o, total);
-    const b = out; // after ensure: it may have grown
-    let p = o;
-    for (let j = 0; j < nsf; j++) {
-      const x = obj[keys[j]];
-      const sl = lens[j];
-      if (typeof x !== 'string' || x.length > sl) return encodeFixedComposite(f, v, o);
-      const n = x.length;
-      const left = padLeft[j] === 1;
-      if (left) for (let i = n; i < sl; i++) b[p++] = 48;
-      const base = j * 256;
-      for (let i = 0; i < n; i++) {
-        const c = x.charCodeAt(i);
-        if (c > 255 || (i === 0 ? first : rest)[base + c] !== 1) return encodeFixedComposite(f, v, o);
-        b[p++] = c;
-      }
-      if (!left) for (let i = n; i < sl; i++) b[p++] = 32;
-    }
-    return p;
-  };
+  return (v, o) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? encodeFixedComposite(f, v, o) : encodeField(f, v, o));
 }
