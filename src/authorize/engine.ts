@@ -5,7 +5,7 @@ import { isScoredKind, type FraudConfig } from '../fraud/index.js';
 import type { HsmApi } from '../hsm/api.js';
 import { HsmUnavailableError } from '../hsm/api.js';
 import type { Decision, DecisionReason, Txn } from '../model/txn.js';
-import { reloadSharedStructures, type State } from '../state/env.js';
+import { lastJournalSeq, reloadSharedStructures, type State } from '../state/env.js';
 import { maskPan, panHash } from '../state/pan.js';
 import type { CardRecord } from '../state/records.js';
 import { commitBody, journalHooksRolledBack, SeqCursor, type CommitPlan, type Committed } from './commit.js';
@@ -69,6 +69,38 @@ export function commitGroup(s: State, plans: CommitPlan[]): (Committed | Error)[
   } finally {
     seq.close();
   }
+}
+
+/** Thrown inside the dry run's child transaction so LMDB aborts it. */
+const DRY_RUN = Symbol('dry run');
+
+/**
+ * The group commit's body for `plans` in one write transaction whose only child is then aborted: the same reads,
+ * decisions, encodes and puts as a real group, and nothing of it kept (journal sequence, stream cursor and msgpack
+ * structures handed back as after any aborted child). The start-up warm-up runs it; it returns what each plan
+ * would have decided.
+ */
+export async function dryRunGroup(s: State, plans: CommitPlan[]): Promise<Committed[]> {
+  const before = lastJournalSeq(s);
+  let out: Committed[] = [];
+  await s.root.transaction(() => {
+    const seq = new SeqCursor(s);
+    const mark = seq.mark();
+    try {
+      s.root.childTransaction(() => {
+        out = plans.map((p) => commitBody(s, p, seq));
+        throw DRY_RUN;
+      });
+    } catch (e) {
+      if (e !== DRY_RUN) throw e;
+    } finally {
+      seq.rewind(mark);
+      forgetUnsavedStructures(s);
+      seq.close();
+    }
+  });
+  if (lastJournalSeq(s) !== before) throw new Error('invariant: a dry run moved the journal sequence');
+  return out;
 }
 
 /**

@@ -54,6 +54,13 @@ export interface AuthorizerStats {
   lockMs: number;
 }
 
+export interface AuthorizerWarmResult {
+  ms: number;
+  workers: { threadId: number; ms: number; prepared: number; dryCommits: number; hsm: boolean }[];
+  /** Dry-run decisions that came back approved (a sanity figure: the card's state decides). */
+  approved: number;
+}
+
 export interface Authorizer {
   /** Decides one transaction; resolves only after its journal record and balance change are durable. */
   authorize(txn: Txn): Promise<Decision>;
@@ -61,6 +68,8 @@ export interface Authorizer {
   authorizeBatch(txns: Txn[]): Promise<Decision[]>;
   /** Releases holds whose expiry is at or before `now`; returns how many were released. */
   sweepExpiredHolds(now?: Date): Promise<number>;
+  /** Runs every worker's warm-up (src/authorize/warm.ts) once; call before taking traffic. Keeps nothing. */
+  warm?(rounds?: number): Promise<AuthorizerWarmResult>;
   stats(): AuthorizerStats;
   close(): Promise<void>;
 }

@@ -182,6 +182,7 @@ export const configSchema = {
       properties: { windowMs: ms(600_000, 1, 7 * 86_400_000) },
     },
     shutdownGraceMs: ms(10_000),
+    warmup: { type: 'boolean', default: true },
     admission: {
       type: 'object',
       additionalProperties: false,

@@ -148,6 +148,8 @@ export interface SwitchConfig {
   duplicates: { windowMs: number };
   /** Drain timeout on shutdown: in-flight work gets this long to finish. */
   shutdownGraceMs: number;
+  /** Before the listeners open: synthetic traffic through the codecs and a dry run of the engine (keeps nothing). */
+  warmup: boolean;
   /** Overload protection: original requests (0100/0200…) decided at once; past it new ones get 91 at once. */
   admission: { maxOutstanding: number };
   /** Merchant HTTP API (+ /dashboard, /metrics) on uWebSockets.js; null: not started. */

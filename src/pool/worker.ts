@@ -9,7 +9,8 @@ import { connectHsm } from './hsm.js';
 import { makeFraudConfig } from '../fraud/index.js';
 import type { WorkerConfig } from './config.js';
 import { decodeTxns, encodeDecisions } from './wire.js';
-import { workerData } from 'node:worker_threads';
+import { threadId, workerData } from 'node:worker_threads';
+import { warmEngine, type EngineWarmResult } from '../authorize/warm.js';
 import { registerJournalHook } from '../authorize/commit.js';
 import { settledJournalHook } from '../stream/journal.js';
 
@@ -19,7 +20,15 @@ const settledHook = settledJournalHook({ issuerId: 'ONUS' });
 registerJournalHook(settledHook);
 
 /** `wire`: the batch msgpack-encoded (src/pool/wire.ts), answered the same way; `txns`: structured clone (fallback). */
-export type Task = { op: 'authorize'; txns: Txn[] } | { op: 'authorize'; wire: Uint8Array } | { op: 'sweep'; now: number } | { op: 'ping' };
+export type Task =
+  | { op: 'authorize'; txns: Txn[] }
+  | { op: 'authorize'; wire: Uint8Array }
+  | { op: 'sweep'; now: number }
+  | { op: 'warm'; rounds: number }
+  | { op: 'ping' };
+
+/** What a warm task answers: which thread ran it (the caller warms every worker once) and what it did. */
+export type WorkerWarmResult = EngineWarmResult & { threadId: number; decisions: Uint8Array };
 
 let ctx: Promise<EngineContext> | undefined;
 
@@ -44,7 +53,7 @@ async function init(cfg: WorkerConfig): Promise<EngineContext> {
   };
 }
 
-export default async function run(task: Task): Promise<Decision[] | Uint8Array | number> {
+export default async function run(task: Task): Promise<Decision[] | Uint8Array | number | WorkerWarmResult> {
   ctx ??= init(workerData as WorkerConfig);
   const c = await ctx;
   if (task.op === 'authorize') {
@@ -52,5 +61,10 @@ export default async function run(task: Task): Promise<Decision[] | Uint8Array |
     return authorizeMany(c, task.txns);
   }
   if (task.op === 'sweep') return sweepExpiredHolds(c.state, task.now);
+  if (task.op === 'warm') {
+    const { decisions, ...r } = await warmEngine(c, task.rounds, `t${threadId}`);
+    // The dry run's decisions go back in the answer's wire format, which is on the hot path too.
+    return { ...r, threadId, decisions: encodeDecisions(decisions) };
+  }
   return 0;
 }

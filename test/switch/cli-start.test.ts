@@ -12,8 +12,8 @@ import { IsoClient, purchase, tempDir } from './helpers.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gerbang.js');
 
-function run(args: string[]) {
-  const child = spawn(process.execPath, [BIN, 'start', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GERBANG_LOG: 'warn' } });
+function run(args: string[], logLevel = 'warn') {
+  const child = spawn(process.execPath, [BIN, 'start', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GERBANG_LOG: logLevel } });
   let stderr = '';
   child.stderr.on('data', (b) => (stderr += b));
   const exited = new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)));
@@ -29,10 +29,18 @@ describe('gerbang start', () => {
     (src.engine as Record<string, unknown>).workers = 1;
     const file = join(dir, 'switch.json');
     writeFileSync(file, JSON.stringify(src));
-    const p = run(['--config', file]);
+    const p = run(['--config', file], 'info');
     try {
       const ready = JSON.parse(await p.firstLine);
       expect(ready).toMatchObject({ ready: true, acquirerPorts: { iso: expect.any(Number), json: expect.any(Number) }, hsmPort: expect.any(Number), issuerSimPort: expect.any(Number) });
+      // It warmed its hot paths before the ready line: codecs, and the engine's commit path in aborted transactions.
+      // (stderr is a separate pipe: give the line, written before the ready line, a moment to arrive)
+      for (let i = 0; i < 40 && !p.stderr().includes('"warmed up"'); i++) await new Promise((r) => setTimeout(r, 50));
+      const warm = p.stderr().split('\n').filter((l) => l.includes('"warmed up"')).map((l) => JSON.parse(l));
+      expect(warm).toHaveLength(1);
+      expect(warm[0]).toMatchObject({ workers: 1, hsm: true });
+      expect(warm[0].codecMessages).toBeGreaterThan(0);
+      expect(warm[0].dryCommits).toBeGreaterThan(0);
       const c = await IsoClient.connect(ready.acquirerPorts.iso);
       const r = await c.request(purchase(demoCard(20).pan, 1500, { 32: '123456' }));
       expect(r.fields[39]).toBe('00');
@@ -49,6 +57,8 @@ describe('gerbang start', () => {
       expect((await fetch(`http://127.0.0.1:${ready.httpPort}/v1/no-such-thing`)).status).toBe(404);
       const prom = await (await fetch(`http://127.0.0.1:${ready.httpPort}/metrics`)).text();
       expect(prom).toMatch(/gerbang_switch_decisions_total\{[^}]*code="00"[^}]*\} [1-9]/);
+      // The warm-up's synthetic traffic is nowhere in the switch's figures: one request, one decision.
+      expect(prom.match(/^gerbang_switch_decisions_total\{.*$/gm)).toEqual([expect.stringMatching(/code="00".* 1$/)]);
       expect((await fetch(`http://127.0.0.1:${ready.httpPort}/dashboard`)).status).toBe(200);
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);

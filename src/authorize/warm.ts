@@ -1,0 +1,81 @@
+// A worker's part of the start-up warm-up. Measured before it existed (GERBANG_TRACE, 100 TPS right after a start):
+// each worker's first ~7 batches took 15–40 ms to prepare and 15–45 ms to commit, later ones ~2 ms — the HSM
+// connection opened on first use, LMDB's first write transaction, and V8 compiling the checks and the commit body.
+// warmEngine does that work on synthetic transactions (src/model/warm-txn.ts) and keeps nothing:
+// - the checks (`prepare`) run on a card number no record has, so they decline at the card lookup, before any HSM
+//   call (nothing reaches the HSM's verification counters or logs);
+// - the HSM link is opened with a diagnostics command (NC), which changes nothing in the HSM;
+// - the commit body runs for real plans on one existing card inside a write transaction whose child is aborted
+//   (engine.ts dryRunGroup): the journal, the stream, balances, holds and fraud profiles are untouched.
+import { maskPan } from '../state/pan.js';
+import type { Decision, Txn } from '../model/txn.js';
+import { WARM_KINDS, WARM_PAN, warmTxn } from '../model/warm-txn.js';
+import { isScoredKind } from '../fraud/index.js';
+import type { CardRecord } from '../state/records.js';
+import type { CommitPlan } from './commit.js';
+import { dryRunGroup, prepare, type EngineContext } from './engine.js';
+
+export interface EngineWarmResult {
+  ms: number;
+  /** Synthetic transactions through the checks (all declined: unknown card). */
+  prepared: number;
+  /** Plans through the commit body in aborted transactions (0 when the state holds no card yet). */
+  dryCommits: number;
+  /** The HSM answered the diagnostics command. */
+  hsm: boolean;
+}
+
+/** Plans per dry-run group: the default batch size, so the group commit's loop runs as traffic runs it. */
+const GROUP_PLANS = 32;
+
+/** Cards looked at for one in good standing; past these, the first one is used (a decline path warms too). */
+const CARD_SCAN = 64;
+
+/**
+ * A card to decide dry-run plans on, active if one of the first few is, so the approval path (hold, balance,
+ * journal, stream) is what gets compiled. Its records are only read: the writes are aborted.
+ */
+function someCard(ctx: EngineContext): CardRecord | undefined {
+  let first: CardRecord | undefined;
+  for (const { value } of ctx.state.cards.getRange({ limit: CARD_SCAN })) {
+    if (value.status === 'active') return value;
+    first ??= value;
+  }
+  return first;
+}
+
+function dryPlan(ctx: EngineContext, txn: Txn, card: CardRecord, now: number): CommitPlan {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { pan: _pan, ...clean } = txn;
+  return {
+    txn: clean as Txn, now, panHash: card.panHash, panMasked: maskPan(WARM_PAN), reasons: [{ check: 'format', ok: true }], holdTtlMs: ctx.holdTtlMs,
+    ...(ctx.fraud && isScoredKind(txn.kind) ? { fraud: { config: ctx.fraud, ...(card.country ? { country: card.country } : {}) } } : {}),
+  };
+}
+
+/** `rounds` batches through the checks and `rounds` dry-run groups through the commit body. `tag` keeps ids apart. */
+export async function warmEngine(ctx: EngineContext, rounds: number, tag: string): Promise<EngineWarmResult & { decisions: Decision[] }> {
+  const t0 = performance.now();
+  let hsm = false;
+  try {
+    await (await ctx.hsm()).diagnostics();
+    hsm = true;
+  } catch {
+    // An HSM that is down is reported by the first real request that needs it; the warm-up goes on without it.
+  }
+  const now = Date.now();
+  const card = someCard(ctx);
+  let prepared = 0;
+  let dryCommits = 0;
+  let decisions: Decision[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const txns = Array.from({ length: GROUP_PLANS }, (_, i) => warmTxn(r * GROUP_PLANS + i, WARM_KINDS[i % WARM_KINDS.length], tag));
+    const checked = await Promise.all(txns.map((t) => prepare(ctx, t, now)));
+    prepared += checked.length;
+    if (!card) continue;
+    const done = await dryRunGroup(ctx.state, txns.map((t) => dryPlan(ctx, t, card, now)));
+    dryCommits += done.length;
+    decisions = done.map((c) => c.decision);
+  }
+  return { ms: Math.round(performance.now() - t0), prepared, dryCommits, hsm, decisions };
+}
