@@ -5,7 +5,9 @@
 // 3. Starts an issuer simulator (`gerbang sim issuer`, iso87-bcd/len2) and the switch (`gerbang start --config`,
 //    generated config: demo portfolio on-us, BIN 400555 routed to the issuer simulator), each its own process;
 //    or drives a switch already running (--target HOST:PORT).
-// 4. Steps the offered rate (open loop, latency from intended send times), stops once a step falls far behind.
+// 4. Right after the switch's ready line: 500 TPS for 3 s (`coldStart`); then the same after a restart with the
+//    start-up warm-up off (`coldStartWithoutWarmup`; --no-cold-compare skips it), and the warmed switch again.
+// 5. Steps the offered rate (open loop, latency from intended send times), stops once a step falls far behind.
 // Writes bench/results/switch.json and switch.svg; with --json the last line is the headline object.
 // The load generator runs in this process; everything shares the machine's cores, so read the numbers as what
 // one box does with generator, switch, HSM simulator and issuer simulator all on it.
@@ -32,6 +34,9 @@ const BENCH_CARDS = 10_000;
 /** Terminals, one merchant each: merchant-velocity fraud features see a realistic spread. */
 const BENCH_TERMINALS = 2000;
 const STEP_PAUSE_MS = 1000;
+/** The first seconds after a start: the business rate, offered the moment the ready line is printed. */
+const COLD_TPS = 500;
+const COLD_S = 3;
 /** A step counts as sustained when it answered this share of what it sent within the deadline, without errors. */
 const MIN_ANSWERED = 0.999;
 
@@ -61,6 +66,17 @@ interface Step {
 
 function log(line: string): void {
   process.stderr.write(line + '\n');
+}
+
+/** The first seconds of a switch just started (see coldRun). */
+interface ColdStart {
+  tps: number;
+  durationS: number;
+  sent: number;
+  answered: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
 }
 
 /** The processes whose CPU a step charges per transaction: name → pid, looked up when the step starts. */
@@ -190,6 +206,7 @@ async function main(): Promise<number> {
       target: { type: 'string' },
       'timeout-ms': { type: 'string' },
       'no-echo': { type: 'boolean' },
+      'no-cold-compare': { type: 'boolean' },
       'max-outstanding': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -199,6 +216,7 @@ async function main(): Promise<number> {
     process.stdout.write(`Usage: node dist/bench/switch.js [--json] [--step-s 5] [--steps 100,500,2000,5000,10000,15000,20000]
   [--echo-steps 5000,10000,20000,40000] [--warmup-s 1] [--runs 1] [--connections 8] [--pool 20000] [--mix ...]
   [--remote-share 0.3] [--timeout-ms 2000] [--target HOST:PORT (a switch already running)] [--no-echo]
+  [--no-cold-compare (skip the restart without the warm-up that measures what the warm-up saves)]
   [--max-outstanding N (the switch's admission bound; default: its config default)]\n`);
     return 0;
   }
@@ -226,6 +244,8 @@ async function main(): Promise<number> {
   let echoSteps: Step[] = [];
   let steps: Step[] = [];
   let switchError: string | undefined;
+  let coldStart: ColdStart | undefined;
+  let coldStartWithoutWarmup: ColdStart | undefined;
   try {
     if (!a['no-echo']) {
       const echo = await startChild(process.execPath, [cli, 'sim', 'echo', '--json'], { name: 'echo server' });
@@ -243,20 +263,48 @@ async function main(): Promise<number> {
     } else {
       const issuer = await startChild(process.execPath, [cli, 'sim', 'issuer', '--json', '--latency-ms', '2', '--jitter-ms', '1', '--approve-rate', '0.95'], { name: 'issuer simulator' });
       children.push(issuer);
-      tmp = mkdtempSync(join(tmpdir(), 'gerbang-bench-switch-'));
-      const configPath = join(tmp, 'switch.json');
-      writeFileSync(configPath, JSON.stringify(benchConfig(join(tmp, 'data'), issuer.ready.port as number, a['max-outstanding'] ? Number(a['max-outstanding']) : undefined), null, 2));
-      log(`starting the switch (gerbang start --config ${configPath})…`);
-      const sw = await startChild(process.execPath, [cli, 'start', '--config', configPath], { name: 'switch', readyTimeoutMs: 120_000, env: { ...process.env, GERBANG_LOG: 'warn' } });
-      children.push(sw);
-      port = acquirerPortOf(sw.ready, 'iso');
+      const dir = (tmp = mkdtempSync(join(tmpdir(), 'gerbang-bench-switch-')));
+      const issuerPort = issuer.ready.port as number;
+      const startSwitch = async (warmup: boolean): Promise<{ sw: Child; port: number }> => {
+        const configPath = join(dir, `switch-${warmup ? 'warm' : 'cold'}.json`);
+        writeFileSync(configPath, JSON.stringify({ ...benchConfig(join(dir, 'data'), issuerPort, a['max-outstanding'] ? Number(a['max-outstanding']) : undefined), warmup }, null, 2));
+        log(`starting the switch (gerbang start --config ${configPath})…`);
+        const sw = await startChild(process.execPath, [cli, 'start', '--config', configPath], { name: 'switch', readyTimeoutMs: 120_000, env: { ...process.env, GERBANG_LOG: 'warn' } });
+        children.push(sw);
+        const p = acquirerPortOf(sw.ready, 'iso');
+        if (!p) throw new Error(`switch ready line has no acquirer port: ${JSON.stringify(sw.ready)}`);
+        return { sw, port: p };
+      };
+      /** The first seconds after the ready line, at the business rate: what a restart costs the acquirers. */
+      const coldRun = async (p: number): Promise<ColdStart> => {
+        const r = await runAcquirer({ port: p, tps: COLD_TPS, durationS: COLD_S, connections, pool, mix, timeoutMs, acquirerId: DEFAULT_ACQUIRER_ID, seed: 77 });
+        const c = { tps: COLD_TPS, durationS: COLD_S, answered: r.answered, sent: r.sent, p50Ms: r.p50Ms, p99Ms: r.p99Ms, maxMs: r.maxMs };
+        log(`switch right after start: ${COLD_TPS} TPS for ${COLD_S} s → ${c.answered}/${c.sent} answered, p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, max ${c.maxMs} ms`);
+        return c;
+      };
+      const started = await startSwitch(true);
+      const sw = started.sw;
+      port = started.port;
+      coldStart = await coldRun(port);
+      if (!a['no-cold-compare']) {
+        // The same right after a start without the warm-up (config warmup: false), on the same data, then the
+        // warmed switch again for the steps.
+        await sw.stop();
+        children.splice(children.indexOf(sw), 1);
+        const cold = await startSwitch(false);
+        coldStartWithoutWarmup = await coldRun(cold.port);
+        await cold.sw.stop();
+        children.splice(children.indexOf(cold.sw), 1);
+        const again = await startSwitch(true);
+        Object.assign(started, again);
+        port = again.port;
+      }
       // the switch's own children (the HSM simulator) are charged as 'hsm'; the remote bank as 'issuer'
       watched = () => {
-        const w: Record<string, number> = { switch: sw.proc.pid!, issuer: issuer.proc.pid! };
-        childPids(sw.proc.pid!).forEach((pid, i) => (w[i === 0 ? 'hsm' : `switchChild${i}`] = pid));
+        const w: Record<string, number> = { switch: started.sw.proc.pid!, issuer: issuer.proc.pid! };
+        childPids(started.sw.proc.pid!).forEach((pid, i) => (w[i === 0 ? 'hsm' : `switchChild${i}`] = pid));
         return w;
       };
-      if (!port) throw new Error(`switch ready line has no acquirer port: ${JSON.stringify(sw.ready)}`);
     }
     // Settle: a gentle unrecorded run so HSM connections, worker pools and JIT are up before the first step.
     log('switch: settling at 50 TPS for 3 s (not recorded)…');
@@ -277,6 +325,8 @@ async function main(): Promise<number> {
     maxTpsP99Under50,
     steps: steps.map((s) => ({ offered: s.offered, tps: s.tps, servedTps: s.servedTps, p50Ms: s.p50Ms, p99Ms: s.p99Ms })),
     echoCeilingTps,
+    ...(coldStart ? { coldStartP99Ms: coldStart.p99Ms } : {}),
+    ...(coldStartWithoutWarmup ? { coldStartWithoutWarmupP99Ms: coldStartWithoutWarmup.p99Ms } : {}),
   };
   writeResults('switch', {
     target: { tps: 10_000, p99Ms: TARGET_P99_MS },
@@ -284,6 +334,8 @@ async function main(): Promise<number> {
     headline,
     steps,
     echoSteps,
+    ...(coldStart ? { coldStart } : {}),
+    ...(coldStartWithoutWarmup ? { coldStartWithoutWarmup } : {}),
     ...(switchError ? { error: switchError } : {}),
     note: 'Generator, switch, HSM simulator and issuer simulator share this machine; medians of --runs runs per step.',
   });
