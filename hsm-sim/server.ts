@@ -5,6 +5,7 @@ import net from 'node:net';
 import { execute, type Ctx } from './commands.js';
 import { LmkKeys } from './keys.js';
 import { loadLmk } from './lmk-file.js';
+import { runSelfTest } from './selftest.js';
 import type { LmkSet } from './crypto/index.js';
 
 /** Largest accepted frame (bytes after the length prefix); larger declared lengths close the connection. */
@@ -32,6 +33,8 @@ export interface HsmServerOptions {
   dev?: boolean;
   /** Where log lines go (default stderr). */
   log?: (line: string) => void;
+  /** `false` skips the power-up self-test (known-answer tests of the crypto functions, see selftest.ts). */
+  selfTest?: false;
 }
 
 export interface HsmStats {
@@ -42,6 +45,8 @@ export interface HsmStats {
   verifyFailures: number;
   brokenFrames: number;
   byCommand: Record<string, number>;
+  /** The power-up self-test that passed before listening (null when skipped with selfTest: false). */
+  selfTest: { kats: number; ms: number } | null;
 }
 
 export interface HsmServer {
@@ -56,7 +61,15 @@ export async function startHsmServer(opts: HsmServerOptions = {}): Promise<HsmSe
   const lmk = opts.lmk ?? loadLmk(opts.lmkFile);
   const ctx: Ctx = { keys: new LmkKeys(lmk), dev: lmk.test || opts.dev === true, firmware: '1.0.0-SIM' };
   const write = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const stats: HsmStats = { port: 0, connections: 0, requests: 0, errors: 0, verifyFailures: 0, brokenFrames: 0, byCommand: {} };
+  // Power-up self-test before serving, as a real HSM: a failed KAT means the crypto cannot be trusted, so refuse.
+  let selfTest: HsmStats['selfTest'] = null;
+  if (opts.selfTest !== false) {
+    const r = runSelfTest();
+    if (!r.ok) throw new Error(`hsm: self-test failed (${r.failed.join(', ')}), refusing to start`);
+    selfTest = { kats: r.kats, ms: r.ms };
+    write(`hsm: self-test passed (${r.kats} KATs, ${r.ms} ms)`);
+  }
+  const stats: HsmStats = { port: 0, connections: 0, requests: 0, errors: 0, verifyFailures: 0, brokenFrames: 0, byCommand: {}, selfTest };
   let logWindow = 0;
   let logCount = 0;
   let suppressed = 0;
@@ -148,7 +161,7 @@ export async function startHsmServer(opts: HsmServerOptions = {}): Promise<HsmSe
   stats.port = port;
   return {
     port,
-    stats: () => ({ ...stats, byCommand: { ...stats.byCommand } }),
+    stats: () => ({ ...stats, byCommand: { ...stats.byCommand }, selfTest: stats.selfTest && { ...stats.selfTest } }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
