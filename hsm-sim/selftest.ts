@@ -1,6 +1,6 @@
 // Power-up self-test, as a FIPS 140-3 / PCI PTS HSM runs one before it serves: a known-answer test (KAT) of each
 // cryptographic function the commands rely on, each against a published vector (the same ones test/hsm/crypto.test.ts
-// checks; collected in /work/shared/reference/payshield-hsm.md). Every KAT runs `rounds` times, which also lets V8
+// checks; collected in the team reference shared/reference/payshield-hsm.md). Every KAT runs `rounds` times, which also lets V8
 // compile the hot crypto paths before the first transaction arrives.
 // Keys here are published test keys only; nothing is logged. The functions are called through the crypto library,
 // exactly as commands.ts calls them.

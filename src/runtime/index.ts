@@ -99,13 +99,19 @@ async function spawnChild(what: 'hsm' | 'issuer-sim', options: Record<string, un
   const entry = join(repoRoot(), 'dist', 'src', 'runtime', 'child.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run npx tsc -p tsconfig.json`);
   const child = spawn(process.execPath, [entry, what, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The child's own lines are debug detail; the last one is kept to say why, should it exit before it is ready.
+  let lastLine = '';
   child.stderr!.on('data', (b: Buffer) => {
-    for (const line of b.toString('utf8').split('\n')) if (line.trim()) log.debug(what, { line: line.slice(0, 300) });
+    for (const line of b.toString('utf8').split('\n')) {
+      if (!line.trim()) continue;
+      lastLine = line.slice(0, 300);
+      log.debug(what, { line: lastLine });
+    }
   });
   const lines = createInterface({ input: child.stdout! });
   const got = await new Promise<number>((res, rej) => {
     const t = setTimeout(() => rej(new Error(`${what} did not start within 15 s`)), 15_000);
-    child.once('exit', (code) => (clearTimeout(t), rej(new Error(`${what} exited with ${code}`))));
+    child.once('exit', (code) => (clearTimeout(t), rej(new Error(`${what} exited with ${code}${lastLine ? `: ${lastLine}` : ''}`))));
     lines.once('line', (l) => {
       clearTimeout(t);
       try {

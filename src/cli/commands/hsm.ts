@@ -79,7 +79,7 @@ async function serve(argv: string[]): Promise<number> {
   try {
     server = await startHsmServer({ host, port, lmk, headerLength, dev: bool.has('dev') });
   } catch (e) {
-    process.stderr.write(`gerbang hsm: cannot listen on ${host}:${port}: ${(e as Error).message}\n`);
+    process.stderr.write(`gerbang hsm: cannot start on ${host}:${port}: ${(e as Error).message}\n`);
     return 1;
   }
   const lmkKcv = lmkCheckValue(lmk);
