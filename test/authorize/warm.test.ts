@@ -7,7 +7,7 @@ import { authorizeMany, prepare } from '../../src/authorize/engine.js';
 import { warmEngine } from '../../src/authorize/warm.js';
 import { makeFraudConfig } from '../../src/fraud/index.js';
 import { WARM_KINDS, warmTxn } from '../../src/model/warm-txn.js';
-import { lastJournalSeq, type State } from '../../src/state/env.js';
+import { closeState, lastJournalSeq, openState, type State } from '../../src/state/env.js';
 import { settledJournalHook } from '../../src/stream/journal.js';
 import { lastSettledSeq, openSettledStore, readSettled } from '../../src/stream/lmdb.js';
 import { checkInvariants, fixture, txn, type Fixture } from './helpers.js';
@@ -92,5 +92,38 @@ it('with no card in the state it still warms the checks and does no dry run', as
     expect([r.prepared, r.dryCommits]).toEqual([64, 0]);
   } finally {
     await empty.close();
+  }
+});
+
+it('a warm-up that is the first thing a fresh worker does leaves the stream sound for the first real approval', async () => {
+  // As in a worker just started: the stream hook opened, nothing appended yet in this process, then the warm-up,
+  // whose appends (and first msgpack structures) all happen inside the aborted child transaction.
+  const g = await fixture(20);
+  g.ctx.fraud = makeFraudConfig({});
+  const hook = settledJournalHook({ issuerId: 'ONUS' });
+  const off = registerJournalHook(hook);
+  try {
+    hook.open(g.state);
+    const r = await warmEngine(g.ctx, 2, 'fresh');
+    expect(r.dryCommits).toBe(64);
+    expect(lastJournalSeq(g.state)).toBe(0);
+    expect(lastSettledSeq(openSettledStore(g.state.root))).toBe(0);
+    const first = [txn(14, 'purchase', 3_300), txn(15, 'purchase', 4_400)];
+    expect((await authorizeMany(g.ctx, first)).map((d) => d.responseCode)).toEqual(['00', '00']);
+    await closeState(g.state);
+    const reopened = openState(g.dir);
+    try {
+      const recs = readSettled(openSettledStore(reopened.root), 1, 10);
+      expect(recs.map((x) => [x.seq, x.txnId, x.amount])).toEqual([
+        [1, first[0].id, 3_300],
+        [2, first[1].id, 4_400],
+      ]);
+      expect([...reopened.journal.getRange()].map(({ value }) => value.txnId)).toEqual(first.map((t) => t.id));
+    } finally {
+      await closeState(reopened);
+    }
+  } finally {
+    off();
+    await g.close();
   }
 });
