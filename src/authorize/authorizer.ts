@@ -7,6 +7,7 @@ import { decodeDecisions, encodeTxns } from '../pool/wire.js';
 import { COUNTER, COUNTER_SLOTS } from './engine.js';
 import type { Authorizer, AuthorizerOptions, AuthorizerStats, AuthorizerWarmResult } from './index.js';
 import type { WorkerWarmResult } from '../pool/worker.js';
+import { WARM_KINDS, warmTxn } from '../model/warm-txn.js';
 
 const DEFAULT_HOLD_TTL_MS = 7 * 24 * 3600_000;
 /**
@@ -15,6 +16,11 @@ const DEFAULT_HOLD_TTL_MS = 7 * 24 * 3600_000;
  * fifth on; 16 leaves margin and costs ~0.1–0.2 s per worker.
  */
 const WARM_ROUNDS = 16;
+
+/** A batch as the main thread sends one (wire format included), of synthetic transactions the engine declines. */
+function warmBatch(attempt: number): Txn[] {
+  return Array.from({ length: 32 }, (_, i) => warmTxn(attempt * 32 + i, WARM_KINDS[i % WARM_KINDS.length], 'main'));
+}
 
 function saturated(txn: Txn, code: string, detail: string): Decision {
   return { txnId: txn && typeof txn.id === 'string' ? txn.id : '', responseCode: code, approved: false, approvedAmount: 0, reasons: [{ check: 'pool', ok: false, detail }] };
@@ -138,7 +144,7 @@ export async function createAuthorizer(opts: AuthorizerOptions): Promise<Authori
       let approved = 0;
       // Piscina picks the thread; keep sending one task per worker until each has run one (bounded tries).
       for (let attempt = 0; attempt < 4 * workers && done.size < workers; attempt++) {
-        const rs = (await Promise.all(Array.from({ length: workers - done.size }, () => pool.run({ op: 'warm', rounds })))) as WorkerWarmResult[];
+        const rs = (await Promise.all(Array.from({ length: workers - done.size }, () => pool.run({ op: 'warm', rounds, wire: encodeTxns(warmBatch(attempt)) })))) as WorkerWarmResult[];
         for (const r of rs) {
           if (done.has(r.threadId)) continue;
           done.set(r.threadId, r);

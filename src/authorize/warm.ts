@@ -53,8 +53,12 @@ function dryPlan(ctx: EngineContext, txn: Txn, card: CardRecord, now: number): C
   };
 }
 
-/** `rounds` batches through the checks and `rounds` dry-run groups through the commit body. `tag` keeps ids apart. */
-export async function warmEngine(ctx: EngineContext, rounds: number, tag: string): Promise<EngineWarmResult & { decisions: Decision[] }> {
+/**
+ * `rounds` batches through the checks and `rounds` dry-run groups through the commit body; `sent`, transactions
+ * that came in the task's wire format (so its encode and decode were warmed too), through the checks first.
+ * `tag` keeps ids apart.
+ */
+export async function warmEngine(ctx: EngineContext, rounds: number, tag: string, sent: Txn[] = []): Promise<EngineWarmResult & { decisions: Decision[] }> {
   const t0 = performance.now();
   let hsm = false;
   try {
@@ -65,7 +69,7 @@ export async function warmEngine(ctx: EngineContext, rounds: number, tag: string
   }
   const now = Date.now();
   const card = someCard(ctx);
-  let prepared = 0;
+  let prepared = (await Promise.all(sent.map((t) => prepare(ctx, t, now)))).length;
   let dryCommits = 0;
   let decisions: Decision[] = [];
   for (let r = 0; r < rounds; r++) {

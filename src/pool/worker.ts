@@ -24,7 +24,7 @@ export type Task =
   | { op: 'authorize'; txns: Txn[] }
   | { op: 'authorize'; wire: Uint8Array }
   | { op: 'sweep'; now: number }
-  | { op: 'warm'; rounds: number }
+  | { op: 'warm'; rounds: number; wire: Uint8Array }
   | { op: 'ping' };
 
 /** What a warm task answers: which thread ran it (the caller warms every worker once) and what it did. */
@@ -62,7 +62,7 @@ export default async function run(task: Task): Promise<Decision[] | Uint8Array |
   }
   if (task.op === 'sweep') return sweepExpiredHolds(c.state, task.now);
   if (task.op === 'warm') {
-    const { decisions, ...r } = await warmEngine(c, task.rounds, `t${threadId}`);
+    const { decisions, ...r } = await warmEngine(c, task.rounds, `t${threadId}`, decodeTxns(task.wire));
     // The dry run's decisions go back in the answer's wire format, which is on the hot path too.
     return { ...r, threadId, decisions: encodeDecisions(decisions) };
   }

@@ -90,3 +90,37 @@ describe('bounded pool', () => {
     expect((await auth.authorize(txn(0, 'purchase', 100))).responseCode).toBe('96');
   });
 });
+
+describe('warm-up on the pool', () => {
+  it('runs once on every worker thread, keeps nothing, and the engine then decides as usual', async () => {
+    const dir = await provisioned({ cards: [], accounts: [] });
+    // No HSM listening (port 1): the warm-up goes on without it and says so.
+    const auth = await createAuthorizer({ dataDir: dir, hsm: { host: '127.0.0.1', port: 1 }, workers: 2, batchSize: 16 });
+    try {
+      const w = await auth.warm!(3);
+      expect(w.workers).toHaveLength(2);
+      expect(new Set(w.workers.map((x) => x.threadId)).size).toBe(2);
+      for (const x of w.workers) expect(x).toMatchObject({ prepared: 32 + 3 * 32, dryCommits: 3 * 32, hsm: false });
+      expect(w.approved).toBeGreaterThan(0);
+      // Nothing kept: no journal record, no hold, every balance as provisioned; the first real approval is seq 1.
+      const s = openState(dir);
+      try {
+        expect(s.journal.getKeysCount()).toBe(0);
+        expect(s.holds.getKeysCount()).toBe(0);
+        checkInvariants(s);
+      } finally {
+        await closeState(s);
+      }
+      const d = await auth.authorize(txn(9, 'purchase', 5_000));
+      expect(d.responseCode).toBe('00');
+      const after = openState(dir);
+      try {
+        expect([...after.journal.getKeys()]).toEqual([1]);
+      } finally {
+        await closeState(after);
+      }
+    } finally {
+      await auth.close();
+    }
+  }, 60_000);
+});
