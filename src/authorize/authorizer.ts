@@ -151,7 +151,7 @@ export async function createAuthorizer(opts: AuthorizerOptions): Promise<Authori
           approved += decodeDecisions(r.decisions).filter((d) => d.approved).length;
         }
       }
-      const ws = [...done.values()].map(({ threadId, ms, prepared, dryCommits, hsm }) => ({ threadId, ms, prepared, dryCommits, hsm }));
+      const ws = [...done.values()].map(({ threadId, ms, prepared, dryCommits, hsm, keysChecked, keysMismatched }) => ({ threadId, ms, prepared, dryCommits, hsm, keysChecked, keysMismatched }));
       return { ms: Math.round(performance.now() - t0), workers: ws, approved };
     },
     async sweepExpiredHolds(now?: Date): Promise<number> {

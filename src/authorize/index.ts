@@ -56,7 +56,7 @@ export interface AuthorizerStats {
 
 export interface AuthorizerWarmResult {
   ms: number;
-  workers: { threadId: number; ms: number; prepared: number; dryCommits: number; hsm: boolean }[];
+  workers: { threadId: number; ms: number; prepared: number; dryCommits: number; hsm: boolean; keysChecked: number; keysMismatched: string[] }[];
   /** Dry-run decisions that came back approved (a sanity figure: the card's state decides). */
   approved: number;
 }

@@ -4,7 +4,8 @@
 // warmEngine does that work on synthetic transactions (src/model/warm-txn.ts) and keeps nothing:
 // - the checks (`prepare`) run on a card number no record has, so they decline at the card lookup, before any HSM
 //   call (nothing reaches the HSM's verification counters or logs);
-// - the HSM link is opened with a diagnostics command (NC), which changes nothing in the HSM;
+// - the HSM link is opened with a diagnostics command (NC), and every key of the state goes through the key check
+//   value command (BU): neither changes anything in the HSM, and a key not under its LMK is reported;
 // - the commit body runs for real plans on one existing card inside a write transaction whose child is aborted
 //   (engine.ts dryRunGroup): the journal, the stream, balances, holds and fraud profiles are untouched.
 import { maskPan } from '../state/pan.js';
@@ -12,6 +13,7 @@ import type { Decision, Txn } from '../model/txn.js';
 import { WARM_KINDS, WARM_PAN, warmTxn } from '../model/warm-txn.js';
 import { isScoredKind } from '../fraud/index.js';
 import type { CardRecord } from '../state/records.js';
+import type { HsmApi, KeyTypeName } from '../hsm/api.js';
 import type { CommitPlan } from './commit.js';
 import { dryRunGroup, prepare, type EngineContext } from './engine.js';
 
@@ -23,6 +25,33 @@ export interface EngineWarmResult {
   dryCommits: number;
   /** The HSM answered the diagnostics command. */
   hsm: boolean;
+  /** Keys of the state whose check value the HSM computed (BU): each decrypted under the HSM's LMK once now. */
+  keysChecked: number;
+  /** Keys whose check value differs from the one stored with them, or that the HSM refused: not under its LMK. */
+  keysMismatched: string[];
+}
+
+/** Keys checked at most (the state holds a handful: the issuer's CVK/PVK/MK-AC, the acquirers' TPK/ZPK/BDK…). */
+const KEY_CHECKS = 64;
+
+/**
+ * Every key the checks will use, through the HSM's key check value command: the HSM decrypts each under its LMK
+ * (and caches it) before the first transaction needs it, and a key that is not under this HSM's LMK — a data dir
+ * provisioned against another LMK — shows up now, not as failed PIN checks later.
+ */
+async function checkKeys(ctx: EngineContext, hsm: HsmApi): Promise<{ checked: number; mismatched: string[] }> {
+  let checked = 0;
+  const mismatched: string[] = [];
+  for (const { value: k } of ctx.state.keys.getRange({ limit: KEY_CHECKS })) {
+    checked++;
+    try {
+      const kcv = await hsm.keyCheckValue(k.type as KeyTypeName, k.key);
+      if (!k.kcv || !(kcv.startsWith(k.kcv) || k.kcv.startsWith(kcv))) mismatched.push(k.name);
+    } catch {
+      mismatched.push(k.name);
+    }
+  }
+  return { checked, mismatched };
 }
 
 /** Plans per dry-run group: the default batch size, so the group commit's loop runs as traffic runs it. */
@@ -61,9 +90,12 @@ function dryPlan(ctx: EngineContext, txn: Txn, card: CardRecord, now: number): C
 export async function warmEngine(ctx: EngineContext, rounds: number, tag: string, sent: Txn[] = []): Promise<EngineWarmResult & { decisions: Decision[] }> {
   const t0 = performance.now();
   let hsm = false;
+  let keys = { checked: 0, mismatched: [] as string[] };
   try {
-    await (await ctx.hsm()).diagnostics();
+    const api = await ctx.hsm();
+    await api.diagnostics();
     hsm = true;
+    keys = await checkKeys(ctx, api);
   } catch {
     // An HSM that is down is reported by the first real request that needs it; the warm-up goes on without it.
   }
@@ -81,5 +113,5 @@ export async function warmEngine(ctx: EngineContext, rounds: number, tag: string
     dryCommits += done.length;
     decisions = done.map((c) => c.decision);
   }
-  return { ms: Math.round(performance.now() - t0), prepared, dryCommits, hsm, decisions };
+  return { ms: Math.round(performance.now() - t0), prepared, dryCommits, hsm, keysChecked: keys.checked, keysMismatched: keys.mismatched, decisions };
 }

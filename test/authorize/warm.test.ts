@@ -53,6 +53,9 @@ it('runs the real commit path on synthetic plans and keeps nothing of it', async
   const r = await warmEngine(f.ctx, 4, 'test');
 
   expect(r.hsm).toBe(true);
+  expect(r.keysChecked).toBe(f.state.keys.getKeysCount());
+  expect(r.keysChecked).toBeGreaterThanOrEqual(5);
+  expect(r.keysMismatched).toEqual([]);
   expect(r.prepared).toBe(4 * 32);
   expect(r.dryCommits).toBe(4 * 32);
   // The dry run decided for real: approvals with auth codes and balances, fraud scores on scored kinds.
@@ -124,6 +127,22 @@ it('a warm-up that is the first thing a fresh worker does leaves the stream soun
     }
   } finally {
     off();
+    await g.close();
+  }
+});
+
+it('names a key whose stored check value is not what the HSM computes (a key not under its LMK)', async () => {
+  const g = await fixture(3);
+  try {
+    const cvk = g.state.keys.get('cvk.demo')!;
+    await g.state.keys.put('cvk.demo', { ...cvk, kcv: cvk.kcv === '000000' ? '111111' : '000000' });
+    // A key field the HSM cannot decrypt under its LMK at all (last hex digit changed: parity or block check fails).
+    const pvk = g.state.keys.get('pvk.demo')!;
+    await g.state.keys.put('pvk.broken', { ...pvk, name: 'pvk.broken', key: pvk.key.slice(0, -1) + (pvk.key.endsWith('0') ? '1' : '0') });
+    const r = await warmEngine(g.ctx, 1, 'keys');
+    expect(r.keysMismatched.sort()).toEqual(['cvk.demo', 'pvk.broken']);
+    expect(r.keysChecked).toBe(g.state.keys.getKeysCount());
+  } finally {
     await g.close();
   }
 });

@@ -100,7 +100,7 @@ describe('warm-up on the pool', () => {
       const w = await auth.warm!(3);
       expect(w.workers).toHaveLength(2);
       expect(new Set(w.workers.map((x) => x.threadId)).size).toBe(2);
-      for (const x of w.workers) expect(x).toMatchObject({ prepared: 32 + 3 * 32, dryCommits: 3 * 32, hsm: false });
+      for (const x of w.workers) expect(x).toMatchObject({ prepared: 32 + 3 * 32, dryCommits: 3 * 32, hsm: false, keysChecked: 0, keysMismatched: [] });
       expect(w.approved).toBeGreaterThan(0);
       // Nothing kept: no journal record, no hold, every balance as provisioned; the first real approval is seq 1.
       const s = openState(dir);

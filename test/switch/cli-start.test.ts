@@ -41,6 +41,8 @@ describe('gerbang start', () => {
       expect(warm[0]).toMatchObject({ workers: 1, hsm: true });
       expect(warm[0].codecMessages).toBeGreaterThan(0);
       expect(warm[0].dryCommits).toBeGreaterThan(0);
+      expect(warm[0].keysChecked).toBeGreaterThan(0);
+      expect(p.stderr()).not.toMatch(/check value differs/);
       const c = await IsoClient.connect(ready.acquirerPorts.iso);
       const r = await c.request(purchase(demoCard(20).pan, 1500, { 32: '123456' }));
       expect(r.fields[39]).toBe('00');
