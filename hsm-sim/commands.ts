@@ -93,20 +93,23 @@ function translate(src: ClearKey, dst: ClearKey, f: Fields): string {
 }
 
 // ---- DUKPT ----
+/** The KSN descriptor and KSN fields, and the terminal's current PIN key derived from the BDK (one-use key). */
+function dukptPinKey(f: Fields, ctx: Ctx, bdkField: string, bdk: ClearKey): ClearKey {
+  const desc = f.oneOf(3, ['020', '024'] as const, 'KSN descriptor');
+  const ksn = Buffer.from(f.hex(Number(desc), 'KSN'), 'hex');
+  if ((desc === '024') !== bdk.aes) throw new HsmFail('27', 'KSN descriptor does not fit the BDK (020 TDES, 024 AES)');
+  if (bdk.aes) {
+    if (ksn.readUInt32BE(8) === 0) throw new HsmFail('15', 'KSN counter 0');
+    return { key: ctx.keys.dukpt.aesPinKey(bdkField, bdk.key, ksn), aes: true, once: true };
+  }
+  return { key: ctx.keys.dukpt.tdesPinKey(bdkField, bdk.key, ksn), aes: false, once: true };
+}
+
 function dukptTranslate(f: Fields, ctx: Ctx, withSourceFormat: boolean): string {
   const bdkField = f.key('BDK', '10');
   const bdk = ctx.keys.decrypt('009', bdkField, '10');
   const zpk = ctx.keys.decrypt('001', f.key('ZPK', '11'), '11');
-  const desc = f.oneOf(3, ['020', '024'] as const, 'KSN descriptor');
-  const ksn = Buffer.from(f.hex(Number(desc), 'KSN'), 'hex');
-  if ((desc === '024') !== bdk.aes) throw new HsmFail('27', 'KSN descriptor does not fit the BDK (020 TDES, 024 AES)');
-  let pinKey: ClearKey;
-  if (bdk.aes) {
-    if (ksn.readUInt32BE(8) === 0) throw new HsmFail('15', 'KSN counter 0');
-    pinKey = { key: ctx.keys.dukpt.aesPinKey(bdkField, bdk.key, ksn), aes: true, once: true };
-  } else {
-    pinKey = { key: ctx.keys.dukpt.tdesPinKey(bdkField, bdk.key, ksn), aes: false, once: true };
-  }
+  const pinKey = dukptPinKey(f, ctx, bdkField, bdk);
   const block = pinBlockField(f, pinKey);
   const sf: Fmt = withSourceFormat ? f.oneOf(2, FORMATS, 'source format', '23') : '01';
   const df = f.oneOf(2, FORMATS, 'destination format', '23');
@@ -141,8 +144,15 @@ function ibmVerify(f: Fields, ctx: Ctx, srcType: string): string {
 }
 function visaVerify(f: Fields, ctx: Ctx, srcType: string): string {
   const src = ctx.keys.decrypt(srcType, f.key(srcType === '002' ? 'TPK' : 'ZPK', '10'), '10');
+  return pvvCheck(f, src, pvkField(f, ctx));
+}
+function pvkField(f: Fields, ctx: Ctx): ClearKey {
   const pvk = ctx.keys.decrypt('002', f.key('PVK', '11'), '11');
   if (pvk.aes) throw new HsmFail('27', 'PVK must be a DES key');
+  return pvk;
+}
+/** The fields after the keys of a Visa PVV verification (DC/EC/GQ): PIN block, format, account, PVKI, PVV. */
+function pvvCheck(f: Fields, src: ClearKey, pvk: ClearKey): string {
   const block = pinBlockField(f, src);
   const fmt = f.oneOf(2, FORMATS, 'PIN block format', '23');
   const acct = accountField(f, [fmt]);
@@ -152,6 +162,19 @@ function visaVerify(f: Fields, ctx: Ctx, srcType: string): string {
   const pin = openPin(src, block, fmt, acct);
   if (c.visaPvv(pvk.key, acct.acct12 + '0', pvki, pin) !== pvv) throw new HsmFail('01', 'PIN verification failed');
   return '';
+}
+
+/**
+ * GQ: verify a PIN from a DUKPT terminal against its Visa PVV in one command — what G0 (translate to a ZPK) then EC
+ * (verify under the ZPK) do in two. Mode 0 (PIN only); mode 1 (PIN and a DUKPT MAC) is not simulated. A BDK with
+ * KSN descriptor 024 (AES DUKPT, PIN block format 48) is this simulator's extension of the TDES-only command.
+ */
+function dukptVisaVerify(f: Fields, ctx: Ctx): string {
+  f.oneOf(1, ['0'] as const, 'mode (1, PIN and MAC verify, is not simulated)');
+  const bdkField = f.key('BDK', '10');
+  const bdk = ctx.keys.decrypt('009', bdkField, '10');
+  const pvk = pvkField(f, ctx);
+  return pvvCheck(f, dukptPinKey(f, ctx, bdkField, bdk), pvk);
 }
 
 // ---- PIN under LMK (simulator format: ISO format 0 block for the account, 3DES under LMK pair 02-03) ----
@@ -315,6 +338,7 @@ export const COMMANDS: Record<string, Handler> = {
   DA: (f, ctx) => ibmVerify(f, ctx, '002'),
   EA: (f, ctx) => ibmVerify(f, ctx, '001'),
   DC: (f, ctx) => visaVerify(f, ctx, '002'),
+  GQ: (f, ctx) => dukptVisaVerify(f, ctx),
   EC: (f, ctx) => visaVerify(f, ctx, '001'),
 
   BA: (f, ctx) => {

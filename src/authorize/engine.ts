@@ -316,8 +316,12 @@ async function verifyPin(ctx: EngineContext, card: CardRecord, txn: Txn, pan: st
   let key = inKey;
   let block = pin.block;
   let format = pin.format as '01' | '05' | '47' | '48';
+  if (pin.ksn && pv.method === 'visa') {
+    // DUKPT terminal, Visa PVV: one HSM command (GQ) instead of a translation and a verification.
+    return hsm.verifyPinVisaDukpt({ bdk: inKey, pvk, ksn: pin.ksn, pinBlock: block, format, pan, pvki: pv.pvki, pvv: pv.pvv });
+  }
   if (pin.ksn) {
-    // DUKPT terminal: translate to the issuer ZPK first, then verify under it.
+    // DUKPT terminal, IBM offset: translate to the issuer ZPK first, then verify under it.
     const zpk = keyOf(s, 'zpk.issuer');
     if (!zpk) return undefined;
     const t = await hsm.translatePinFromDukpt({ bdk: inKey, ksn: pin.ksn, destZpk: zpk, pinBlock: block, sourceFormat: format, destFormat: '01', pan });

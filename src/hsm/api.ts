@@ -68,6 +68,19 @@ export interface HsmApi {
     pvki: string;
     pvv: string;
   }): Promise<boolean>;
+  /** GQ: a DUKPT terminal's PIN block verified against the Visa PVV in one command (G0 then EC in one). */
+  verifyPinVisaDukpt(p: {
+    bdk: string;
+    pvk: string;
+    ksn: string;
+    pinBlock: string;
+    format: PinBlockFormat;
+    pan: string;
+    pvki: string;
+    pvv: string;
+    /** AES DUKPT (KSN descriptor 024, this simulator's extension); default TDES (020). */
+    aes?: boolean;
+  }): Promise<boolean>;
 
   /** CW: CVV (service code as on the card), CVV2 (service code 000) or iCVV (999). */
   generateCvv(p: { cvk: string; pan: string; expiry: string; serviceCode: string }): Promise<string>;

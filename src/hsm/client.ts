@@ -270,6 +270,10 @@ export function createHsmClient(options: HsmClientOptions): HsmClient {
       const fields = p.key + p.pvk + p.pinBlock + p.format + accountField(p.pan, [p.format]) + p.pvki + p.pvv;
       return (await call(p.keyType === 'TPK' ? 'DC' : 'EC', fields, true)) !== false;
     },
+    async verifyPinVisaDukpt(p) {
+      const fields = '0' + p.bdk + p.pvk + (p.aes ? '024' : '020') + p.ksn + p.pinBlock + p.format + accountField(p.pan, [p.format]) + p.pvki + p.pvv;
+      return (await call('GQ', fields, true)) !== false;
+    },
     async generateCvv(p) {
       return fieldsOf('CW', p.cvk + p.pan + ';' + p.expiry + p.serviceCode);
     },

@@ -12,6 +12,7 @@ import { makeFraudConfig } from '../../src/fraud/index.js';
 import type { Txn } from '../../src/model/txn.js';
 import { STATE_FILE } from '../../src/state/env.js';
 import { panHash } from '../../src/state/pan.js';
+import { DukptTerminal, makeKsn } from '../../src/sim/dukpt.js';
 import { checkInvariants, fixture, ref, txn, type Fixture } from './helpers.js';
 
 let f: Fixture;
@@ -95,6 +96,22 @@ describe('HSM checks (PIN, CVV2, ARQC) through the HSM simulator', () => {
     expect((await one(txn(13, 'purchase', 100, { pin: pinBlock(13, '0000') }))).responseCode).toBe('55');
     expect((await one(txn(13, 'purchase', 100, { pin: pinBlock(13, '1234') }))).responseCode).toBe('00');
     expect(f.state.cards.get(panHash(f.state.dataKeys.hashKey, demoCard(13).pan))!.pinTriesLeft).toBe(3);
+  });
+
+  it('a DUKPT terminal (one GQ per PIN): right PIN approves, a wrong one is 55 and spends a try, a right one resets', async () => {
+    const term = new DukptTerminal(hex(DEMO_KEYS_CLEAR['bdk.demo'].clear), makeKsn('FFFF987654', 7));
+    const dukpt = (pin: string) => {
+      const { ksn, pinBlock: block } = term.nextPinBlock(pin, demoCard(14).pan);
+      return { block, format: '01', keyRef: 'bdk.demo', ksn };
+    };
+    const gqBefore = f.hsmServer.stats().byCommand.GQ ?? 0;
+    expect((await one(txn(14, 'purchase', 100, { pin: dukpt('1234') }))).responseCode).toBe('00');
+    expect((await one(txn(14, 'purchase', 100, { pin: dukpt('4321') }))).responseCode).toBe('55');
+    const card = () => f.state.cards.get(panHash(f.state.dataKeys.hashKey, demoCard(14).pan))!;
+    expect(card().pinTriesLeft).toBe(2);
+    expect((await one(txn(14, 'purchase', 100, { pin: dukpt('1234') }))).responseCode).toBe('00');
+    expect(card().pinTriesLeft).toBe(3);
+    expect((f.hsmServer.stats().byCommand.GQ ?? 0) - gqBefore).toBe(3);
   });
 
   it('CVV2: the demo card CVV2 approves, another value answers 05', async () => {

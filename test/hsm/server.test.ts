@@ -180,6 +180,26 @@ describe('PIN verification (DA/EA IBM 3624, DC/EC Visa PVV, DE/DG/BA generation)
     const tb = H(c.tdesEcbEncrypt(tpkClear, c.encodePinBlock(0, '1234', c.account12(pan))));
     expect(await client.verifyPinVisa({ keyType: 'TPK', key: tpk, pvk, pinBlock: tb, format: '01', pan, pvki: '1', pvv })).toBe(true);
   });
+  it('GQ verifies a DUKPT PIN block against the PVV in one command (X9.24-1 A.4 block 1B9C1845EB993A7A = PIN 1234), as G0 then EC do in two', async () => {
+    const bdk = formKey('BDK', CLEAR_DOUBLE);
+    const dpan = '4012345678909';
+    const pvv = c.visaPvv(h(CLEAR_DOUBLE), dpan, '1', '1234');
+    const dukpt = { bdk, pvk, ksn: 'FFFF9876543210E00001', pinBlock: '1B9C1845EB993A7A', format: '01' as const, pan: dpan, pvki: '1' };
+    expect(await client.verifyPinVisaDukpt({ ...dukpt, pvv })).toBe(true);
+    const wrongPvv = pvv === '0000' ? '0001' : '0000';
+    expect(await client.verifyPinVisaDukpt({ ...dukpt, pvv: wrongPvv })).toBe(false);
+    // The same answers by the two-command path.
+    const t = await client.translatePinFromDukpt({ bdk, ksn: dukpt.ksn, destZpk: zpk, pinBlock: dukpt.pinBlock, sourceFormat: '01', destFormat: '01', pan: dpan });
+    for (const v of [pvv, wrongPvv]) expect(await client.verifyPinVisa({ keyType: 'ZPK', key: zpk, pvk, pinBlock: t.pinBlock, format: '01', pan: dpan, pvki: '1', pvv: v })).toBe(v === pvv);
+    // The next counter's key does not open this block: the PIN comes out wrong (01) or not a PIN block (20).
+    await expect(client.verifyPinVisaDukpt({ ...dukpt, ksn: 'FFFF9876543210E00002', pvv }).then(String, (e: { errorCode: string }) => e.errorCode)).resolves.toMatch(/^(false|20)$/);
+    // On the wire: mode 1 (PIN and MAC) is not simulated → 15; a ZPK where the BDK goes → 10.
+    const raw = new RawConn(server.port);
+    expect(await raw.request(`0001GQ1${bdk}${pvk}020FFFF9876543210E000011B9C1845EB993A7A014012345678901${pvv}`)).toBe('0001GR15');
+    expect(await raw.request(`0002GQ0${bdk}${pvk}020FFFF9876543210E000011B9C1845EB993A7A014012345678901${pvv}`)).toBe('0002GR00');
+    expect(await raw.request(`0003GQ0${zpk}${pvk}020FFFF9876543210E000011B9C1845EB993A7A014012345678901${pvv}`)).toBe('0003GR10');
+    raw.end();
+  });
   it('a bad decimalisation table answers 25; a garbage PIN block answers 20', async () => {
     await expect(client.verifyPinIbm({ ...ibm, pinBlock: blockFor('1234'), offset: '7710', decimalisationTable: '12345678901234AB' })).rejects.toMatchObject({ errorCode: '25' });
     await expect(client.verifyPinIbm({ ...ibm, pinBlock: 'FFFFFFFFFFFFFFFF', offset: '7710' })).rejects.toMatchObject({ errorCode: '20' });
