@@ -2,10 +2,10 @@
 // with HDR latency and the child's CPU time per command (from /proc: on a shared, loaded box wall-clock rate alone
 // says more about the neighbours than about the simulator). Commands: CA (TPK → ZPK), CY (CVV verify), G0 from TDES
 // DUKPT and from AES DUKPT (many terminals, each transaction advancing its terminal's counter, as a switch sees
-// them), KQ (ARQC verify, scheme 1 session keys, many cards). Closed loop: a fixed number of requests in flight.
+// them), GQ (the same TDES DUKPT PIN blocks verified against a Visa PVV in one command), KQ (ARQC verify, scheme 1 session keys, many cards). Closed loop: a fixed number of requests in flight.
 // Each phase runs `--runs` times; figures are medians (the box's 2 cores are shared, so single runs are noisy).
 // Flags: --duration MS (per run, default 1500) --runs N (5) --inflight N (64) --connections N (2)
-//        --terminals N (DUKPT terminals, 1000) --only CA,CY,G0,G0AES,KQ --json
+//        --terminals N (DUKPT terminals, 1000) --only CA,CY,G0,GQ,G0AES,KQ --json
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ import { KEY_TYPE_CODES, LmkKeys } from '../hsm-sim/keys.js';
 import { cpuSeconds } from './lib/proc.js';
 import {
   testLmk, tdesEcbEncrypt, encodePinBlock, account12, fixParity, aesDukptKey, encryptPinBlock4, iccMasterKey,
-  commonSessionKey, acDiversification, generateArqc,
+  commonSessionKey, acDiversification, generateArqc, visaPvv,
 } from '../hsm-sim/crypto/index.js';
 import { DukptTerminal, makeKsn } from '../src/sim/dukpt.js';
 import { median, writeResults } from './lib/results.js';
@@ -34,7 +34,7 @@ const inflight = flag('inflight', 64);
 const connections = flag('connections', 2);
 const terminals = flag('terminals', 1000);
 const onlyArg = process.argv.indexOf('--only');
-const only = new Set(onlyArg >= 0 ? process.argv[onlyArg + 1].split(',') : ['CA', 'CY', 'G0', 'G0AES', 'KQ']);
+const only = new Set(onlyArg >= 0 ? process.argv[onlyArg + 1].split(',') : ['CA', 'CY', 'G0', 'GQ', 'G0AES', 'KQ']);
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -166,27 +166,41 @@ async function main(): Promise<void> {
     // terminal jumps back to its first counter: a cold derivation path, once per `terminals × rounds` requests).
     const rounds = 8;
     const startCounter = (t: number) => ((t * 2654435761) >>> 0) % 400_000 + 50_000;
-    if (only.has('G0')) {
+    if (only.has('G0') || only.has('GQ')) {
       const bdkClear = Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex');
       const bdk = keys.encrypt(KEY_TYPE_CODES.BDK, bdkClear, 'U');
       const ts = Array.from({ length: terminals }, (_, t) => new DukptTerminal(bdkClear, makeKsn('FFFF987654', 1000 + t, startCounter(t))));
-      const ops: { ksn: string; pinBlock: string; pan: string }[] = [];
+      const ops: { ksn: string; pinBlock: string; pan: string; pvv: string }[] = [];
+      const pvkClear = Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex');
+      const pvk = keys.encrypt(KEY_TYPE_CODES.PVK, pvkClear, 'U');
       const t0 = performance.now();
       for (let r = 0; r < rounds; r++) {
         for (let t = 0; t < terminals; t++) {
           const pan = pans[(t * 7 + r) % N];
-          ops.push({ ...ts[t].nextPinBlock(pinOf(t), pan), pan });
+          ops.push({ ...ts[t].nextPinBlock(pinOf(t), pan), pan, pvv: visaPvv(pvkClear, pan, '1', pinOf(t)) });
         }
       }
       log(`prepared ${ops.length} TDES DUKPT transactions (${terminals} terminals × ${rounds}) in ${Math.round(performance.now() - t0)} ms`);
-      phases.push({
-        name: 'G0',
-        op: async (i) => {
-          const o = ops[i % ops.length];
-          const r = await client.translatePinFromDukpt({ bdk, ksn: o.ksn, destZpk: zpk, pinBlock: o.pinBlock, sourceFormat: '01', destFormat: '01', pan: o.pan });
-          return r.pinLength === 4;
-        },
-      });
+      if (only.has('G0')) {
+        phases.push({
+          name: 'G0',
+          op: async (i) => {
+            const o = ops[i % ops.length];
+            const r = await client.translatePinFromDukpt({ bdk, ksn: o.ksn, destZpk: zpk, pinBlock: o.pinBlock, sourceFormat: '01', destFormat: '01', pan: o.pan });
+            return r.pinLength === 4;
+          },
+        });
+      }
+      // The engine's path for a DUKPT PIN on a Visa-PVV card: verified in one command (it was G0, then EC).
+      if (only.has('GQ')) {
+        phases.push({
+          name: 'GQ',
+          op: async (i) => {
+            const o = ops[i % ops.length];
+            return client.verifyPinVisaDukpt({ bdk, pvk, ksn: o.ksn, pinBlock: o.pinBlock, format: '01', pan: o.pan, pvki: '1', pvv: o.pvv });
+          },
+        });
+      }
     }
     if (only.has('G0AES')) {
       const bdkClear = Buffer.from('FEDCBA9876543210F1F1F1F1F1F1F1F1', 'hex');
@@ -263,6 +277,7 @@ async function main(): Promise<void> {
       pinTranslatePerSec: s.CA?.opsPerSec,
       cvvVerifyPerSec: s.CY?.opsPerSec,
       dukptTdesPerSec: s.G0?.opsPerSec,
+      dukptPvvVerifyPerSec: s.GQ?.opsPerSec,
       dukptAesPerSec: s.G0AES?.opsPerSec,
       arqcVerifyPerSec: s.KQ?.opsPerSec,
       opsPerSec: Math.round(median(all.map((r) => r.opsPerSec))),
@@ -271,6 +286,7 @@ async function main(): Promise<void> {
       pinTranslate: s.CA,
       cvvVerify: s.CY,
       dukptTdes: s.G0,
+      dukptPvvVerify: s.GQ,
       dukptAes: s.G0AES,
       arqcVerify: s.KQ,
       errors: all.reduce((a, r) => a + r.errors, 0) + (server.errors ?? 0),
