@@ -265,6 +265,11 @@ export async function prepare(ctx: EngineContext, txn: Txn, now: number): Promis
 
   let arpc: Prepared['arpc'];
   try {
+    // The PIN and the cryptogram are independent HSM checks: both go out at once, so a chip-and-PIN authorization
+    // waits for one HSM round trip, not two. Their outcomes are still taken in the order below (a wrong PIN
+    // declines 55 whatever the ARQC says), and an ARQC answer nobody reads is dropped.
+    const arqcCheck = txn.emv && txn.emv['9F26'] ? checkArqc(ctx, card, txn, pan) : undefined;
+    arqcCheck?.catch(() => {});
     if (txn.pin) {
       const ok = await verifyPin(ctx, card, txn, pan);
       if (ok === undefined) return declineWith('55', { check: 'pin', ok: false, detail: 'card has no PIN verification data or key' });
@@ -280,15 +285,9 @@ export async function prepare(ctx: EngineContext, txn: Txn, now: number): Promis
       if (!ok) return declineWith(ctx.cryptoFailCode, { check: 'cvv2', ok: false, detail: 'CVV2 mismatch' });
       plan.reasons.push({ check: 'cvv2', ok: true });
     }
-    if (txn.emv && txn.emv['9F26']) {
-      const mkac = keyOf(s, card.mkacRef);
-      const data = arqcData(txn.emv);
-      if (!mkac || !data) return declineWith(ctx.cryptoFailCode, { check: 'arqc', ok: false, detail: mkac ? 'ARQC data tags missing' : 'no MK-AC for the card' });
-      const hsm = await ctx.hsm();
-      const r = await hsm.verifyArqc({
-        mkac, pan, panSequence: card.panSequence, atc: txn.emv['9F36'] ?? '', unpredictableNumber: txn.emv['9F37'] ?? '', data, arqc: txn.emv['9F26'],
-        arpc: { method: 1, arc: arcFor('00') },
-      });
+    if (arqcCheck) {
+      const r = await arqcCheck;
+      if (r.missing) return declineWith(ctx.cryptoFailCode, { check: 'arqc', ok: false, detail: r.missing });
       if (!r.ok) return declineWith(ctx.cryptoFailCode, { check: 'arqc', ok: false, detail: 'ARQC did not verify' });
       plan.reasons.push({ check: 'arqc', ok: true });
       if (r.arpc) arpc = { value: r.arpc, forCode: '00', card };
@@ -302,6 +301,19 @@ export async function prepare(ctx: EngineContext, txn: Txn, now: number): Promis
   // decoding the account and both profiles here as well cost three more LMDB gets and decodes per authorization.
   if (ctx.fraud && isScoredKind(txn.kind)) plan.fraud = { config: ctx.fraud, ...(card.country ? { country: card.country } : {}) };
   return { plan, arpc };
+}
+
+/** ARQC verification (and the ARPC for 00) in the HSM; `missing` names what the card or the chip data lacks for it. */
+async function checkArqc(ctx: EngineContext, card: CardRecord, txn: Txn, pan: string): Promise<{ ok: boolean; arpc?: string; missing?: string }> {
+  const emv = txn.emv!;
+  const mkac = keyOf(ctx.state, card.mkacRef);
+  const data = arqcData(emv);
+  if (!mkac || !data) return { ok: false, missing: mkac ? 'ARQC data tags missing' : 'no MK-AC for the card' };
+  const hsm = await ctx.hsm();
+  return hsm.verifyArqc({
+    mkac, pan, panSequence: card.panSequence, atc: emv['9F36'] ?? '', unpredictableNumber: emv['9F37'] ?? '', data, arqc: emv['9F26'],
+    arpc: { method: 1, arc: arcFor('00') },
+  });
 }
 
 async function verifyPin(ctx: EngineContext, card: CardRecord, txn: Txn, pan: string): Promise<boolean | undefined> {

@@ -136,6 +136,24 @@ describe('HSM checks (PIN, CVV2, ARQC) through the HSM simulator', () => {
     expect(bad.responseCode).toBe('05');
     expect(bad.reasons.find((r) => r.check === 'arqc')?.ok).toBe(false);
   });
+
+  it('chip and PIN, both checked at once: the PIN decides first (55 whatever the ARQC), then the ARQC (05), then 00', async () => {
+    const c = demoCard(17);
+    const emv: Record<string, string> = {
+      '9F02': '000000001000', '9F03': '000000000000', '9F1A': '0360', '95': '0000000000', '5F2A': '0360', '9A': '261125', '9C': '00',
+      '9F37': '5A6B7C8D', '82': '1800', '9F36': '0011', '9F10': '06010A03A00000',
+    };
+    const sk = commonSessionKey(hex(c.iccMasterKey), acDiversification(hex(emv['9F36']), hex(emv['9F37'])));
+    emv['9F26'] = generateArqc(sk, hex(arqcData(emv)!)).toString('hex').toUpperCase();
+    const tampered = { ...emv, '9F02': '000000009999' };
+    const codes = async (pin: string, e: Record<string, string>) => {
+      const d = await one(txn(17, 'purchase', 1_000, { pin: pinBlock(17, pin), emv: e, posEntryMode: '051' }));
+      return [d.responseCode, d.reasons.filter((r) => r.check === 'pin' || r.check === 'arqc').map((r) => `${r.check}:${r.ok}`).join(' ')];
+    };
+    expect(await codes('9999', tampered)).toEqual(['55', 'pin:false']);
+    expect(await codes('1234', tampered)).toEqual(['05', 'pin:true arqc:false']);
+    expect(await codes('1234', emv)).toEqual(['00', 'pin:true arqc:true']);
+  });
 });
 
 describe('message kinds', () => {
