@@ -124,9 +124,12 @@ function dukptTranslate(f: Fields, ctx: Ctx, withSourceFormat: boolean): string 
 // ---- PIN verification ----
 function ibmVerify(f: Fields, ctx: Ctx, srcType: string): string {
   const src = ctx.keys.decrypt(srcType, f.key(srcType === '002' ? 'TPK' : 'ZPK', '10'), '10');
-  const pvk = ctx.keys.decrypt('002', f.key('PVK', '11'), '11');
-  if (pvk.aes) throw new HsmFail('27', 'PVK must be a DES key');
+  const pvk = pvkField(f, ctx);
   const maxLen = Number(f.digits(2, 'maximum PIN length'));
+  return offsetCheck(f, src, pvk, maxLen);
+}
+/** The fields after the keys of an IBM 3624 offset verification (DA/EA/GO): PIN block … offset. */
+function offsetCheck(f: Fields, src: ClearKey, pvk: ClearKey, maxLen: number): string {
   const block = pinBlockField(f, src);
   const fmt = f.oneOf(2, FORMATS, 'PIN block format', '23');
   const checkLen = Number(f.digits(2, 'check length'));
@@ -175,6 +178,15 @@ function dukptVisaVerify(f: Fields, ctx: Ctx): string {
   const bdk = ctx.keys.decrypt('009', bdkField, '10');
   const pvk = pvkField(f, ctx);
   return pvvCheck(f, dukptPinKey(f, ctx, bdkField, bdk), pvk);
+}
+
+/** GO: the same for a card verified by IBM 3624 offset (G0 then EA in one); fields after the KSN as EA's after its maximum PIN length. */
+function dukptIbmVerify(f: Fields, ctx: Ctx): string {
+  f.oneOf(1, ['0'] as const, 'mode (1, PIN and MAC verify, is not simulated)');
+  const bdkField = f.key('BDK', '10');
+  const bdk = ctx.keys.decrypt('009', bdkField, '10');
+  const pvk = pvkField(f, ctx);
+  return offsetCheck(f, dukptPinKey(f, ctx, bdkField, bdk), pvk, 12);
 }
 
 // ---- PIN under LMK (simulator format: ISO format 0 block for the account, 3DES under LMK pair 02-03) ----
@@ -339,6 +351,7 @@ export const COMMANDS: Record<string, Handler> = {
   EA: (f, ctx) => ibmVerify(f, ctx, '001'),
   DC: (f, ctx) => visaVerify(f, ctx, '002'),
   GQ: (f, ctx) => dukptVisaVerify(f, ctx),
+  GO: (f, ctx) => dukptIbmVerify(f, ctx),
   EC: (f, ctx) => visaVerify(f, ctx, '001'),
 
   BA: (f, ctx) => {

@@ -324,33 +324,21 @@ async function verifyPin(ctx: EngineContext, card: CardRecord, txn: Txn, pan: st
   const inKey = keyOf(s, pin.keyRef);
   if (!pv || !pvk || !inKey) return undefined;
   const hsm = await ctx.hsm();
-  let keyType: 'TPK' | 'ZPK' = s.keys.get(pin.keyRef)?.type === 'ZPK' ? 'ZPK' : 'TPK';
-  let key = inKey;
-  let block = pin.block;
-  let format = pin.format as '01' | '05' | '47' | '48';
-  if (pin.ksn && pv.method === 'visa') {
-    // DUKPT terminal, Visa PVV: one HSM command (GQ) instead of a translation and a verification.
-    return hsm.verifyPinVisaDukpt({ bdk: inKey, pvk, ksn: pin.ksn, pinBlock: block, format, pan, pvki: pv.pvki, pvv: pv.pvv });
-  }
-  if (pin.ksn) {
-    // DUKPT terminal, IBM offset: translate to the issuer ZPK first, then verify under it.
-    const zpk = keyOf(s, 'zpk.issuer');
-    if (!zpk) return undefined;
-    const t = await hsm.translatePinFromDukpt({ bdk: inKey, ksn: pin.ksn, destZpk: zpk, pinBlock: block, sourceFormat: format, destFormat: '01', pan });
-    keyType = 'ZPK';
-    key = zpk;
-    block = t.pinBlock;
-    format = t.format;
-  }
+  const format = pin.format as '01' | '05' | '47' | '48';
+  // The key type only matters for a block under a TPK/ZPK; a DUKPT terminal's block is verified in one command from
+  // the BDK and the KSN (GO/GQ), not translated to a ZPK first.
+  const keyType: 'TPK' | 'ZPK' = s.keys.get(pin.keyRef)?.type === 'ZPK' ? 'ZPK' : 'TPK';
   if (pv.method === 'ibm') {
-    return hsm.verifyPinIbm({
-      keyType, key, pvk, pinBlock: block, format, pan, offset: pv.offset,
+    const ibm = {
+      pvk, pinBlock: pin.block, format, pan, offset: pv.offset,
       ...(pv.checkLength ? { checkLength: pv.checkLength } : {}),
       ...(pv.decimalisationTable ? { decimalisationTable: pv.decimalisationTable } : {}),
       ...(pv.pinValidationData ? { pinValidationData: pv.pinValidationData } : {}),
-    });
+    };
+    return pin.ksn ? hsm.verifyPinIbmDukpt({ ...ibm, bdk: inKey, ksn: pin.ksn }) : hsm.verifyPinIbm({ ...ibm, keyType, key: inKey });
   }
-  return hsm.verifyPinVisa({ keyType, key, pvk, pinBlock: block, format, pan, pvki: pv.pvki, pvv: pv.pvv });
+  const visa = { pvk, pinBlock: pin.block, format, pan, pvki: pv.pvki, pvv: pv.pvv };
+  return pin.ksn ? hsm.verifyPinVisaDukpt({ ...visa, bdk: inKey, ksn: pin.ksn }) : hsm.verifyPinVisa({ ...visa, keyType, key: inKey });
 }
 
 /** Decides a batch: prepares concurrently, commits in one group commit, answers after the flush. */

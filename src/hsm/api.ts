@@ -68,6 +68,20 @@ export interface HsmApi {
     pvki: string;
     pvv: string;
   }): Promise<boolean>;
+  /** GO: a DUKPT terminal's PIN block verified by IBM 3624 offset in one command (G0 then EA in one). */
+  verifyPinIbmDukpt(p: {
+    bdk: string;
+    pvk: string;
+    ksn: string;
+    pinBlock: string;
+    format: PinBlockFormat;
+    pan: string;
+    offset: string;
+    checkLength?: number;
+    decimalisationTable?: string;
+    pinValidationData?: string;
+    aes?: boolean;
+  }): Promise<boolean>;
   /** GQ: a DUKPT terminal's PIN block verified against the Visa PVV in one command (G0 then EC in one). */
   verifyPinVisaDukpt(p: {
     bdk: string;

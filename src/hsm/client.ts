@@ -169,6 +169,14 @@ function validationData(v: string | undefined, acct12: string): string {
   if (!v) return acct12 + 'FFFF';
   return v.length === 12 ? v + 'FFFF' : v;
 }
+/** An IBM 3624 verification's fields after its keys (DA/EA after the maximum PIN length, GO after the KSN). */
+function ibmFields(p: { pinBlock: string; format: string; pan: string; offset: string; checkLength?: number; decimalisationTable?: string; pinValidationData?: string }): string {
+  const checkLength = p.checkLength ?? p.offset.replace(/F+$/i, '').length;
+  return (
+    p.pinBlock + p.format + String(checkLength).padStart(2, '0') + accountField(p.pan, [p.format]) +
+    (p.decimalisationTable ?? DEFAULT_DECIMALISATION_TABLE) + validationData(p.pinValidationData, account12(p.pan)) + p.offset.toUpperCase().padEnd(12, 'F')
+  );
+}
 
 export function createHsmClient(options: HsmClientOptions): HsmClient {
   const opts: Required<HsmClientOptions> = {
@@ -258,13 +266,10 @@ export function createHsmClient(options: HsmClientOptions): HsmClient {
       return parseTranslation(r);
     },
     async verifyPinIbm(p) {
-      const acct = account12(p.pan);
-      const offset = p.offset.toUpperCase().padEnd(12, 'F');
-      const checkLength = p.checkLength ?? p.offset.replace(/F+$/i, '').length;
-      const fields =
-        p.key + p.pvk + '12' + p.pinBlock + p.format + String(checkLength).padStart(2, '0') + accountField(p.pan, [p.format]) +
-        (p.decimalisationTable ?? DEFAULT_DECIMALISATION_TABLE) + validationData(p.pinValidationData, acct) + offset;
-      return (await call(p.keyType === 'TPK' ? 'DA' : 'EA', fields, true)) !== false;
+      return (await call(p.keyType === 'TPK' ? 'DA' : 'EA', p.key + p.pvk + '12' + ibmFields(p), true)) !== false;
+    },
+    async verifyPinIbmDukpt(p) {
+      return (await call('GO', '0' + p.bdk + p.pvk + (p.aes ? '024' : '020') + p.ksn + ibmFields(p), true)) !== false;
     },
     async verifyPinVisa(p) {
       const fields = p.key + p.pvk + p.pinBlock + p.format + accountField(p.pan, [p.format]) + p.pvki + p.pvv;

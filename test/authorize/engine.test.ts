@@ -24,8 +24,16 @@ const pinBlock = (i: number, pin: string) =>
 beforeAll(async () => {
   f = await fixture(40, {
     // A card with tight limits (same demo PAN scheme, index 900) to reach 61 and 65.
-    cards: [{ pan: demoPan(900), expiry: '3012', accountId: 'A1-900', limits: { perTxn: 100_000, dailyCount: 2, dailyAmount: 150_000, dailyCash: 10_000 } }],
-    accounts: [{ id: 'A1-900', currency: '360', balance: 10_000_000 }],
+    cards: [
+      { pan: demoPan(900), expiry: '3012', accountId: 'A1-900', limits: { perTxn: 100_000, dailyCount: 2, dailyAmount: 150_000, dailyCash: 10_000 } },
+      // An IBM 3624 card: the published vector (PVK 0123…3210, table 1234567890123456, data 1122334455667788):
+      // PIN 1234 ↔ offset 7710.
+      { pan: demoPan(901), expiry: '3012', accountId: 'A1-901', pin: { method: 'ibm', pvkRef: 'pvk.demo', offset: '7710', checkLength: 4, decimalisationTable: '1234567890123456', pinValidationData: '1122334455667788' } },
+    ],
+    accounts: [
+      { id: 'A1-900', currency: '360', balance: 10_000_000 },
+      { id: 'A1-901', currency: '360', balance: 10_000_000 },
+    ],
   });
 });
 afterAll(async () => f?.close());
@@ -112,6 +120,22 @@ describe('HSM checks (PIN, CVV2, ARQC) through the HSM simulator', () => {
     expect((await one(txn(14, 'purchase', 100, { pin: dukpt('1234') }))).responseCode).toBe('00');
     expect(card().pinTriesLeft).toBe(3);
     expect((f.hsmServer.stats().byCommand.GQ ?? 0) - gqBefore).toBe(3);
+  });
+
+  it('an IBM-offset card: the PIN under a TPK (DA) and from a DUKPT terminal (one GO) verify; a wrong one is 55', async () => {
+    const pan = demoPan(901);
+    const tpkBlock = (pin: string) => ({ block: encryptPinBlock(hex(DEMO_KEYS_CLEAR['tpk.demo'].clear), 0, pin, pan).toString('hex').toUpperCase(), format: '01', keyRef: 'tpk.demo' });
+    const term = new DukptTerminal(hex(DEMO_KEYS_CLEAR['bdk.demo'].clear), makeKsn('FFFF987654', 8));
+    const dukpt = (pin: string) => {
+      const { ksn, pinBlock: block } = term.nextPinBlock(pin, pan);
+      return { block, format: '01', keyRef: 'bdk.demo', ksn };
+    };
+    const goBefore = f.hsmServer.stats().byCommand.GO ?? 0;
+    expect((await one(txn(pan, 'purchase', 100, { expiry: '3012', pin: tpkBlock('1234') }))).responseCode).toBe('00');
+    expect((await one(txn(pan, 'purchase', 100, { expiry: '3012', pin: dukpt('1234') }))).responseCode).toBe('00');
+    expect((await one(txn(pan, 'purchase', 100, { expiry: '3012', pin: dukpt('1243') }))).responseCode).toBe('55');
+    expect((await one(txn(pan, 'purchase', 100, { expiry: '3012', pin: tpkBlock('4321') }))).responseCode).toBe('55');
+    expect((f.hsmServer.stats().byCommand.GO ?? 0) - goBefore).toBe(2);
   });
 
   it('CVV2: the demo card CVV2 approves, another value answers 05', async () => {

@@ -200,6 +200,21 @@ describe('PIN verification (DA/EA IBM 3624, DC/EC Visa PVV, DE/DG/BA generation)
     expect(await raw.request(`0003GQ0${zpk}${pvk}020FFFF9876543210E000011B9C1845EB993A7A014012345678901${pvv}`)).toBe('0003GR10');
     raw.end();
   });
+  it('GO verifies a DUKPT PIN block by IBM offset in one command (X9.24-1 A.4 block = PIN 1234; IBM vector offset 7710), as G0 then EA do', async () => {
+    const bdk = formKey('BDK', CLEAR_DOUBLE);
+    const dpan = '4012345678909';
+    const dukpt = { bdk, pvk, ksn: 'FFFF9876543210E00001', pinBlock: '1B9C1845EB993A7A', format: '01' as const, pan: dpan, decimalisationTable: '1234567890123456', pinValidationData: '1122334455667788' };
+    expect(await client.verifyPinIbmDukpt({ ...dukpt, offset: '7710' })).toBe(true);
+    expect(await client.verifyPinIbmDukpt({ ...dukpt, offset: '7711' })).toBe(false);
+    const t = await client.translatePinFromDukpt({ bdk, ksn: dukpt.ksn, destZpk: zpk, pinBlock: dukpt.pinBlock, sourceFormat: '01', destFormat: '01', pan: dpan });
+    for (const o of ['7710', '7711']) expect(await client.verifyPinIbm({ ...ibm, pan: dpan, pinBlock: t.pinBlock, offset: o })).toBe(o === '7710');
+    // On the wire: mode · BDK · PVK · KSN descriptor · KSN · block · format · check length · account · table · data · offset.
+    const tail = `020FFFF9876543210E00001${'1B9C1845EB993A7A'}01${'04'}401234567890${'1234567890123456'}${'1122334455667788'}7710FFFFFFFF`;
+    const raw = new RawConn(server.port);
+    expect(await raw.request(`0001GO1${bdk}${pvk}${tail}`)).toBe('0001GP15');
+    expect(await raw.request(`0002GO0${bdk}${pvk}${tail}`)).toBe('0002GP00');
+    raw.end();
+  });
   it('a bad decimalisation table answers 25; a garbage PIN block answers 20', async () => {
     await expect(client.verifyPinIbm({ ...ibm, pinBlock: blockFor('1234'), offset: '7710', decimalisationTable: '12345678901234AB' })).rejects.toMatchObject({ errorCode: '25' });
     await expect(client.verifyPinIbm({ ...ibm, pinBlock: 'FFFFFFFFFFFFFFFF', offset: '7710' })).rejects.toMatchObject({ errorCode: '20' });
