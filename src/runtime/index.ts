@@ -278,12 +278,14 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
         ...cfg.issuers.map((ic) => ({ spec: specOf(ic.spec), framing: ic.framing as WarmSpec['framing'] })),
       ];
       const codecs = warmCodecs(specs, WARM_CODEC_ROUNDS);
+      // The switch's own HSM link (PIN translation and MACs for issuer traffic) connects on first use: open it now.
+      const switchHsm = await hsmClient.diagnostics().then(() => true, () => false);
       for (const f of codecs.failed) log.warn('warm-up: a spec does not carry the switch\'s own messages', f);
       const engine = authorizer?.warm ? await authorizer.warm() : undefined;
       const badKeys = [...new Set(engine?.workers.flatMap((w) => w.keysMismatched) ?? [])];
       if (badKeys.length > 0) log.error("keys whose check value differs from the HSM's: not under its LMK? PIN, CVV and ARQC checks with them will fail", { keys: badKeys });
       log.info('warmed up', {
-        codecMessages: codecs.messages, codecMs: codecs.ms,
+        codecMessages: codecs.messages, codecMs: codecs.ms, switchHsm,
         ...(engine ? { engineMs: engine.ms, workers: engine.workers.length, dryCommits: engine.workers.reduce((n, w) => n + w.dryCommits, 0), hsm: engine.workers.every((w) => w.hsm), keysChecked: Math.max(0, ...engine.workers.map((w) => w.keysChecked)) } : {}),
       });
     }

@@ -38,7 +38,7 @@ describe('gerbang start', () => {
       for (let i = 0; i < 40 && !p.stderr().includes('"warmed up"'); i++) await new Promise((r) => setTimeout(r, 50));
       const warm = p.stderr().split('\n').filter((l) => l.includes('"warmed up"')).map((l) => JSON.parse(l));
       expect(warm).toHaveLength(1);
-      expect(warm[0]).toMatchObject({ workers: 1, hsm: true });
+      expect(warm[0]).toMatchObject({ workers: 1, hsm: true, switchHsm: true });
       expect(warm[0].codecMessages).toBeGreaterThan(0);
       expect(warm[0].dryCommits).toBeGreaterThan(0);
       expect(warm[0].keysChecked).toBeGreaterThan(0);
