@@ -15,6 +15,7 @@ import {
   type FraudConfig,
   type MerchantProfile,
 } from '../fraud/index.js';
+import { encodeCardProfile } from '../fraud/profile-codec.js';
 import type { Decision, DecisionReason, Txn, TxnKind } from '../model/txn.js';
 import { cardProfileOf, lastJournalSeq, merchantProfileKey, type State } from '../state/env.js';
 import type { AccountRecord, CardRecord, HoldRecord, IdemRecord, JournalRecord, VelocityRecord } from '../state/records.js';
@@ -143,7 +144,7 @@ function scoreInCommit(
   const cfg = p.fraud!;
   try {
     const stored = cardProfileOf(s, panHash, activity);
-    const legacy = stored !== undefined && stored !== activity?.fraud;
+    const legacy = stored !== undefined && activity?.profile === undefined;
     const profile = stored ?? emptyCardProfile();
     const merchantKey = merchantProfileKey(p.txn);
     const merchant = s.merchantProfiles.get(merchantKey);
@@ -336,9 +337,9 @@ function nextVelocity(out: Outcome, txn: Txn, now: number): VelocityRecord {
  * (and one get, in decide). A profile read from fraud.cards (data written before it moved here) is moved: the old
  * entry goes, so no stale copy is left behind.
  */
-function putActivity(s: State, panHash: string, v: VelocityRecord, profile: CardProfile | undefined, moved: boolean): void {
+function putActivity(s: State, panHash: string, v: VelocityRecord, profile: Uint8Array | undefined, moved: boolean): void {
   const rec: VelocityRecord = profile
-    ? { day: v.day, count: v.count, amount: v.amount, cash: v.cash, fraud: profile }
+    ? { day: v.day, count: v.count, amount: v.amount, cash: v.cash, profile }
     : { day: v.day, count: v.count, amount: v.amount, cash: v.cash };
   s.velocity.put(panHash, rec);
   if (moved) s.cardProfiles.remove(panHash);
@@ -484,7 +485,9 @@ export function commitBody(s: State, p: CommitPlan, seqCursor?: SeqCursor): Comm
     profile = updateCardProfile(fr.profile, txn, approved, p.now, { currency: fr.currency, ...(p.fraud.country ? { country: p.fraud.country } : {}) });
     s.merchantProfiles.put(fr.merchantKey, updateMerchantProfile(fr.merchant ?? emptyMerchantProfile(), txn, approved, p.now, p.fraud.config.rules));
   }
-  if (card && (out.velocity || profile)) putActivity(s, card.panHash, nextVelocity(out, txn, p.now), profile ?? out.activity?.fraud, fr?.legacy === true && profile !== undefined);
+  if (card && (out.velocity || profile)) {
+    putActivity(s, card.panHash, nextVelocity(out, txn, p.now), profile ? encodeCardProfile(profile) : out.activity?.profile, fr?.legacy === true && profile !== undefined);
+  }
   for (const h of hooks) h(s, rec);
 
   const decision: Decision = {

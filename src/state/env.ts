@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { loadDataKeys, type DataKeys } from './keys.js';
 import type { CardProfile, MerchantProfile } from '../fraud/index.js';
+import { decodeCardProfile } from '../fraud/profile-codec.js';
 import type {
   AccountRecord,
   CardRecord,
@@ -126,7 +127,7 @@ export function merchantProfileKey(t: { acquirerId: string; merchantId?: string;
  * moves it. `vel`: the velocity record when the caller has read it already.
  */
 export function cardProfileOf(s: State, panHash: string, vel: VelocityRecord | undefined = s.velocity.get(panHash)): CardProfile | undefined {
-  return vel?.fraud ?? s.cardProfiles.get(panHash);
+  return vel?.profile ? decodeCardProfile(vel.profile) : s.cardProfiles.get(panHash);
 }
 
 /** Last journal sequence number committed (0 when empty). Call inside a write transaction for the next one. */

@@ -1,6 +1,5 @@
 // The records the hot state keeps, one LMDB database each. Plain data, msgpack-encoded.
 // Amounts are integers in minor units of the account's currency.
-import type { CardProfile } from '../fraud/index.js';
 import type { DecisionReason, TxnKind } from '../model/txn.js';
 
 export type CardStatus = 'active' | 'blocked' | 'lost' | 'stolen' | 'expired';
@@ -144,10 +143,11 @@ export interface VelocityRecord {
   amount: number;
   cash: number;
   /**
-   * The card's fraud profile (src/fraud), kept here since 2026-12-03 so one get and one put per authorization serve
-   * both; absent when scoring is off or the card was never scored (older data: fraud.cards, see cardProfileOf).
+   * The card's fraud profile (src/fraud) as encodeCardProfile bytes, kept here since 2026-12-03 so one get and one
+   * put per authorization serve both; absent when scoring is off or the card was never scored (older data keeps
+   * it in fraud.cards). Read it with cardProfileOf (src/state/env.ts).
    */
-  fraud?: CardProfile;
+  profile?: Uint8Array;
 }
 
 export interface MerchantRecord {

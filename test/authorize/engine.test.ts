@@ -243,7 +243,7 @@ describe('fraud stage', () => {
     expect(f.state.velocity.get(hash)).toBeUndefined();
     const d = (await authorizeMany({ ...lax, now: () => 1_780_000_000_000 }, [txn(29, 'purchase', 5_000)]))[0];
     expect(d.responseCode).toBe('00');
-    expect(f.state.velocity.get(hash)?.fraud?.n).toBe(42);
+    expect(cardProfileOf(f.state, hash)?.n).toBe(42);
     expect(f.state.velocity.get(hash)).toMatchObject({ count: 1, amount: 5_000, cash: 0 });
     expect(f.state.cardProfiles.get(hash)).toBeUndefined();
     expect(cardProfileOf(f.state, hash)?.lastSeen).toBe(1_780_000_000);
