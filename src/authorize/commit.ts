@@ -15,8 +15,9 @@ import {
   type FraudConfig,
   type MerchantProfile,
 } from '../fraud/index.js';
+import { encodeCardProfile } from '../fraud/profile-codec.js';
 import type { Decision, DecisionReason, Txn, TxnKind } from '../model/txn.js';
-import { lastJournalSeq, merchantProfileKey, type State } from '../state/env.js';
+import { cardProfileOf, lastJournalSeq, merchantProfileKey, type State } from '../state/env.js';
 import type { AccountRecord, CardRecord, HoldRecord, IdemRecord, JournalRecord, VelocityRecord } from '../state/records.js';
 import { DEBIT_KINDS, authCodeFor, checkFunds, checkLimits, idemKey, today } from './stages.js';
 
@@ -118,6 +119,8 @@ interface Outcome {
   velocity?: boolean;
   /** Today's velocity counters as decide() read them (same transaction): apply() adds to them without a re-read. */
   vel?: VelocityRecord;
+  /** The card's stored velocity record (it carries the fraud profile too), as read in this transaction. */
+  activity?: VelocityRecord;
   /** The fraud score and the profiles it was computed on (decoded once; the update mutates them). */
   fraud?: FraudOutcome;
 }
@@ -130,19 +133,25 @@ interface FraudOutcome {
   profile: CardProfile;
   merchantKey: string;
   merchant: MerchantProfile | undefined;
+  /** The profile was read from fraud.cards (data written before it moved into the velocity record). */
+  legacy: boolean;
 }
 
 /** The fraud stage, inside the commit: pushes its reason; undefined (and no profile update) when scoring failed. */
-function scoreInCommit(s: State, p: CommitPlan, panHash: string, currency: string, reasons: DecisionReason[]): FraudOutcome | undefined {
+function scoreInCommit(
+  s: State, p: CommitPlan, panHash: string, currency: string, reasons: DecisionReason[], activity: VelocityRecord | undefined,
+): FraudOutcome | undefined {
   const cfg = p.fraud!;
   try {
-    const profile = s.cardProfiles.get(panHash) ?? emptyCardProfile();
+    const stored = cardProfileOf(s, panHash, activity);
+    const legacy = stored !== undefined && activity?.profile === undefined;
+    const profile = stored ?? emptyCardProfile();
     const merchantKey = merchantProfileKey(p.txn);
     const merchant = s.merchantProfiles.get(merchantKey);
     const f = scoreTxn(p.txn, { ...(cfg.country ? { country: cfg.country } : {}), currency, profile }, merchant, p.now, cfg.config);
     const decline = f.action === 'decline';
     reasons.push({ check: 'fraud', ok: !decline, detail: describeFraudScore(f) });
-    return { score: f.score, review: f.action === 'review', decline, currency, profile, merchantKey, merchant };
+    return { score: f.score, review: f.action === 'review', decline, currency, profile, merchantKey, merchant, legacy };
   } catch (e) {
     reasons.push({ check: 'fraud', ok: true, detail: `scoring failed, not applied: ${(e as Error).message}` });
     return undefined;
@@ -177,16 +186,17 @@ function decide(s: State, p: CommitPlan, card: CardRecord | undefined): Outcome 
     reasons.push({ check: 'account', ok: false, detail: 'account record missing' });
     return decline('96', reasons);
   }
-  if (!p.fraud) return decideMoney(s, p, card, acct, reasons);
-  const fraud = scoreInCommit(s, p, card.panHash, acct.currency, reasons);
-  if (fraud?.decline) return decline('59', reasons, { fraud });
-  const out = decideMoney(s, p, card, acct, reasons);
+  // One record holds the card's velocity counters and its fraud profile: one get serves both.
+  const activity = p.fraud || DEBIT_KINDS.has(txn.kind) ? s.velocity.get(card.panHash) : undefined;
+  const fraud = p.fraud ? scoreInCommit(s, p, card.panHash, acct.currency, reasons, activity) : undefined;
+  const out = fraud?.decline ? decline('59', reasons) : decideMoney(s, p, card, acct, reasons, activity);
   if (fraud) out.fraud = fraud;
+  out.activity = activity;
   return out;
 }
 
 /** Limits, funds, holds and originals for a transaction on an existing card and account. */
-function decideMoney(s: State, p: CommitPlan, card: CardRecord, acct: AccountRecord, reasons: DecisionReason[]): Outcome {
+function decideMoney(s: State, p: CommitPlan, card: CardRecord, acct: AccountRecord, reasons: DecisionReason[], activity: VelocityRecord | undefined): Outcome {
   const txn = p.txn;
   const cardAfter = p.pin === 'ok' && card.pinTriesLeft !== card.pinTriesMax ? { ...card, pinTriesLeft: card.pinTriesMax } : undefined;
   const amount = accountAmount(txn, acct);
@@ -237,7 +247,7 @@ function decideMoney(s: State, p: CommitPlan, card: CardRecord, acct: AccountRec
       return decline(orig ? '12' : '25', reasons, base);
     }
   }
-  const vel = today(s.velocity.get(card.panHash), new Date(p.now));
+  const vel = today(activity, new Date(p.now));
   const lim = checkLimits(card, vel, txn.kind, amount);
   reasons.push(lim.reason);
   if (lim.code) return decline(lim.code, reasons, base);
@@ -308,6 +318,31 @@ function decideReversal(s: State, txn: Txn, reasons: DecisionReason[], base: { a
   }
   reasons.push({ check: 'reversal', ok: true, detail: `reverses ${o.kind} seq ${o.journalSeq}` });
   return out;
+}
+
+/** The velocity counters to store: today's plus this debit when it counts, else the stored ones unchanged. */
+function nextVelocity(out: Outcome, txn: Txn, now: number): VelocityRecord {
+  if (!out.velocity) return out.activity ?? today(undefined, new Date(now));
+  const v = out.vel ?? today(out.activity, new Date(now));
+  return {
+    day: v.day,
+    count: v.count + (txn.kind === 'incremental' ? 0 : 1),
+    amount: v.amount + out.approvedAmount,
+    cash: v.cash + (txn.kind === 'cash' ? out.approvedAmount : 0),
+  };
+}
+
+/**
+ * Stores the card's velocity counters and fraud profile as ONE record: one put per authorization instead of two
+ * (and one get, in decide). A profile read from fraud.cards (data written before it moved here) is moved: the old
+ * entry goes, so no stale copy is left behind.
+ */
+function putActivity(s: State, panHash: string, v: VelocityRecord, profile: Uint8Array | undefined, moved: boolean): void {
+  const rec: VelocityRecord = profile
+    ? { day: v.day, count: v.count, amount: v.amount, cash: v.cash, profile }
+    : { day: v.day, count: v.count, amount: v.amount, cash: v.cash };
+  s.velocity.put(panHash, rec);
+  if (moved) s.cardProfiles.remove(panHash);
 }
 
 function decisionFrom(txnId: string, rec: IdemRecord, acct: AccountRecord | undefined, extra: Partial<Decision>): Decision {
@@ -418,15 +453,6 @@ export function commitBody(s: State, p: CommitPlan, seqCursor?: SeqCursor): Comm
   }
   if (out.hold?.put) s.holds.put(out.hold.put.id, out.hold.put);
   if (out.hold?.removeId) s.holds.remove(out.hold.removeId);
-  if (out.velocity && card) {
-    const v = out.vel ?? today(s.velocity.get(card.panHash), new Date(p.now));
-    s.velocity.put(card.panHash, {
-      day: v.day,
-      count: v.count + (txn.kind === 'incremental' ? 0 : 1),
-      amount: v.amount + out.approvedAmount,
-      cash: v.cash + (txn.kind === 'cash' ? out.approvedAmount : 0),
-    });
-  }
   if (out.original && txn.kind === 'reversal' && approved && out.original.rec.reversedBySeq === undefined && out.original.rec.approved) {
     s.idem.put(out.original.key, { ...out.original.rec, reversedBySeq: seq });
   }
@@ -453,11 +479,14 @@ export function commitBody(s: State, p: CommitPlan, seqCursor?: SeqCursor): Comm
   s.refs.put(`i|${txn.id}`, key);
   if (txn.rrn) s.refs.put(`n|${txn.acquirerId}|${txn.rrn}`, key);
   const fr = out.fraud;
+  let profile: CardProfile | undefined;
   if (fr && p.fraud && p.panHash) {
     // The profiles decide() scored on (read in this transaction, nothing wrote them since): updated in place.
-    const cp = updateCardProfile(fr.profile, txn, approved, p.now, { currency: fr.currency, ...(p.fraud.country ? { country: p.fraud.country } : {}) });
-    s.cardProfiles.put(p.panHash, cp);
+    profile = updateCardProfile(fr.profile, txn, approved, p.now, { currency: fr.currency, ...(p.fraud.country ? { country: p.fraud.country } : {}) });
     s.merchantProfiles.put(fr.merchantKey, updateMerchantProfile(fr.merchant ?? emptyMerchantProfile(), txn, approved, p.now, p.fraud.config.rules));
+  }
+  if (card && (out.velocity || profile)) {
+    putActivity(s, card.panHash, nextVelocity(out, txn, p.now), profile ? encodeCardProfile(profile) : out.activity?.profile, fr?.legacy === true && profile !== undefined);
   }
   for (const h of hooks) h(s, rec);
 

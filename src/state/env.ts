@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { loadDataKeys, type DataKeys } from './keys.js';
 import type { CardProfile, MerchantProfile } from '../fraud/index.js';
+import { decodeCardProfile } from '../fraud/profile-codec.js';
 import type {
   AccountRecord,
   CardRecord,
@@ -30,7 +31,10 @@ export interface State {
   /** Aliases to idem keys: 'i|<txnId>' and 'n|<acquirer>|<rrn>' → the idem key of that transaction. */
   refs: Database<string, string>;
   keys: Database<KeyRecord, string>;
-  /** Fraud profiles (src/fraud): per card by PAN hash, per merchant by 'acquirer|merchant'. */
+  /**
+   * Fraud profiles (src/fraud): per merchant by 'acquirer|merchant'; per card by PAN hash only in data written
+   * before 2026-12-03 (a card's profile now rides in its velocity record: read it with cardProfileOf).
+   */
   cardProfiles: Database<CardProfile, string>;
   merchantProfiles: Database<MerchantProfile, string>;
   /** Counters (journal sequence) and the wrapped data keys. */
@@ -115,6 +119,15 @@ export async function closeState(s: State): Promise<void> {
 /** Key of a merchant's fraud profile. */
 export function merchantProfileKey(t: { acquirerId: string; merchantId?: string; terminalId?: string }): string {
   return `${t.acquirerId}|${t.merchantId ?? t.terminalId ?? ''}`;
+}
+
+/**
+ * The card's fraud profile. It lives in the card's velocity record (`fraud`, one get and one put per authorization
+ * for both); data written before 2026-12-03 keeps it in fraud.cards until the card's next scored authorization
+ * moves it. `vel`: the velocity record when the caller has read it already.
+ */
+export function cardProfileOf(s: State, panHash: string, vel: VelocityRecord | undefined = s.velocity.get(panHash)): CardProfile | undefined {
+  return vel?.profile ? decodeCardProfile(vel.profile) : s.cardProfiles.get(panHash);
 }
 
 /** Last journal sequence number committed (0 when empty). Call inside a write transaction for the next one. */

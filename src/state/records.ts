@@ -142,6 +142,12 @@ export interface VelocityRecord {
   count: number;
   amount: number;
   cash: number;
+  /**
+   * The card's fraud profile (src/fraud) as encodeCardProfile bytes, kept here since 2026-12-03 so one get and one
+   * put per authorization serve both; absent when scoring is off or the card was never scored (older data keeps
+   * it in fraud.cards). Read it with cardProfileOf (src/state/env.ts).
+   */
+  profile?: Uint8Array;
 }
 
 export interface MerchantRecord {

@@ -6,7 +6,7 @@ import { authorizeMany } from '../../src/authorize/engine.js';
 import { registerJournalHook } from '../../src/authorize/commit.js';
 import { idemKey } from '../../src/authorize/stages.js';
 import { DEMO_BALANCE, demoCard } from '../../src/demo/portfolio.js';
-import { closeState, openState, lastJournalSeq, merchantProfileKey } from '../../src/state/env.js';
+import { cardProfileOf, closeState, openState, lastJournalSeq, merchantProfileKey } from '../../src/state/env.js';
 import { makeFraudConfig } from '../../src/fraud/index.js';
 import { panHash } from '../../src/state/pan.js';
 import { checkInvariants, fixture, txn, type Fixture } from './helpers.js';
@@ -83,7 +83,7 @@ describe('group commit atomicity', () => {
   it('a plan redone after its group was rolled back updates the fraud profiles once', async () => {
     const lax = { ...f.ctx, fraud: makeFraudConfig({ reviewThreshold: 999, declineThreshold: 1000 }), now: () => 1_780_000_000_000 };
     const hash = panHash(f.state.dataKeys.hashKey, demoCard(20).pan);
-    expect(f.state.cardProfiles.get(hash)).toBeUndefined();
+    expect(cardProfileOf(f.state, hash)).toBeUndefined();
     const ok = txn(20, 'purchase', 1_000, { merchantId: 'M-redo' });
     const bad = txn(21, 'purchase', 1_000);
     failFor.add(bad.id);
@@ -94,7 +94,7 @@ describe('group commit atomicity', () => {
     expect(ds.map((d) => d.responseCode)).toEqual(['00', '96']);
     expect(ds[0].fraudScore).toBe(alone);
     // The update was applied once, to the stored profile, not twice to one object.
-    expect(f.state.cardProfiles.get(hash)?.n).toBe(1);
+    expect(cardProfileOf(f.state, hash)?.n).toBe(1);
     expect(f.state.merchantProfiles.get(merchantProfileKey(ok))?.n).toBe(1);
     checkInvariants(f.state);
   });

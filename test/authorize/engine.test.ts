@@ -8,9 +8,9 @@ import { authorizeMany } from '../../src/authorize/engine.js';
 import { sweepExpiredHolds } from '../../src/authorize/sweep.js';
 import { arqcData } from '../../src/authorize/emv.js';
 import { DEMO_BALANCE, DEMO_KEYS_CLEAR, DEMO_LOW_BALANCE, demoCard, demoPan } from '../../src/demo/portfolio.js';
-import { makeFraudConfig } from '../../src/fraud/index.js';
+import { emptyCardProfile, makeFraudConfig } from '../../src/fraud/index.js';
 import type { Txn } from '../../src/model/txn.js';
-import { STATE_FILE } from '../../src/state/env.js';
+import { cardProfileOf, STATE_FILE } from '../../src/state/env.js';
 import { panHash } from '../../src/state/pan.js';
 import { DukptTerminal, makeKsn } from '../../src/sim/dukpt.js';
 import { checkInvariants, fixture, ref, txn, type Fixture } from './helpers.js';
@@ -282,15 +282,29 @@ describe('fraud stage', () => {
   it('is scored inside the commit: a transaction sees the profile the earlier one of the same batch left', async () => {
     const lax = { ...f.ctx, fraud: makeFraudConfig({ reviewThreshold: 999, declineThreshold: 1000 }) };
     const hash = panHash(f.state.dataKeys.hashKey, demoCard(28).pan);
-    expect(f.state.cardProfiles.get(hash)).toBeUndefined();
+    expect(cardProfileOf(f.state, hash)).toBeUndefined();
     // Same card, amount, merchant and clock: only the profile differs between the two.
     const same = { merchantId: 'M-burst', mcc: '5999' };
     const ds = await authorizeMany({ ...lax, now: () => 1_780_000_000_000 }, [txn(28, 'purchase', 77_000, same), txn(28, 'purchase', 77_000, same)]);
     expect(ds.map((d) => d.responseCode)).toEqual(['00', '00']);
     expect(ds[1].fraudScore).not.toBe(ds[0].fraudScore);
     // Both outcomes folded into the profile (nothing lost by scoring and updating in one transaction).
-    expect(f.state.cardProfiles.get(hash)?.n).toBe(2);
+    expect(cardProfileOf(f.state, hash)?.n).toBe(2);
     const j = [...f.state.journal.getRange({ reverse: true, limit: 2 })].map((e) => e.value.fraudScore).reverse();
     expect(j).toEqual(ds.map((d) => d.fraudScore));
+  });
+
+  it('reads a card profile stored the old way (fraud.cards) and moves it into the velocity record', async () => {
+    const lax = { ...f.ctx, fraud: makeFraudConfig({ reviewThreshold: 999, declineThreshold: 1000 }) };
+    const hash = panHash(f.state.dataKeys.hashKey, demoCard(29).pan);
+    const old = { ...emptyCardProfile(), n: 41, lastSeen: 1_700_000_000 };
+    await f.state.cardProfiles.put(hash, old);
+    expect(f.state.velocity.get(hash)).toBeUndefined();
+    const d = (await authorizeMany({ ...lax, now: () => 1_780_000_000_000 }, [txn(29, 'purchase', 5_000)]))[0];
+    expect(d.responseCode).toBe('00');
+    expect(cardProfileOf(f.state, hash)?.n).toBe(42);
+    expect(f.state.velocity.get(hash)).toMatchObject({ count: 1, amount: 5_000, cash: 0 });
+    expect(f.state.cardProfiles.get(hash)).toBeUndefined();
+    expect(cardProfileOf(f.state, hash)?.lastSeen).toBe(1_780_000_000);
   });
 });

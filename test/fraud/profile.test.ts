@@ -15,6 +15,7 @@ import {
   type CardProfile,
   type MerchantProfile,
 } from '../../src/fraud/index.js';
+import { decodeCardProfile, encodeCardProfile } from '../../src/fraud/profile-codec.js';
 import type { Txn } from '../../src/model/txn.js';
 import { CARD, DAY, HOUR, MIN, purchase, T0 } from './helpers.js';
 
@@ -112,6 +113,29 @@ describe('card and merchant profiles', () => {
     const a = scoreTxn(t, { ...CARD, profile: card }, merchant, now, defaultFraudConfig);
     const b = scoreTxn(t, { ...CARD, profile: back }, backM, now, defaultFraudConfig);
     expect(b).toEqual(a);
+  });
+
+  it('come back identical from their stored bytes (encodeCardProfile), empty and with history; other bytes are refused', () => {
+    const { card } = feed(traffic(12, 2_000));
+    for (const p of [emptyCardProfile(), card]) expect(decodeCardProfile(encodeCardProfile(p).slice())).toEqual(p);
+    const bytes = encodeCardProfile(card).slice();
+    expect(() => decodeCardProfile(bytes.subarray(0, bytes.length - 3))).toThrow(TypeError);
+    expect(() => decodeCardProfile(Uint8Array.of(9, ...bytes.subarray(1)))).toThrow(TypeError);
+    expect(() => decodeCardProfile(Uint8Array.of(...bytes, 0))).toThrow(TypeError);
+  });
+
+  it('keep every value exact in their stored bytes, whatever width an array needs', () => {
+    const p = emptyCardProfile();
+    p.amt[0] = 2 ** 40; // beyond u32: the array goes float64
+    p.hAmt[3] = 12.5;
+    p.mer[1] = 0xffffffff;
+    p.ts[2] = -0;
+    p.hCnt[0] = 300; // u16
+    p.amtMean = Math.PI;
+    const back = decodeCardProfile(encodeCardProfile(p).slice());
+    expect(back).toEqual(p);
+    expect(Object.is(back.ts[2], -0)).toBe(true);
+    expect(encodeCardProfile(feed(traffic(13, 500)).card).length).toBeLessThan(700);
   });
 
   it('roll the merchant hour into its baseline, empty hours included', () => {
