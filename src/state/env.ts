@@ -122,7 +122,7 @@ export function merchantProfileKey(t: { acquirerId: string; merchantId?: string;
 }
 
 /**
- * The card's fraud profile. It lives in the card's velocity record (`fraud`, one get and one put per authorization
+ * The card's fraud profile. It lives in the card's velocity record (`profile`, one get and one put per authorization
  * for both); data written before 2026-12-03 keeps it in fraud.cards until the card's next scored authorization
  * moves it. `vel`: the velocity record when the caller has read it already.
  */
