@@ -5,7 +5,7 @@
 //   busyPing     postMessage to a worker and its echo back, back to back (both threads stay hot);
 //   idlePing     the same round trip after 10 ms of idling each time (both threads wake from idle).
 // On a bare-metal Linux box a wake costs a few µs. On this project's VM (KVM/Firecracker, 2 vCPUs, 2026-12-03) a
-// 10 ms timer wake cost ~150 µs of the thread's own run time — /proc/self/schedstat (the scheduler's exact run time,
+// 10 ms timer wake cost 150–230 µs of the thread's own run time (more on an idle box than a busy one) — /proc/self/schedstat (the scheduler's exact run time,
 // not tick sampling) agreed with process.cpuUsage to 1 % — with two syscalls per wake (strace -c). That is why the
 // switch spends ~4 ms of CPU per transaction at 100 TPS (a dozen or more wakes across its threads and processes per
 // transaction) and ~0.3 ms under load, when threads stay busy.
