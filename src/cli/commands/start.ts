@@ -24,6 +24,8 @@ newline-delimited JSON listener on 8584.
   --hsm MODE      run the HSM simulator in a child process (default) or in-process
   --check         validate the configuration, print it with defaults filled in, and exit
 
+Before the listeners open it warms its hot paths with synthetic traffic it keeps nowhere (codecs, and the engine's
+commit path in aborted transactions; config "warmup": false skips it) and checks every stored key with the HSM.
 When ready it prints one JSON line on stdout:
   {"ready":true,"acquirerPorts":{"iso":8583,"json":8584},"hsmPort":…,"issuerSimPort":…,"dataDir":…}
 Logs are JSON lines on stderr; GERBANG_LOG=debug|info|warn|error|silent sets the level.
