@@ -11,6 +11,7 @@ import {
   scoreTxn,
   updateCardProfile,
   updateMerchantProfile,
+  type CardContext,
   type CardProfile,
   type FraudConfig,
   type MerchantProfile,
@@ -148,7 +149,9 @@ function scoreInCommit(
     const profile = stored ?? emptyCardProfile();
     const merchantKey = merchantProfileKey(p.txn);
     const merchant = s.merchantProfiles.get(merchantKey);
-    const f = scoreTxn(p.txn, { ...(cfg.country ? { country: cfg.country } : {}), currency, profile }, merchant, p.now, cfg.config);
+    const card: CardContext = { currency, profile };
+    if (cfg.country) card.country = cfg.country;
+    const f = scoreTxn(p.txn, card, merchant, p.now, cfg.config);
     const decline = f.action === 'decline';
     reasons.push({ check: 'fraud', ok: !decline, detail: describeFraudScore(f) });
     return { score: f.score, review: f.action === 'review', decline, currency, profile, merchantKey, merchant, legacy };
@@ -204,13 +207,15 @@ function decideMoney(s: State, p: CommitPlan, card: CardRecord, acct: AccountRec
     reasons.push({ check: 'currency', ok: false, detail: `no amount in account currency ${acct.currency}` });
     return decline('30', reasons);
   }
-  const base = { account: acct, ...(cardAfter ? { card: cardAfter } : {}) };
+  // Plain fields, not spread into each outcome below: a literal with properties after a spread takes V8's slow
+  // define path (runtime call per property) in this hot path. `card` undefined means no card write.
+  const base: MoneyBase = { account: acct, card: cardAfter };
 
-  if (txn.kind === 'balance') return { code: '00', approvedAmount: 0, reasons, ledgerDelta: 0, availableDelta: 0, ...base };
+  if (txn.kind === 'balance') return { code: '00', approvedAmount: 0, reasons, ledgerDelta: 0, availableDelta: 0, account: acct, card: cardAfter };
 
   if (txn.kind === 'refund') {
     reasons.push({ check: 'refund', ok: true });
-    return { code: '00', approvedAmount: amount, reasons, ledgerDelta: amount, availableDelta: amount, ...base };
+    return { code: '00', approvedAmount: amount, reasons, ledgerDelta: amount, availableDelta: amount, account: acct, card: cardAfter };
   }
 
   if (txn.kind === 'reversal') return decideReversal(s, txn, reasons, base);
@@ -230,7 +235,7 @@ function decideMoney(s: State, p: CommitPlan, card: CardRecord, acct: AccountRec
     }
     reasons.push({ check: 'hold', ok: true, detail: `settles ${amount} of ${hold.amount}` });
     return {
-      code: '00', approvedAmount: amount, reasons, ...base, original: orig,
+      code: '00', approvedAmount: amount, reasons, account: acct, card: cardAfter, original: orig,
       ledgerDelta: -amount, availableDelta: hold.amount - amount,
       hold: { removeId: hold.id }, settled: { holdId: hold.id, amount, released: hold.amount },
     };
@@ -257,20 +262,25 @@ function decideMoney(s: State, p: CommitPlan, card: CardRecord, acct: AccountRec
   const got = f.approve;
   const code = f.partial ? '10' : '00';
   if (txn.kind === 'purchase' || txn.kind === 'cash') {
-    return { code, approvedAmount: got, reasons, ...base, ledgerDelta: -got, availableDelta: -got, velocity: true, vel };
+    return { code, approvedAmount: got, reasons, account: acct, card: cardAfter, ledgerDelta: -got, availableDelta: -got, velocity: true, vel };
   }
   if (txn.kind === 'incremental') {
     const h = hold as HoldRecord;
     return {
-      code, approvedAmount: got, reasons, ...base, original: orig, ledgerDelta: 0, availableDelta: -got, velocity: true, vel,
+      code, approvedAmount: got, reasons, account: acct, card: cardAfter, original: orig, ledgerDelta: 0, availableDelta: -got, velocity: true, vel,
       holdId: h.id, hold: { put: { ...h, amount: h.amount + got, authorized: h.authorized + got, expiresAt: Math.max(h.expiresAt, p.now + p.holdTtlMs) } },
     };
   }
   // preauth: the hold id is the journal sequence, filled in by apply().
-  return { code, approvedAmount: got, reasons, ...base, ledgerDelta: 0, availableDelta: -got, velocity: true, vel, holdId: 'new' };
+  return { code, approvedAmount: got, reasons, account: acct, card: cardAfter, ledgerDelta: 0, availableDelta: -got, velocity: true, vel, holdId: 'new' };
 }
 
-function decideReversal(s: State, txn: Txn, reasons: DecisionReason[], base: { account: AccountRecord; card?: CardRecord }): Outcome {
+interface MoneyBase {
+  account: AccountRecord;
+  card: CardRecord | undefined;
+}
+
+function decideReversal(s: State, txn: Txn, reasons: DecisionReason[], base: MoneyBase): Outcome {
   const orig = findOriginal(s, txn);
   if (!orig) {
     reasons.push({ check: 'original', ok: false, detail: 'original not found' });
@@ -279,10 +289,10 @@ function decideReversal(s: State, txn: Txn, reasons: DecisionReason[], base: { a
   const o = orig.rec;
   if (o.reversedBySeq !== undefined || !o.approved) {
     reasons.push({ check: 'original', ok: true, detail: o.approved ? `already reversed by ${o.reversedBySeq}` : 'original was declined: nothing to undo' });
-    return { code: '00', approvedAmount: 0, reasons, ledgerDelta: 0, availableDelta: 0, ...base, original: orig };
+    return { code: '00', approvedAmount: 0, reasons, ledgerDelta: 0, availableDelta: 0, account: base.account, card: base.card, original: orig };
   }
   const amt = o.approvedAmount;
-  const out: Outcome = { code: '00', approvedAmount: amt, reasons, ledgerDelta: 0, availableDelta: 0, ...base, original: orig };
+  const out: Outcome = { code: '00', approvedAmount: amt, reasons, ledgerDelta: 0, availableDelta: 0, account: base.account, card: base.card, original: orig };
   switch (o.kind) {
     case 'purchase':
     case 'cash':
@@ -482,7 +492,9 @@ export function commitBody(s: State, p: CommitPlan, seqCursor?: SeqCursor): Comm
   let profile: CardProfile | undefined;
   if (fr && p.fraud && p.panHash) {
     // The profiles decide() scored on (read in this transaction, nothing wrote them since): updated in place.
-    profile = updateCardProfile(fr.profile, txn, approved, p.now, { currency: fr.currency, ...(p.fraud.country ? { country: p.fraud.country } : {}) });
+    const ctx: { currency: string; country?: string } = { currency: fr.currency };
+    if (p.fraud.country) ctx.country = p.fraud.country;
+    profile = updateCardProfile(fr.profile, txn, approved, p.now, ctx);
     s.merchantProfiles.put(fr.merchantKey, updateMerchantProfile(fr.merchant ?? emptyMerchantProfile(), txn, approved, p.now, p.fraud.config.rules));
   }
   if (card && (out.velocity || profile)) {
@@ -490,14 +502,19 @@ export function commitBody(s: State, p: CommitPlan, seqCursor?: SeqCursor): Comm
   }
   for (const h of hooks) h(s, rec);
 
-  const decision: Decision = {
-    txnId: txn.id, responseCode: out.code, approved, approvedAmount: out.approvedAmount,
-    ...(authCode ? { authCode } : {}),
-    ...(acct ? { availableBalance: acct.available, ledgerBalance: acct.ledger } : {}),
-    ...(fr ? { fraudScore: fr.score } : {}),
-    ...(fr?.review && !fr.decline ? { review: true, ...(p.panHash ? { cardRef: p.panHash } : {}) } : {}),
-    reasons: out.reasons,
-  };
+  // Optional fields assigned, not spread (see decideMoney); same key order as before, `reasons` last.
+  const decision = { txnId: txn.id, responseCode: out.code, approved, approvedAmount: out.approvedAmount } as Decision;
+  if (authCode) decision.authCode = authCode;
+  if (acct) {
+    decision.availableBalance = acct.available;
+    decision.ledgerBalance = acct.ledger;
+  }
+  if (fr) decision.fraudScore = fr.score;
+  if (fr?.review && !fr.decline) {
+    decision.review = true;
+    if (p.panHash) decision.cardRef = p.panHash;
+  }
+  decision.reasons = out.reasons;
   return { decision, seq, duplicate: false };
 }
 

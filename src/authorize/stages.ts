@@ -12,7 +12,11 @@ export interface StageResult {
   code?: string;
 }
 
-const pass = (check: string, detail?: string): StageResult => ({ reason: { check, ok: true, ...(detail ? { detail } : {}) } });
+const pass = (check: string, detail?: string): StageResult => {
+  const reason: DecisionReason = { check, ok: true };
+  if (detail) reason.detail = detail;
+  return { reason };
+};
 const fail = (check: string, code: string, detail: string): StageResult => ({ reason: { check, ok: false, detail }, code });
 
 const KINDS: readonly TxnKind[] = ['preauth', 'incremental', 'purchase', 'cash', 'refund', 'balance', 'completion', 'reversal'];

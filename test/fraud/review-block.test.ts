@@ -53,6 +53,8 @@ describe('fraud review verdicts and the card', () => {
     const t = txn(8, 'purchase', 1_500);
     const d = await flagged(t);
     expect(d.cardRef).toBe(panHash(f.state.dataKeys.hashKey, t.pan!));
+    // The decision's optional fields are assigned in the commit (not spread): the wire/JSON key order is unchanged.
+    expect(Object.keys(d)).toEqual(['txnId', 'responseCode', 'approved', 'approvedAmount', 'authCode', 'availableBalance', 'ledgerBalance', 'fraudScore', 'review', 'cardRef', 'reasons']);
     expect(queue.get(t.id)?.cardRef).toBe(d.cardRef);
     expect(JSON.stringify(queue.get(t.id))).not.toContain(t.pan);
     // unflagged decisions carry no card reference
