@@ -15,6 +15,38 @@ export interface PinTranslation {
   pinLength: number;
 }
 
+/** The PIN block to verify, its format, the card and the PVK. */
+export interface PinToVerify {
+  pvk: string;
+  pinBlock: string;
+  format: PinBlockFormat;
+  pan: string;
+}
+/** A block under a TPK or ZPK. */
+export interface PinUnderKey {
+  keyType: 'TPK' | 'ZPK';
+  key: string;
+}
+/** A block from a DUKPT terminal: its BDK and KSN. */
+export interface PinFromDukpt {
+  bdk: string;
+  ksn: string;
+  /** AES DUKPT (KSN descriptor 024, this simulator's extension); default TDES (020). */
+  aes?: boolean;
+}
+/** IBM 3624 verification data. */
+export interface IbmOffset {
+  offset: string;
+  checkLength?: number;
+  decimalisationTable?: string;
+  pinValidationData?: string;
+}
+/** Visa PVV verification data. */
+export interface VisaPvv {
+  pvki: string;
+  pvv: string;
+}
+
 export interface HsmApi {
   diagnostics(): Promise<{ lmkCheckValue: string; firmware: string }>;
   generateKey(type: KeyTypeName, opts?: { zmk?: string; scheme?: 'U' | 'T' | 'S' }): Promise<{ key: string; kcv: string; keyUnderZmk?: string }>;
@@ -45,56 +77,13 @@ export interface HsmApi {
   }): Promise<PinTranslation>;
 
   /** DA (TPK) / EA (ZPK): IBM 3624 offset verification. false = the PIN is wrong (error 01); other errors throw. */
-  verifyPinIbm(p: {
-    keyType: 'TPK' | 'ZPK';
-    key: string;
-    pvk: string;
-    pinBlock: string;
-    format: PinBlockFormat;
-    pan: string;
-    offset: string;
-    checkLength?: number;
-    decimalisationTable?: string;
-    pinValidationData?: string;
-  }): Promise<boolean>;
+  verifyPinIbm(p: PinUnderKey & PinToVerify & IbmOffset): Promise<boolean>;
   /** DC (TPK) / EC (ZPK): Visa PVV verification. */
-  verifyPinVisa(p: {
-    keyType: 'TPK' | 'ZPK';
-    key: string;
-    pvk: string;
-    pinBlock: string;
-    format: PinBlockFormat;
-    pan: string;
-    pvki: string;
-    pvv: string;
-  }): Promise<boolean>;
+  verifyPinVisa(p: PinUnderKey & PinToVerify & VisaPvv): Promise<boolean>;
   /** GO: a DUKPT terminal's PIN block verified by IBM 3624 offset in one command (G0 then EA in one). */
-  verifyPinIbmDukpt(p: {
-    bdk: string;
-    pvk: string;
-    ksn: string;
-    pinBlock: string;
-    format: PinBlockFormat;
-    pan: string;
-    offset: string;
-    checkLength?: number;
-    decimalisationTable?: string;
-    pinValidationData?: string;
-    aes?: boolean;
-  }): Promise<boolean>;
+  verifyPinIbmDukpt(p: PinFromDukpt & PinToVerify & IbmOffset): Promise<boolean>;
   /** GQ: a DUKPT terminal's PIN block verified against the Visa PVV in one command (G0 then EC in one). */
-  verifyPinVisaDukpt(p: {
-    bdk: string;
-    pvk: string;
-    ksn: string;
-    pinBlock: string;
-    format: PinBlockFormat;
-    pan: string;
-    pvki: string;
-    pvv: string;
-    /** AES DUKPT (KSN descriptor 024, this simulator's extension); default TDES (020). */
-    aes?: boolean;
-  }): Promise<boolean>;
+  verifyPinVisaDukpt(p: PinFromDukpt & PinToVerify & VisaPvv): Promise<boolean>;
 
   /** CW: CVV (service code as on the card), CVV2 (service code 000) or iCVV (999). */
   generateCvv(p: { cvk: string; pan: string; expiry: string; serviceCode: string }): Promise<string>;

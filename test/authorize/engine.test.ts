@@ -21,6 +21,17 @@ const acct = (i: number) => f.state.accounts.get(`A1-${i}`)!;
 const pinBlock = (i: number, pin: string) =>
   ({ block: encryptPinBlock(hex(DEMO_KEYS_CLEAR['tpk.demo'].clear), 0, pin, demoCard(i).pan).toString('hex').toUpperCase(), format: '01', keyRef: 'tpk.demo' });
 
+/** DE 55 of a 1,000 purchase on demo card `i`, with the ARQC the card itself would compute (its ICC master key). */
+function chipData(i: number, atc: string, un: string): Record<string, string> {
+  const emv: Record<string, string> = {
+    '9F02': '000000001000', '9F03': '000000000000', '9F1A': '0360', '95': '0000000000', '5F2A': '0360', '9A': '261125', '9C': '00',
+    '9F37': un, '82': '1800', '9F36': atc, '9F10': '06010A03A00000',
+  };
+  const sk = commonSessionKey(hex(demoCard(i).iccMasterKey), acDiversification(hex(atc), hex(un)));
+  emv['9F26'] = generateArqc(sk, hex(arqcData(emv)!)).toString('hex').toUpperCase();
+  return emv;
+}
+
 beforeAll(async () => {
   f = await fixture(40, {
     // A card with tight limits (same demo PAN scheme, index 900) to reach 61 and 65.
@@ -146,13 +157,7 @@ describe('HSM checks (PIN, CVV2, ARQC) through the HSM simulator', () => {
   });
 
   it('ARQC: a chip cryptogram from the card key verifies and yields an ARPC; a tampered one answers 05', async () => {
-    const c = demoCard(16);
-    const emv: Record<string, string> = {
-      '9F02': '000000001000', '9F03': '000000000000', '9F1A': '0360', '95': '0000000000', '5F2A': '0360', '9A': '261125', '9C': '00',
-      '9F37': '1A2B3C4D', '82': '1800', '9F36': '0007', '9F10': '06010A03A00000',
-    };
-    const sk = commonSessionKey(hex(c.iccMasterKey), acDiversification(hex(emv['9F36']), hex(emv['9F37'])));
-    emv['9F26'] = generateArqc(sk, hex(arqcData(emv)!)).toString('hex').toUpperCase();
+    const emv = chipData(16, '0007', '1A2B3C4D');
     const ok = await one(txn(16, 'purchase', 1_000, { emv, posEntryMode: '051' }));
     expect(ok.responseCode).toBe('00');
     expect(ok.arpc).toMatch(/^[0-9A-F]{16}$/);
@@ -162,13 +167,7 @@ describe('HSM checks (PIN, CVV2, ARQC) through the HSM simulator', () => {
   });
 
   it('chip and PIN, both checked at once: the PIN decides first (55 whatever the ARQC), then the ARQC (05), then 00', async () => {
-    const c = demoCard(17);
-    const emv: Record<string, string> = {
-      '9F02': '000000001000', '9F03': '000000000000', '9F1A': '0360', '95': '0000000000', '5F2A': '0360', '9A': '261125', '9C': '00',
-      '9F37': '5A6B7C8D', '82': '1800', '9F36': '0011', '9F10': '06010A03A00000',
-    };
-    const sk = commonSessionKey(hex(c.iccMasterKey), acDiversification(hex(emv['9F36']), hex(emv['9F37'])));
-    emv['9F26'] = generateArqc(sk, hex(arqcData(emv)!)).toString('hex').toUpperCase();
+    const emv = chipData(17, '0011', '5A6B7C8D');
     const tampered = { ...emv, '9F02': '000000009999' };
     const codes = async (pin: string, e: Record<string, string>) => {
       const d = await one(txn(17, 'purchase', 1_000, { pin: pinBlock(17, pin), emv: e, posEntryMode: '051' }));
