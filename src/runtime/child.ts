@@ -1,7 +1,7 @@
 // Entry point of the simulator child processes the runtime starts (HSM simulator, issuer simulator). Loading only
 // what the simulator needs keeps startup fast and independent of every other CLI command module.
 // Usage: node dist/src/runtime/child.js hsm|issuer-sim '<options JSON>'  → prints {"port":P} when listening;
-// SIGTERM/SIGINT closes the server and exits 0.
+// SIGTERM/SIGINT closes the server and exits 0; so does the end of stdin (the parent has gone).
 const [what, json] = process.argv.slice(2);
 const opts = JSON.parse(json ?? '{}') as Record<string, unknown>;
 
@@ -20,9 +20,19 @@ async function main(): Promise<void> {
     close = () => s.close();
   } else throw new Error(`unknown child ${what}`);
   process.stdout.write(JSON.stringify({ ready: true, port }) + '\n');
-  const stop = () => void close().then(() => process.exit(0), () => process.exit(1));
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void close().then(() => process.exit(0), () => process.exit(1));
+  };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  // The parent holds our stdin open and never writes to it: end of file means it is gone — SIGKILLed or crashed
+  // without stopping us — so stop too, rather than live on as an orphan holding a port.
+  process.stdin.on('end', stop);
+  process.stdin.on('error', stop);
+  process.stdin.resume();
 }
 
 main().catch((e) => {

@@ -98,7 +98,8 @@ function repoRoot(): string {
 async function spawnChild(what: 'hsm' | 'issuer-sim', options: Record<string, unknown>, log: Logger): Promise<{ port: number; child: ChildProcess }> {
   const entry = join(repoRoot(), 'dist', 'src', 'runtime', 'child.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run npx tsc -p tsconfig.json`);
-  const child = spawn(process.execPath, [entry, what, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin is a pipe the child only watches: it closes when this process ends, however it ends (child.ts).
+  const child = spawn(process.execPath, [entry, what, JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'pipe'] });
   // The child's own lines are debug detail; the last one is kept to say why, should it exit before it is ready.
   let lastLine = '';
   child.stderr!.on('data', (b: Buffer) => {

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { defaultConfigSource } from '../../src/config/defaults.js';
 import { demoCard } from '../../src/demo/portfolio.js';
+import { childPids } from '../../bench/lib/proc.js';
 import { IsoClient, purchase, tempDir } from './helpers.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gerbang.js');
@@ -65,6 +66,35 @@ describe('gerbang start', () => {
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);
       expect(p.stderr()).toMatch(/stopped/);
+    } finally {
+      if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('a SIGKILLed switch leaves no simulator children behind (they stop when their stdin closes)', async () => {
+    const dir = tempDir('cli-kill');
+    const src = defaultConfigSource({ dataDir: join(dir, 'data'), isoPort: 0, jsonPort: 0, httpPort: 0 });
+    (src.engine as Record<string, unknown>).demoCards = 20;
+    (src.engine as Record<string, unknown>).workers = 1;
+    const file = join(dir, 'switch.json');
+    writeFileSync(file, JSON.stringify(src));
+    const p = run(['--config', file]);
+    try {
+      JSON.parse(await p.firstLine);
+      const kids = childPids(p.child.pid!);
+      expect(kids.length).toBe(2); // the HSM simulator and the issuer simulator
+      p.child.kill('SIGKILL');
+      await p.exited;
+      const alive = () => kids.filter((pid) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      for (let i = 0; i < 100 && alive().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(alive()).toEqual([]);
     } finally {
       if (p.child.exitCode === null) p.child.kill('SIGKILL');
     }
