@@ -328,6 +328,8 @@ async function verifyPin(ctx: EngineContext, card: CardRecord, txn: Txn, pan: st
   // The key type only matters for a block under a TPK/ZPK; a DUKPT terminal's block is verified in one command from
   // the BDK and the KSN (GO/GQ), not translated to a ZPK first.
   const keyType: 'TPK' | 'ZPK' = s.keys.get(pin.keyRef)?.type === 'ZPK' ? 'ZPK' : 'TPK';
+  // X9.24-3 AES DUKPT KSNs are 24 hex digits, X9.24-1 TDES ones 20: the KSN says which derivation the HSM runs.
+  const aes = pin.ksn?.length === 24;
   if (pv.method === 'ibm') {
     const ibm = {
       pvk, pinBlock: pin.block, format, pan, offset: pv.offset,
@@ -335,10 +337,10 @@ async function verifyPin(ctx: EngineContext, card: CardRecord, txn: Txn, pan: st
       ...(pv.decimalisationTable ? { decimalisationTable: pv.decimalisationTable } : {}),
       ...(pv.pinValidationData ? { pinValidationData: pv.pinValidationData } : {}),
     };
-    return pin.ksn ? hsm.verifyPinIbmDukpt({ ...ibm, bdk: inKey, ksn: pin.ksn }) : hsm.verifyPinIbm({ ...ibm, keyType, key: inKey });
+    return pin.ksn ? hsm.verifyPinIbmDukpt({ ...ibm, bdk: inKey, ksn: pin.ksn, aes }) : hsm.verifyPinIbm({ ...ibm, keyType, key: inKey });
   }
   const visa = { pvk, pinBlock: pin.block, format, pan, pvki: pv.pvki, pvv: pv.pvv };
-  return pin.ksn ? hsm.verifyPinVisaDukpt({ ...visa, bdk: inKey, ksn: pin.ksn }) : hsm.verifyPinVisa({ ...visa, keyType, key: inKey });
+  return pin.ksn ? hsm.verifyPinVisaDukpt({ ...visa, bdk: inKey, ksn: pin.ksn, aes }) : hsm.verifyPinVisa({ ...visa, keyType, key: inKey });
 }
 
 /** Decides a batch: prepares concurrently, commits in one group commit, answers after the flush. */

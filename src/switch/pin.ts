@@ -21,7 +21,8 @@ export function pinTranslator(keys: KeyRing, hsm: () => Promise<HsmApi>, destZpk
     const sourceFormat = pin.format as PinBlockFormat;
     if (src.type === 'BDK') {
       if (!pin.ksn) throw new PinTranslationError('DUKPT PIN block without a KSN');
-      const r = await h.translatePinFromDukpt({ bdk: src.value, ksn: pin.ksn, destZpk: dest.value, pinBlock: pin.block, sourceFormat, destFormat, pan: txn.pan });
+      // A 24-hex-digit KSN is X9.24-3 AES DUKPT (20: TDES).
+      const r = await h.translatePinFromDukpt({ bdk: src.value, ksn: pin.ksn, destZpk: dest.value, pinBlock: pin.block, sourceFormat, destFormat, pan: txn.pan, aes: pin.ksn.length === 24 });
       return r.pinBlock;
     }
     if (src.type !== 'TPK' && src.type !== 'ZPK') throw new PinTranslationError(`key '${pin.keyRef}' is a ${src.type}, not a PIN key`);

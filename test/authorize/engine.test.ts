@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acDiversification, commonSessionKey, encryptPinBlock, generateArqc, hex } from '../../hsm-sim/crypto/index.js';
+import { acDiversification, commonSessionKey, encryptPinBlock, encryptPinBlock4, generateArqc, hex } from '../../hsm-sim/crypto/index.js';
+import { formKey } from '../hsm/helpers.js';
 import { authorizeMany } from '../../src/authorize/engine.js';
 import { sweepExpiredHolds } from '../../src/authorize/sweep.js';
 import { arqcData } from '../../src/authorize/emv.js';
@@ -147,6 +148,18 @@ describe('HSM checks (PIN, CVV2, ARQC) through the HSM simulator', () => {
     expect((await one(txn(pan, 'purchase', 100, { expiry: '3012', pin: dukpt('1243') }))).responseCode).toBe('55');
     expect((await one(txn(pan, 'purchase', 100, { expiry: '3012', pin: tpkBlock('4321') }))).responseCode).toBe('55');
     expect((f.hsmServer.stats().byCommand.GO ?? 0) - goBefore).toBe(2);
+  });
+
+  it('an AES DUKPT terminal (X9.24-3; 24-digit KSN, ISO 4 block): verified by GQ with the AES derivation', async () => {
+    // The published X9.24-3 vector: BDK FEDCBA98…F1F1, KSN 123456789012345600000001 → PIN key AF8CB133….
+    await f.state.keys.put('bdk.aes', { name: 'bdk.aes', type: 'BDK', key: formKey('BDK', 'FEDCBA9876543210F1F1F1F1F1F1F1F1', 'S'), kcv: '' });
+    const pan = demoCard(18).pan;
+    const aesPin = (pin: string) => ({
+      block: encryptPinBlock4(hex('AF8CB133A78F8DC2D1359F18527593FB'), pin, pan).toString('hex').toUpperCase(),
+      format: '48', keyRef: 'bdk.aes', ksn: '123456789012345600000001',
+    });
+    expect((await one(txn(18, 'purchase', 100, { pin: aesPin('1234') }))).responseCode).toBe('00');
+    expect((await one(txn(18, 'purchase', 100, { pin: aesPin('4321') }))).responseCode).toBe('55');
   });
 
   it('CVV2: the demo card CVV2 approves, another value answers 05', async () => {

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decode, encode, getSpec } from '../../codecs/index.js';
 import { startHsmServer, type HsmServer } from '../../hsm-sim/index.js';
-import { decodePinBlock, encryptPinBlock, encryptUnderLmkVariant, macIso9797Alg3, tdesEcbDecrypt, testLmk, account12 } from '../../hsm-sim/crypto/index.js';
+import { decodePinBlock, encryptPinBlock, encryptPinBlock4, encryptUnderLmkVariant, macIso9797Alg3, tdesEcbDecrypt, testLmk, account12 } from '../../hsm-sim/crypto/index.js';
+import { formKey } from '../hsm/helpers.js';
 import { createHsmClient, type HsmClient } from '../../src/hsm/client.js';
 import { DEMO_KEYS_CLEAR, demoKeys } from '../../src/demo/portfolio.js';
 import { DukptTerminal, makeKsn } from '../../src/sim/dukpt.js';
@@ -52,6 +53,14 @@ describe('PIN translation to the issuer ZPK', () => {
     const out = await translate()(txn({ block: pinBlock, format: '01', keyRef: 'bdk.demo', ksn }));
     const opened = tdesEcbDecrypt(clear('zpk.issuer'), Buffer.from(out, 'hex'));
     expect(decodePinBlock(0, opened, account12(PAN))).toBe('4321');
+  });
+
+  it('AES DUKPT (X9.24-3 vector; the 24-digit KSN selects the AES derivation): ISO 4 block → ISO 0 under the ZPK', async () => {
+    keys.set('bdk.aes', { name: 'bdk.aes', type: 'BDK', value: formKey('BDK', 'FEDCBA9876543210F1F1F1F1F1F1F1F1', 'S') });
+    const block = encryptPinBlock4(Buffer.from('AF8CB133A78F8DC2D1359F18527593FB', 'hex'), '5678', PAN).toString('hex').toUpperCase();
+    const out = await translate()(txn({ block, format: '48', keyRef: 'bdk.aes', ksn: '123456789012345600000001' }));
+    const opened = tdesEcbDecrypt(clear('zpk.issuer'), Buffer.from(out, 'hex'));
+    expect(decodePinBlock(0, opened, account12(PAN))).toBe('5678');
   });
 
   it('fails clearly on an unknown acquirer key or a DUKPT block without KSN', async () => {
