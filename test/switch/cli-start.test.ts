@@ -22,15 +22,20 @@ function run(args: string[], logLevel = 'warn') {
   return { child, exited, firstLine, stderr: () => stderr };
 }
 
+/** The built-in configuration on free ports, one engine worker and `cards` demo cards, written to a fresh dir. */
+function smallConfig(prefix: string, cards: number): string {
+  const dir = tempDir(prefix);
+  const src = defaultConfigSource({ dataDir: join(dir, 'data'), isoPort: 0, jsonPort: 0, httpPort: 0 });
+  (src.engine as Record<string, unknown>).demoCards = cards;
+  (src.engine as Record<string, unknown>).workers = 1;
+  const file = join(dir, 'switch.json');
+  writeFileSync(file, JSON.stringify(src));
+  return file;
+}
+
 describe('gerbang start', () => {
   it('starts on a config file, prints the ready line, answers, and stops cleanly on SIGTERM', async () => {
-    const dir = tempDir('cli');
-    const src = defaultConfigSource({ dataDir: join(dir, "data"), isoPort: 0, jsonPort: 0, httpPort: 0 });
-    (src.engine as Record<string, unknown>).demoCards = 30;
-    (src.engine as Record<string, unknown>).workers = 1;
-    const file = join(dir, 'switch.json');
-    writeFileSync(file, JSON.stringify(src));
-    const p = run(['--config', file], 'info');
+    const p = run(['--config', smallConfig('cli', 30)], 'info');
     try {
       const ready = JSON.parse(await p.firstLine);
       expect(ready).toMatchObject({ ready: true, acquirerPorts: { iso: expect.any(Number), json: expect.any(Number) }, hsmPort: expect.any(Number), issuerSimPort: expect.any(Number) });
@@ -72,13 +77,7 @@ describe('gerbang start', () => {
   }, 60_000);
 
   it('a SIGKILLed switch leaves no simulator children behind (they stop when their stdin closes)', async () => {
-    const dir = tempDir('cli-kill');
-    const src = defaultConfigSource({ dataDir: join(dir, 'data'), isoPort: 0, jsonPort: 0, httpPort: 0 });
-    (src.engine as Record<string, unknown>).demoCards = 20;
-    (src.engine as Record<string, unknown>).workers = 1;
-    const file = join(dir, 'switch.json');
-    writeFileSync(file, JSON.stringify(src));
-    const p = run(['--config', file]);
+    const p = run(['--config', smallConfig('cli-kill', 20)]);
     try {
       JSON.parse(await p.firstLine);
       const kids = childPids(p.child.pid!);
