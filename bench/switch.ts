@@ -282,27 +282,27 @@ async function main(): Promise<number> {
         log(`switch right after start: ${COLD_TPS} TPS for ${COLD_S} s → ${c.answered}/${c.sent} answered, p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, max ${c.maxMs} ms`);
         return c;
       };
-      const started = await startSwitch(true);
-      const sw = started.sw;
-      port = started.port;
-      coldStart = await coldRun(port);
+      const stopSwitch = async (sw: Child): Promise<void> => {
+        await sw.stop();
+        children.splice(children.indexOf(sw), 1);
+      };
+      let current = await startSwitch(true);
+      coldStart = await coldRun(current.port);
       if (!a['no-cold-compare']) {
         // The same right after a start without the warm-up (config warmup: false), on the same data, then the
         // warmed switch again for the steps.
-        await sw.stop();
-        children.splice(children.indexOf(sw), 1);
+        await stopSwitch(current.sw);
         const cold = await startSwitch(false);
         coldStartWithoutWarmup = await coldRun(cold.port);
-        await cold.sw.stop();
-        children.splice(children.indexOf(cold.sw), 1);
-        const again = await startSwitch(true);
-        Object.assign(started, again);
-        port = again.port;
+        await stopSwitch(cold.sw);
+        current = await startSwitch(true);
       }
+      port = current.port;
+      const sw = current.sw;
       // the switch's own children (the HSM simulator) are charged as 'hsm'; the remote bank as 'issuer'
       watched = () => {
-        const w: Record<string, number> = { switch: started.sw.proc.pid!, issuer: issuer.proc.pid! };
-        childPids(started.sw.proc.pid!).forEach((pid, i) => (w[i === 0 ? 'hsm' : `switchChild${i}`] = pid));
+        const w: Record<string, number> = { switch: sw.proc.pid!, issuer: issuer.proc.pid! };
+        childPids(sw.proc.pid!).forEach((pid, i) => (w[i === 0 ? 'hsm' : `switchChild${i}`] = pid));
         return w;
       };
     }

@@ -231,6 +231,21 @@ function keyOf(s: State, ref: string | undefined): string | undefined {
   return ref ? s.keys.get(ref)?.key : undefined;
 }
 
+/** The commit plan of a transaction that passed the format checks, on the card `hash` names. */
+export function planOf(ctx: EngineContext, txn: Txn, now: number, hash: string, panMasked: string, reasons: DecisionReason[]): CommitPlan {
+  // The clear PAN stops here: the plan (and so the journal) carries only the hash and the mask.
+  // A rest copy, not spread + delete: deleting properties turns the object into a slow dictionary-mode object,
+  // which then costs on every property read and every msgpack encode downstream (measured, see README).
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { pan: _pan, track2: _track2, pin: _pin, cvv2: _cvv2, ...clean } = txn;
+  return { txn: clean as Txn, now, panHash: hash, panMasked, reasons, holdTtlMs: ctx.holdTtlMs };
+}
+
+/** Marks a plan for fraud scoring, done inside the commit, when scoring is on and the kind is scored. */
+export function markForScoring(ctx: EngineContext, plan: CommitPlan, card: CardRecord): void {
+  if (ctx.fraud && isScoredKind(plan.txn.kind)) plan.fraud = { config: ctx.fraud, ...(card.country ? { country: card.country } : {}) };
+}
+
 /** Runs format, card, PIN, CVV2 and ARQC checks for one transaction and marks it for fraud scoring (done in the commit). Never throws. */
 export async function prepare(ctx: EngineContext, txn: Txn, now: number): Promise<Prepared> {
   const v = validate(txn);
@@ -241,12 +256,7 @@ export async function prepare(ctx: EngineContext, txn: Txn, now: number): Promis
   const s = ctx.state;
   const pan = txn.pan as string;
   const hash = panHash(s.dataKeys.hashKey, pan);
-  // The clear PAN stops here: the plan (and so the journal) carries only the hash and the mask.
-  // A rest copy, not spread + delete: deleting properties turns the object into a slow dictionary-mode object,
-  // which then costs on every property read and every msgpack encode downstream (measured, see README).
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  const { pan: _pan, track2: _track2, pin: _pin, cvv2: _cvv2, ...clean } = txn;
-  const plan: CommitPlan = { txn: clean as Txn, now, panHash: hash, panMasked: maskPan(pan), reasons: [v.reason], holdTtlMs: ctx.holdTtlMs };
+  const plan = planOf(ctx, txn, now, hash, maskPan(pan), [v.reason]);
   const card = s.cards.get(hash);
   const declineWith = (code: string, r: DecisionReason): Prepared => {
     plan.reasons.push(r);
@@ -299,7 +309,7 @@ export async function prepare(ctx: EngineContext, txn: Txn, now: number): Promis
 
   // Scored inside the commit (commit.ts decide), on the profiles read there for the update anyway: reading and
   // decoding the account and both profiles here as well cost three more LMDB gets and decodes per authorization.
-  if (ctx.fraud && isScoredKind(txn.kind)) plan.fraud = { config: ctx.fraud, ...(card.country ? { country: card.country } : {}) };
+  markForScoring(ctx, plan, card);
   return { plan, arpc };
 }
 

@@ -11,11 +11,10 @@
 import { maskPan } from '../state/pan.js';
 import type { Decision, Txn } from '../model/txn.js';
 import { WARM_KINDS, WARM_PAN, warmTxn } from '../model/warm-txn.js';
-import { isScoredKind } from '../fraud/index.js';
 import type { CardRecord } from '../state/records.js';
 import type { HsmApi, KeyTypeName } from '../hsm/api.js';
 import type { CommitPlan } from './commit.js';
-import { dryRunGroup, prepare, type EngineContext } from './engine.js';
+import { dryRunGroup, markForScoring, planOf, prepare, type EngineContext } from './engine.js';
 
 export interface EngineWarmResult {
   ms: number;
@@ -73,13 +72,11 @@ function someCard(ctx: EngineContext): CardRecord | undefined {
   return first;
 }
 
+/** The plan `prepare` would make for `txn` had it been on `card` and passed its checks. */
 function dryPlan(ctx: EngineContext, txn: Txn, card: CardRecord, now: number): CommitPlan {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  const { pan: _pan, ...clean } = txn;
-  return {
-    txn: clean as Txn, now, panHash: card.panHash, panMasked: maskPan(WARM_PAN), reasons: [{ check: 'format', ok: true }], holdTtlMs: ctx.holdTtlMs,
-    ...(ctx.fraud && isScoredKind(txn.kind) ? { fraud: { config: ctx.fraud, ...(card.country ? { country: card.country } : {}) } } : {}),
-  };
+  const plan = planOf(ctx, txn, now, card.panHash, maskPan(WARM_PAN), [{ check: 'format', ok: true }]);
+  markForScoring(ctx, plan, card);
+  return plan;
 }
 
 /**
