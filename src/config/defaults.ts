@@ -14,7 +14,7 @@ export const DEFAULT_REMOTE_ISSUER = 'remote-bank';
 /** The default configuration as a file would say it (before defaults are filled in). */
 export function defaultConfigSource(overrides: { dataDir?: string; isoPort?: number; jsonPort?: number; httpPort?: number } = {}): Record<string, unknown> {
   const keys: Record<string, { type: string; value: string }> = {};
-  for (const k of demoKeys()) if (k.name === 'tpk.demo' || k.name === 'zpk.demo' || k.name === 'bdk.demo' || k.name === 'zpk.issuer') keys[k.name] = { type: k.type, value: k.key };
+  for (const k of demoKeys()) if (k.name === 'tpk.demo' || k.name === 'zpk.demo' || k.name === 'bdk.demo' || k.name === 'bdk.aes.demo' || k.name === 'zpk.issuer') keys[k.name] = { type: k.type, value: k.key };
   return {
     dataDir: overrides.dataDir ?? './data',
     institutionId: '999999',
@@ -23,8 +23,8 @@ export function defaultConfigSource(overrides: { dataDir?: string; isoPort?: num
     issuerSimulator: { issuerId: DEFAULT_REMOTE_ISSUER, spec: 'iso87-bcd', framing: 'len2' },
     keys,
     listeners: [
-      { id: 'iso', kind: 'iso', port: overrides.isoPort ?? 8583, acquirerId: DEFAULT_ACQUIRER_ID, spec: 'iso87-ascii', framing: 'ascii4', pin: { keyRef: 'tpk.demo', bdkRef: 'bdk.demo', format: '01' } },
-      { id: 'json', kind: 'json', port: overrides.jsonPort ?? 8584, acquirerId: DEFAULT_ACQUIRER_ID, pin: { keyRef: 'tpk.demo', bdkRef: 'bdk.demo', format: '01' } },
+      { id: 'iso', kind: 'iso', port: overrides.isoPort ?? 8583, acquirerId: DEFAULT_ACQUIRER_ID, spec: 'iso87-ascii', framing: 'ascii4', pin: { keyRef: 'tpk.demo', bdkRef: 'bdk.demo', aesBdkRef: 'bdk.aes.demo', aesPinBlockField: 110, format: '01' } },
+      { id: 'json', kind: 'json', port: overrides.jsonPort ?? 8584, acquirerId: DEFAULT_ACQUIRER_ID, pin: { keyRef: 'tpk.demo', bdkRef: 'bdk.demo', aesBdkRef: 'bdk.aes.demo', format: '01' } },
     ],
     issuers: [
       {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import AjvModule, { type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { getSpec } from '../../codecs/index.js';
 import { configSchema } from './schema.js';
 import type { IssuerConfig, ListenerConfig, SwitchConfig } from './types.js';
 
@@ -76,9 +77,10 @@ export function resolveConfig(raw: unknown, known: KnownNames = {}, source = 'co
     const issues: ConfigIssue[] = [];
     for (const e of validateSchema.errors ?? []) {
       if (e.keyword === 'if' || e.keyword === 'oneOf') continue;
+      if (e.keyword === 'required' && e.schemaPath.includes('/anyOf/')) continue; // said once by the anyOf message
       if (e.keyword === 'anyOf') {
         const path = pointerToPath(e.instancePath);
-        issues.push({ path, message: 'needs keyRef (TPK/ZPK) or bdkRef (DUKPT BDK)' });
+        issues.push({ path, message: NEEDS_PIN_KEY });
         continue;
       }
       const i = issueOf(e);
@@ -102,6 +104,25 @@ export function loadConfig(file: string, known: KnownNames = {}): SwitchConfig {
     throw new ConfigError([{ path: '', message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }], file);
   }
   return resolveConfig(parseConfigText(text, file), known, file);
+}
+
+const NEEDS_PIN_KEY = 'needs keyRef (TPK/ZPK), bdkRef (TDES DUKPT BDK) or aesBdkRef (AES DUKPT BDK)';
+
+/** Why `field` of spec `specName` cannot carry `n` hex characters (binary: n/2 bytes), or undefined when it can. */
+function fieldCannotCarryHex(specName: string, field: number, n: number): string | undefined {
+  let f;
+  try {
+    f = getSpec(specName).source.fields[String(field)];
+  } catch {
+    return undefined; // an unknown spec is reported by its own check
+  }
+  if (!f) return 'is not defined';
+  const units = f.type === 'b' ? n / 2 : n;
+  if (f.type !== 'b' && f.type !== 'an' && f.type !== 'ans') return `is of type ${f.type}`;
+  const fixed = (f.prefix ?? 'fixed') === 'fixed';
+  if (fixed ? f.length !== units : f.length < units) return `holds ${fixed ? 'exactly' : 'at most'} ${f.length} ${f.type === 'b' ? 'bytes' : 'characters'}`;
+  if (f.subfields) return 'has sub-fields';
+  return undefined;
 }
 
 function crossCheck(c: SwitchConfig, known: KnownNames): ConfigIssue[] {
@@ -139,9 +160,20 @@ function crossCheck(c: SwitchConfig, known: KnownNames): ConfigIssue[] {
       if (raw.tpdu) add(`${p}.tpdu`, 'does not apply to a json listener');
       delete raw.spec, delete raw.framing, delete raw.mac, delete raw.tpdu;
     }
-    if (l.pin && !l.pin.keyRef && !l.pin.bdkRef) add(`${p}.pin`, 'needs keyRef (TPK/ZPK) or bdkRef (DUKPT BDK)');
+    if (l.pin && !l.pin.keyRef && !l.pin.bdkRef && !l.pin.aesBdkRef) add(`${p}.pin`, NEEDS_PIN_KEY);
     keyOfType(`${p}.pin.keyRef`, l.pin?.keyRef, ['TPK', 'ZPK']);
     keyOfType(`${p}.pin.bdkRef`, l.pin?.bdkRef, ['BDK']);
+    keyOfType(`${p}.pin.aesBdkRef`, l.pin?.aesBdkRef, ['BDK']);
+    if (l.kind === 'iso' && l.spec && l.pin && (!known.specs || known.specs.includes(l.spec))) {
+      // The DUKPT fields must hold what they carry in this listener's spec (JSON listeners carry any string).
+      const hold = (what: string, field: number, hexChars: number) => {
+        const why = fieldCannotCarryHex(l.spec, field, hexChars);
+        if (why) add(`${p}.pin.${what}`, `field ${field} of spec '${l.spec}' ${why}: it cannot carry ${hexChars} hex characters`);
+      };
+      if (l.pin.bdkRef) hold('ksnField', l.pin.ksnField, 20);
+      if (l.pin.aesBdkRef) hold('ksnField', l.pin.ksnField, 24);
+      if (l.pin.aesBdkRef) hold('aesPinBlockField', l.pin.aesPinBlockField, 32);
+    }
   });
 
   const issuerIds = new Set<string>();

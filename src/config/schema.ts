@@ -21,8 +21,15 @@ const mac = {
 const acquirerPin = {
   type: ['object', 'null'],
   additionalProperties: false,
-  anyOf: [{ required: ['keyRef'] }, { required: ['bdkRef'] }],
-  properties: { keyRef: id, bdkRef: id, format: { ...pinFormat, default: '01' } },
+  anyOf: [{ required: ['keyRef'] }, { required: ['bdkRef'] }, { required: ['aesBdkRef'] }],
+  properties: {
+    keyRef: id,
+    bdkRef: id,
+    aesBdkRef: id,
+    format: { ...pinFormat, default: '01' },
+    ksnField: { type: 'integer', minimum: 2, maximum: 192, default: 62 },
+    aesPinBlockField: { type: 'integer', minimum: 2, maximum: 192, default: 52 },
+  },
   default: null,
 };
 
@@ -169,6 +176,7 @@ export const configSchema = {
         properties: {
           type: { type: 'string', enum: ['ZPK', 'TPK', 'BDK', 'TAK', 'ZAK'] },
           value: { type: 'string', pattern: '^([UTX][0-9A-Fa-f]{32,48}|S[0-9A-Za-z]{16,}|[0-9A-Fa-f]{16,48})$' },
+          aes: { type: 'boolean' },
         },
       },
     },

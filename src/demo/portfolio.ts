@@ -35,25 +35,33 @@ export const DEMO_SPECIAL = {
 } as const;
 
 /** Clear demo key components (published test values) by key reference name, with their payShield key type code. */
-export const DEMO_KEYS_CLEAR: Record<string, { type: KeyRecord['type']; typeCode: string; clear: string }> = {
+export const DEMO_KEYS_CLEAR: Record<string, { type: KeyRecord['type']; typeCode: string; clear: string; block?: string }> = {
   'cvk.demo': { type: 'CVK', typeCode: '402', clear: '0123456789ABCDEFFEDCBA9876543210' },
   'pvk.demo': { type: 'PVK', typeCode: '002', clear: '0123456789ABCDEFFEDCBA9876543210' },
   'mkac.demo': { type: 'MK-AC', typeCode: '109', clear: '0123456789ABCDEFFEDCBA9876543210' },
   'bdk.demo': { type: 'BDK', typeCode: '009', clear: '0123456789ABCDEFFEDCBA9876543210' },
+  // AES-128 BDK of the X9.24-3-2017 sample (AES DUKPT terminals: 24-digit KSN, ISO format 4 PIN blocks).
+  // Kept as one fixed key block under the test LMK (a wrap takes random padding; the config's keys stay the same).
+  'bdk.aes.demo': {
+    type: 'BDK',
+    typeCode: '009',
+    clear: 'FEDCBA9876543210F1F1F1F1F1F1F1F1',
+    block: 'SD0112B0AN00E00007883A56ABB5F9F128D9804496C3A3081620E5C5C204E5BD269446471F4FEEAC4380A724B6EF1720105D60B0676C12364',
+  },
   'tpk.demo': { type: 'TPK', typeCode: '002', clear: 'FEDCBA98765432100123456789ABCDEF' },
   'zpk.demo': { type: 'ZPK', typeCode: '001', clear: '89ABCDEF0123456776543210FEDCBA98' },
   // The issuer-side ZPK the engine translates DUKPT PIN blocks to before verifying.
   'zpk.issuer': { type: 'ZPK', typeCode: '001', clear: '89ABCDEF0123456776543210FEDCBA98' },
 };
 
-/** Demo keys as the key store holds them: encrypted under the test LMK (variant, scheme U). */
+/** Demo keys as the key store holds them: under the test LMK (TDES keys: variant, scheme U; AES keys: an S key block). */
 export function demoKeys(): KeyRecord[] {
   const lmk = testLmk();
   return Object.entries(DEMO_KEYS_CLEAR).map(([name, k]) => ({
     name,
     type: k.type,
-    key: 'U' + encryptUnderLmkVariant(lmk, k.typeCode, hex(k.clear)).toString('hex').toUpperCase(),
-    kcv: kcv(hex(k.clear)),
+    key: k.block ?? 'U' + encryptUnderLmkVariant(lmk, k.typeCode, hex(k.clear)).toString('hex').toUpperCase(),
+    kcv: kcv(hex(k.clear), { aes: k.block !== undefined }),
   }));
 }
 

@@ -21,7 +21,7 @@ export interface PinData {
   format: string;
   /** Name of the key (in the key store) the block is encrypted under: a TPK, a ZPK or a BDK. */
   keyRef: string;
-  /** DUKPT key serial number (20 hex characters), when the block comes from a DUKPT terminal. */
+  /** DUKPT key serial number when the block comes from a DUKPT terminal: 20 hex characters (TDES), 24 (AES). */
   ksn?: string;
 }
 

@@ -10,7 +10,7 @@ import { getSpec, listSpecs, type CompiledSpec } from '../../codecs/index.js';
 import { startHsmServer } from '../../hsm-sim/index.js';
 import { createAuthorizer, type Authorizer } from '../authorize/index.js';
 import type { SwitchConfig } from '../config/types.js';
-import { demoProvisionInput } from '../demo/portfolio.js';
+import { demoKeys, demoProvisionInput } from '../demo/portfolio.js';
 import { createHsmClient, type HsmClient } from '../hsm/client.js';
 import type { HsmApi } from '../hsm/api.js';
 import { IssuerService } from '../issuer/service.js';
@@ -139,7 +139,13 @@ async function provisionDemoIfEmpty(cfg: SwitchConfig, log: Logger): Promise<voi
   const s = openState(cfg.dataDir, { create: true });
   try {
     const empty = s.cards.getKeysCount({ limit: 1 }) === 0;
-    if (!empty) return;
+    if (!empty) {
+      // A portfolio provisioned by an older version: add the demo keys it lacks (e.g. the AES DUKPT BDK), nothing else.
+      const added: string[] = [];
+      for (const k of demoKeys()) if (s.keys.get(k.name) === undefined) (await s.keys.put(k.name, k), added.push(k.name));
+      if (added.length) log.info('demo keys added to an existing portfolio', { keys: added });
+      return;
+    }
     const t0 = Date.now();
     const r = await provision(s, demoProvisionInput(cfg.engine.demoSeed, cfg.engine.demoCards));
     log.info('demo portfolio provisioned', { cards: r.cards, accounts: r.accounts, keys: r.keys, ms: Date.now() - t0 });

@@ -4,7 +4,7 @@
 // non-reversible key generation steps instead of up to 21 from the IPEK — what lets the acquirer simulator
 // prepare tens of thousands of PIN blocks in seconds. The result is cross-checked against the host-side
 // derivation (hsm-sim/crypto tdesDukptKey) and the X9.24 sample vector in test/sim/dukpt.test.ts.
-import { encryptPinBlock, tdesEcbEncrypt, tdesIpek, xor } from '../../hsm-sim/crypto/index.js';
+import { aesDukptInitialKey, aesDukptStep, aesDukptWorkingKey, encryptPinBlock, encryptPinBlock4, tdesEcbEncrypt, tdesIpek, xor } from '../../hsm-sim/crypto/index.js';
 
 const C0 = Buffer.from('C0C0C0C000000000C0C0C0C000000000', 'hex');
 const PIN_VARIANT = Buffer.from('00000000000000FF00000000000000FF', 'hex');
@@ -42,7 +42,7 @@ export function makeKsn(keySetId: string, deviceId: number, counter = 0): Buffer
   return ksn;
 }
 
-export class DukptTerminal {
+export class DukptTerminal implements PinPad {
   private readonly ipek: Buffer;
   private readonly ksn: Buffer;
   private counter: number;
@@ -96,5 +96,59 @@ export class DukptTerminal {
     const { ksn, key } = this.nextKey();
     const block = encryptPinBlock(xor(key, PIN_VARIANT), 0, pin, pan);
     return { ksn: ksn.toString('hex').toUpperCase(), pinBlock: block.toString('hex').toUpperCase() };
+  }
+}
+
+/** What a simulated PIN pad does per transaction: the KSN and the encrypted PIN block, both as upper-case hex. */
+export interface PinPad {
+  nextPinBlock(pin: string, pan: string): { ksn: string; pinBlock: string };
+}
+
+/** X9.24-3: a terminal never uses a counter with more than 16 one-bits. */
+const AES_MAX_ONE_BITS = 16;
+
+/**
+ * The terminal side of AES DUKPT (ANSI X9.24-3-2017): a 12-byte KSN (8-byte initial key ID ‖ 32-bit counter) and an
+ * ISO 9564 format 4 PIN block under the counter's PIN encryption key. The terminal holds its initial key, never the
+ * BDK; each key walks down from it along the counter's one-bits (hsm-sim's derivation functions, cross-checked
+ * against the host side and the X9.24-3 sample in test/sim/dukpt.test.ts).
+ */
+export class AesDukptTerminal implements PinPad {
+  private readonly initialKey: Buffer;
+  private readonly keyId: Buffer;
+  private counter: number;
+
+  constructor(bdk: Buffer, initialKeyId: Buffer, counter = 0) {
+    if (initialKeyId.length !== 8) throw new RangeError('AES DUKPT initial key ID must be 8 bytes');
+    if (!(Number.isInteger(counter) && counter >= 0 && counter <= 0xffffffff)) throw new RangeError('AES DUKPT counter must be a 32-bit unsigned integer');
+    this.initialKey = aesDukptInitialKey(bdk, initialKeyId);
+    this.keyId = Buffer.from(initialKeyId);
+    this.counter = counter;
+  }
+
+  /** Advances the counter (skipping values with more than 16 one-bits) and returns the KSN and its PIN key. */
+  nextKey(): { ksn: Buffer; key: Buffer } {
+    let c = this.counter;
+    do c++;
+    while (c <= 0xffffffff && popcount(c) > AES_MAX_ONE_BITS);
+    if (c > 0xffffffff) throw new RangeError('AES DUKPT counter exhausted: the device needs a new initial key');
+    this.counter = c;
+    const ksn = Buffer.alloc(12);
+    this.keyId.copy(ksn, 0);
+    ksn.writeUInt32BE(c, 8);
+    let key = this.initialKey;
+    let acc = 0;
+    for (let bit = 0x80000000; bit > 0; bit >>>= 1) {
+      if ((c & bit) === 0) continue;
+      acc = (acc | bit) >>> 0;
+      key = aesDukptStep(key, ksn, acc);
+    }
+    return { ksn, key: aesDukptWorkingKey(key, ksn, 'pin', this.initialKey.length) };
+  }
+
+  /** Next transaction: the 24-hex-digit KSN and an ISO format 4 PIN block (32 hex) under its PIN key. */
+  nextPinBlock(pin: string, pan: string): { ksn: string; pinBlock: string } {
+    const { ksn, key } = this.nextKey();
+    return { ksn: ksn.toString('hex').toUpperCase(), pinBlock: encryptPinBlock4(key, pin, pan).toString('hex').toUpperCase() };
   }
 }

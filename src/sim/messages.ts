@@ -1,7 +1,8 @@
 // ISO 8583 requests a terminal network sends, in the codec's canonical form. Plain functions over plain data:
 // the acquirer simulator calls them per message with a prepared transaction (pool.ts) or an earlier approval.
 // Field choices: DE 22 051 = chip read, PIN capable; DE 25 00; DE 35 track 2 equivalent (PAN=YYMM SVC 0s);
-// the DUKPT KSN (20 hex) in DE 62, where the switch reads it (DE 53 is only 16 digits in ISO 8583:1987).
+// the DUKPT KSN (20 hex; 24 for AES DUKPT) in DE 62, where the switch reads it (DE 53 is only 16 digits in ISO
+// 8583:1987); an AES PIN block (16 bytes) in the field the listener names for it, as DE 52 holds only 8 bytes.
 import type { IsoMessage, FieldValue } from '../../codecs/index.js';
 import type { FreshTxn, SimCard, SimTerminal, TxnPool } from './pool.js';
 
@@ -70,7 +71,7 @@ export function freshRequest(kind: 'purchase' | 'preauth' | 'balance', t: FreshT
   const card = pool.cards[t.card];
   const f = base(card, pool.terminals[t.terminal], e, kind === 'balance' ? '310000' : '000000', t.amount);
   f[35] = `${card.pan}=${card.expiry}${card.serviceCode}00000000`;
-  f[52] = t.pinBlock;
+  f[t.ksn.length === 24 ? pool.aesPinBlockField : 52] = t.pinBlock;
   f[55] = t.emv;
   f[62] = t.ksn;
   return { mti: kind === 'preauth' ? '0100' : '0200', fields: f };

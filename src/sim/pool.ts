@@ -13,7 +13,7 @@ import { acDiversification, commonSessionKey, generateArqc, hex, iccMasterKey } 
 import { arqcData } from '../authorize/emv.js';
 import { DEMO_KEYS_CLEAR, DEMO_PIN, demoCard } from '../demo/portfolio.js';
 import { luhnCheckDigit } from '../state/pan.js';
-import { DukptTerminal, makeKsn } from './dukpt.js';
+import { AesDukptTerminal, DukptTerminal, makeKsn, type PinPad } from './dukpt.js';
 import { mulberry32 } from './prng.js';
 
 export interface SimCard {
@@ -33,7 +33,7 @@ export interface SimTerminal {
   name: string;
   city: string;
   mcc: string;
-  dukpt: DukptTerminal;
+  dukpt: PinPad;
 }
 
 /** One prepared chip-and-PIN transaction: everything that needed a key. */
@@ -55,6 +55,8 @@ export interface TxnPool {
   debit: FreshTxn[];
   /** Balance inquiries (EMV transaction type 31, amount 0). */
   balance: FreshTxn[];
+  /** Field an AES DUKPT PIN block travels in (DE 52 holds only 8 bytes in ISO 8583:1987). */
+  aesPinBlockField: number;
   buildMs: number;
 }
 
@@ -73,6 +75,10 @@ export interface PoolOptions {
   /** Share of fresh transactions on remote cards (default 0.3; 0 = on-us only, 1 = remote only). */
   remoteShare?: number;
   terminals?: number;
+  /** AES DUKPT PIN pads (X9.24-3, on the demo AES BDK) instead of TDES DUKPT ones (default false). */
+  aesDukpt?: boolean;
+  /** Field that carries an AES PIN block (default 110, as the default switch's ISO listener reads it). */
+  aesPinBlockField?: number;
   /** Seed for amounts, card choice and unpredictable numbers (default 1). */
   seed?: number;
   /** Transaction date for EMV tag 9A (default today). */
@@ -110,9 +116,10 @@ export function simCards(o: { onUsCards: number; demoSeed: number; remoteCards: 
   return cards;
 }
 
-export function simTerminals(count: number, seed: number): SimTerminal[] {
+export function simTerminals(count: number, seed: number, aes = false): SimTerminal[] {
   if (!(count >= 1 && count <= 9999)) throw new RangeError('terminals must be 1..9999');
   const bdk = hex(DEMO_KEYS_CLEAR['bdk.demo'].clear);
+  const aesBdk = hex(DEMO_KEYS_CLEAR['bdk.aes.demo'].clear);
   const out: SimTerminal[] = [];
   for (let i = 0; i < count; i++) {
     const n = String(i + 1).padStart(4, '0');
@@ -123,10 +130,17 @@ export function simTerminals(count: number, seed: number): SimTerminal[] {
       city: 'JAKARTA',
       mcc: '5411',
       // Device ids differ per seed so two runs with different seeds never share a KSN.
-      dukpt: new DukptTerminal(bdk, makeKsn('FFFF987654', ((seed & 0x1f) << 14) | i)),
+      dukpt: aes ? new AesDukptTerminal(aesBdk, aesInitialKeyId(seed, i)) : new DukptTerminal(bdk, makeKsn('FFFF987654', ((seed & 0x1f) << 14) | i)),
     });
   }
   return out;
+}
+
+/** AES DUKPT initial key ID: BDK ID 'FFFF9876' ‖ derivation ID from the seed and the terminal's index. */
+function aesInitialKeyId(seed: number, i: number): Buffer {
+  const id = Buffer.from('FFFF987600000000', 'hex');
+  id.writeUInt32BE((((seed & 0x1f) << 14) | i) >>> 0, 4);
+  return id;
 }
 
 function yymmdd(d: Date): string {
@@ -172,7 +186,7 @@ export function buildTxnPool(o: PoolOptions): TxnPool {
   if (remoteShare > 0 && remote === 0) throw new RangeError('remoteShare > 0 needs remote cards');
   if (remoteShare < 1 && onUs === 0) throw new RangeError('remoteShare < 1 needs on-us cards');
   const cards = simCards({ onUsCards: onUs, demoSeed: o.demoSeed ?? 1, remoteCards: remote, remoteBin: o.remoteBin ?? '400555' });
-  const terminals = simTerminals(o.terminals ?? 100, seed);
+  const terminals = simTerminals(o.terminals ?? 100, seed, o.aesDukpt === true);
   const rand = mulberry32(seed ^ 0x5eed);
   const atc = new Uint16Array(cards.length);
   const date = yymmdd(o.date ?? new Date());
@@ -196,5 +210,5 @@ export function buildTxnPool(o: PoolOptions): TxnPool {
     if (balance.length < balanceSize && (debit.length >= debitSize || (i * balanceSize) % total < balanceSize)) balance.push(make('31'));
     else debit.push(make('00'));
   }
-  return { cards, terminals, debit, balance, buildMs: Math.round(performance.now() - t0) };
+  return { cards, terminals, debit, balance, aesPinBlockField: o.aesPinBlockField ?? 110, buildMs: Math.round(performance.now() - t0) };
 }

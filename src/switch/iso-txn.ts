@@ -24,8 +24,54 @@ export interface EdgeContext {
   kind: 'iso' | 'json';
   /** DE 32 of the acquirer behind this listener. */
   acquirerId: string;
-  /** The acquirer's PIN keys (names in the key store: TPK/ZPK, and BDK for DUKPT) and block format. */
-  pin: { keyRef?: string; bdkRef?: string; format: string } | null;
+  /** The acquirer's PIN keys (names in the key store: TPK/ZPK, BDKs for DUKPT), block format and DUKPT fields. */
+  pin: EdgePin | null;
+}
+
+export interface EdgePin {
+  keyRef?: string;
+  bdkRef?: string;
+  aesBdkRef?: string;
+  format: string;
+  /** Field of the DUKPT KSN (default 62) and of an AES PIN block (default 52). */
+  ksnField?: number;
+  aesPinBlockField?: number;
+}
+
+const HEX16 = /^[0-9A-Fa-f]{16}$/;
+const HEX32 = /^[0-9A-Fa-f]{32}$/;
+const KSN = /^(?:[0-9A-Fa-f]{20}|[0-9A-Fa-f]{24})$/;
+
+/**
+ * The request's PIN, by what came with it: a 24-hex-digit KSN is an AES DUKPT terminal (X9.24-3; its ISO format 4
+ * block, 16 bytes, in `aesPinBlockField`), a 20-digit one a TDES DUKPT terminal (X9.24-1; block in DE 52), none a
+ * TPK/ZPK block in DE 52. Undefined when no PIN block came; a format error when one came malformed or without the
+ * key this acquirer would need.
+ */
+function pinOf(msg: IsoMessage, cfg: EdgePin | null): PinData | FormatError | undefined {
+  const ksnField = cfg?.ksnField ?? 62;
+  const aesField = cfg?.aesPinBlockField ?? 52;
+  const rawKsn = str(msg, ksnField);
+  const ksn = rawKsn !== undefined && KSN.test(rawKsn) ? rawKsn.toUpperCase() : undefined;
+  if (ksn !== undefined && ksn.length === 24) {
+    const block = str(msg, aesField);
+    if (block === undefined) return undefined;
+    if (!cfg?.aesBdkRef) return fe(aesField, 'AES DUKPT PIN block from an acquirer with no AES BDK configured');
+    if (!HEX32.test(block)) return fe(aesField, 'AES DUKPT PIN block must be 32 hex digits (ISO 9564 format 4)');
+    return { block: block.toUpperCase(), format: '48', keyRef: cfg.aesBdkRef, ksn };
+  }
+  const block = str(msg, 52);
+  if (block === undefined) {
+    // An AES block in its own field without the KSN that names its key: refused, never treated as "no PIN".
+    if (cfg?.aesBdkRef && aesField !== 52 && str(msg, aesField) !== undefined) return fe(ksnField, 'AES PIN block without a 24-hex-digit KSN');
+    return undefined;
+  }
+  const keyRef = ksn ? cfg?.bdkRef : cfg?.keyRef;
+  if (!keyRef) return fe(52, ksn ? 'DUKPT PIN block from an acquirer with no BDK configured' : 'PIN block from an acquirer with no PIN key configured');
+  if (!HEX16.test(block)) return fe(52, 'PIN block must be 16 hex digits');
+  const pin: PinData = { block: block.toUpperCase(), format: cfg!.format, keyRef };
+  if (ksn) pin.ksn = ksn;
+  return pin;
 }
 
 const fe = (field: number | null, detail: string, code: '30' | '12' = '30'): FormatError => ({ formatError: true, code, field, detail });
@@ -127,15 +173,9 @@ export function isoToTxn(msg: IsoMessage, ctx: EdgeContext, id: string, now: Dat
     if (de43['3']) txn.merchantCountry = de43['3'].trim();
   } else if (typeof de43 === 'string') txn.merchantName = de43.slice(0, 25).trimEnd();
   if (txn.posEntryMode) txn.cardPresent = !/^(01|81|10)/.test(txn.posEntryMode);
-  const pinBlock = str(msg, 52);
-  if (pinBlock) {
-    // DUKPT terminals: the 20-hex-digit KSN travels in DE 62 (DE 53 is only 16 digits in 1987).
-    const de62 = str(msg, 62);
-    const ksn = de62 && /^[0-9A-Fa-f]{20}$/.test(de62) ? de62.toUpperCase() : undefined;
-    const keyRef = ksn ? ctx.pin?.bdkRef : ctx.pin?.keyRef;
-    if (!keyRef) return fe(52, ksn ? 'DUKPT PIN block from an acquirer with no BDK configured' : 'PIN block from an acquirer with no PIN key configured');
-    const pin: PinData = { block: pinBlock.toUpperCase(), format: ctx.pin!.format, keyRef };
-    if (ksn) pin.ksn = ksn;
+  const pin = pinOf(msg, ctx.pin);
+  if (pin !== undefined) {
+    if ('formatError' in pin) return pin;
     txn.pin = pin;
   }
   const de55 = msg.fields[55];

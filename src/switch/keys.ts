@@ -21,11 +21,12 @@ export async function resolveKeys(keys: Record<string, KeyConfig>, store: Switch
       continue;
     }
     const stored = store.meta.get(`key|${name}`) as NamedKey | undefined;
-    if (stored && stored.type === k.type) {
+    // A stored key serves while it is the same kind (an AES key is an 'S' key block under the LMK).
+    if (stored && stored.type === k.type && stored.value.startsWith('S') === (k.aes === true)) {
       out.set(name, stored);
       continue;
     }
-    const g = await (await hsm()).generateKey(k.type as KeyTypeName);
+    const g = await (await hsm()).generateKey(k.type as KeyTypeName, k.aes ? { scheme: 'S' } : undefined);
     const nk: NamedKey = { name, type: k.type, value: g.key };
     await store.meta.put(`key|${name}`, nk);
     out.set(name, nk);

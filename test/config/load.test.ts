@@ -46,6 +46,24 @@ describe('config loader', () => {
     expect(list).toContain('routing[0].to: is required');
   });
 
+  it('AES DUKPT: the PIN block and KSN fields must hold what they carry in the listener\'s spec', () => {
+    const withPin = (pin: Record<string, unknown>) => {
+      const raw = minimal() as { listeners: Record<string, unknown>[]; keys?: unknown };
+      raw.keys = { 'bdk.aes': { type: 'BDK', aes: true }, 'bdk.tdes': { type: 'BDK' } };
+      raw.listeners[0].pin = pin;
+      return raw;
+    };
+    // iso87-ascii's DE 52 is 8 bytes: an AES block (16 bytes) cannot travel there.
+    expect(issues(withPin({ aesBdkRef: 'bdk.aes' }))).toEqual(["listeners[0].pin.aesPinBlockField: field 52 of spec 'iso87-ascii' holds exactly 8 bytes: it cannot carry 32 hex characters"]);
+    expect(issues(withPin({ aesBdkRef: 'bdk.aes', aesPinBlockField: 4 }))).toEqual(["listeners[0].pin.aesPinBlockField: field 4 of spec 'iso87-ascii' is of type n: it cannot carry 32 hex characters"]);
+    expect(issues(withPin({ aesBdkRef: 'bdk.aes', aesPinBlockField: 110, ksnField: 41 }))).toEqual(["listeners[0].pin.ksnField: field 41 of spec 'iso87-ascii' holds exactly 8 characters: it cannot carry 24 hex characters"]);
+    const c = resolveConfig(withPin({ aesBdkRef: 'bdk.aes', aesPinBlockField: 110 }));
+    expect(c.listeners[0].pin).toEqual({ aesBdkRef: 'bdk.aes', aesPinBlockField: 110, ksnField: 62, format: '01' });
+    expect(c.keys['bdk.aes']).toEqual({ type: 'BDK', aes: true });
+    // A BDK-less PIN section names all three choices.
+    expect(issues(withPin({ format: '01' }))).toEqual(['listeners[0].pin: needs keyRef (TPK/ZPK), bdkRef (TDES DUKPT BDK) or aesBdkRef (AES DUKPT BDK)']);
+  });
+
   it('checks references between sections', () => {
     const raw = {
       ...minimal(),

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { acDiversification, commonSessionKey, decodePinBlock, account12, generateArqc, hex, tdesDecryptor, dukptPinKey } from '../../hsm-sim/crypto/index.js';
+import { acDiversification, aesDukptKey, commonSessionKey, decodePinBlock, decryptPinBlock4, account12, generateArqc, hex, tdesDecryptor, dukptPinKey } from '../../hsm-sim/crypto/index.js';
 import { arqcData } from '../../src/authorize/emv.js';
 import { demoCard, DEMO_KEYS_CLEAR } from '../../src/demo/portfolio.js';
 import { parseMix, poolFor, runAcquirer } from '../../src/sim/acquirer.js';
@@ -121,6 +121,22 @@ describe('acquirer simulator (open loop against an in-test approving host)', () 
     }
     // Distinct STANs per acquirer: the switch's duplicate check keys on them.
     expect(new Set(server.requests.map((m) => m.fields[11])).size).toBe(server.requests.length);
+  });
+
+  it('--aes-dukpt: AES DUKPT PIN pads put a 24-digit KSN in DE 62 and an ISO 4 block in the configured field', async () => {
+    server = await startApproveServer();
+    const r = await runAcquirer({ port: server.port, tps: 200, durationS: 0.5, mix: parseMix('purchase:1'), poolOptions: { ...small, remoteShare: 0, aesDukpt: true, aesPinBlockField: 120 }, seed: 3 });
+    expect(r.answered).toBe(100);
+    const bdk = hex(DEMO_KEYS_CLEAR['bdk.aes.demo'].clear);
+    const purchases = server.requests.filter((m) => m.mti === '0200');
+    expect(purchases.length).toBe(100);
+    for (const m of purchases.slice(0, 20)) {
+      const ksn = m.fields[62] as string;
+      expect(ksn).toMatch(/^FFFF9876[0-9A-F]{16}$/);
+      expect(m.fields[52]).toBeUndefined();
+      // The host side of AES DUKPT opens the block to the demo PIN.
+      expect(decryptPinBlock4(aesDukptKey(bdk, hex(ksn)), hex(m.fields[120] as string), m.fields[2] as string)).toBe('1234');
+    }
   });
 
   it('a prepared pool is reusable across runs and sized by rate × duration', () => {

@@ -1,7 +1,9 @@
 // End to end through real sockets: acquirer client → ISO/JSON listener → on-us engine (piscina workers, LMDB, HSM
 // simulator) or the issuer simulator (a remote bank speaking iso87-bcd) → answer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoCard } from '../../src/demo/portfolio.js';
+import { hex } from '../../hsm-sim/crypto/index.js';
+import { DEMO_KEYS_CLEAR, demoCard } from '../../src/demo/portfolio.js';
+import { AesDukptTerminal } from '../../src/sim/dukpt.js';
 import { startSwitch, type RunningSwitch } from '../../src/runtime/index.js';
 import { IsoClient, JsonClient, panFor, purchase, tempDir, testConfig, waitFor } from './helpers.js';
 
@@ -44,6 +46,31 @@ describe('switch end to end', () => {
     const seen = sw.issuerSim!.recent().filter((x) => x.mti === '0200' && x.amount === '000000005000');
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.at(-1)!.pan).toMatch(/^499911\*+\d{4}$/); // the simulator decoded it as iso87-bcd
+  });
+
+  it('AES DUKPT terminals (X9.24-3): ISO 8583 with the block in DE 110 and JSON with it in DE 52; PIN checked by the HSM', async () => {
+    const term = new AesDukptTerminal(hex(DEMO_KEYS_CLEAR['bdk.aes.demo'].clear), hex('FFFF987600000099'));
+    const card = demoCard(11);
+    const withPin = (pan: string, pin: string, field: number) => {
+      const { ksn, pinBlock } = term.nextPinBlock(pin, pan);
+      return { 62: ksn, [field]: pinBlock };
+    };
+    expect((await iso.request(purchase(card.pan, 2_000, withPin(card.pan, card.pin, 110)))).fields[39]).toBe('00');
+    const wrong = card.pin === '0000' ? '1111' : '0000';
+    expect((await iso.request(purchase(card.pan, 2_000, withPin(card.pan, wrong, 110)))).fields[39]).toBe('55');
+    // A remote card: the block is translated from the terminal's AES DUKPT key to the issuer's ZPK on the way.
+    const pan = panFor('4999', 16, '3');
+    expect((await iso.request(purchase(pan, 3_000, withPin(pan, '1234', 110)))).fields[39]).toBe('00');
+    const json = await JsonClient.connect(sw.acquirerPorts.json);
+    try {
+      expect((await json.request(purchase(card.pan, 2_000, withPin(card.pan, card.pin, 52)))).fields[39]).toBe('00');
+      expect((await json.request(purchase(card.pan, 2_000, withPin(card.pan, wrong, 52)))).fields[39]).toBe('55');
+      // An AES KSN with an 8-byte block: a format error, never an authorization without its PIN.
+      const { ksn } = term.nextPinBlock(card.pin, card.pan);
+      expect((await json.request(purchase(card.pan, 2_000, { 62: ksn, 52: '0123456789ABCDEF' }))).fields[39]).toBe('30');
+    } finally {
+      json.close();
+    }
   });
 
   it('answers 15 for a card range nobody issues', async () => {

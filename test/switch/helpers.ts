@@ -152,8 +152,8 @@ export function testConfig(dataDir: string, over: { issuer?: Record<string, unkn
     issuerSimulator: { issuerId: 'bank-b', spec: 'iso87-bcd', framing: 'len2' },
     keys,
     listeners: [
-      { id: 'iso', kind: 'iso', port: 0, acquirerId: ACQUIRER, spec: 'iso87-ascii', framing: 'ascii4', pin: { keyRef: 'tpk.demo', bdkRef: 'bdk.demo' }, idleTimeoutMs: 60_000, maxInFlight: 64 },
-      { id: 'json', kind: 'json', port: 0, acquirerId: ACQUIRER, pin: { keyRef: 'tpk.demo', bdkRef: 'bdk.demo' } },
+      { id: 'iso', kind: 'iso', port: 0, acquirerId: ACQUIRER, spec: 'iso87-ascii', framing: 'ascii4', pin: { keyRef: 'tpk.demo', bdkRef: 'bdk.demo', aesBdkRef: 'bdk.aes.demo', aesPinBlockField: 110 }, idleTimeoutMs: 60_000, maxInFlight: 64 },
+      { id: 'json', kind: 'json', port: 0, acquirerId: ACQUIRER, pin: { keyRef: 'tpk.demo', bdkRef: 'bdk.demo', aesBdkRef: 'bdk.aes.demo' } },
     ],
     issuers: [
       {

@@ -47,6 +47,44 @@ describe('isoToTxn', () => {
     expect((isoToTxn(m, ctx, 'x', now) as Txn).pin).toEqual({ block: '0123456789ABCDEF', format: '01', keyRef: 'bdk.demo', ksn: 'FFFF9876543210E00001' });
   });
 
+  it('AES DUKPT: a 24-digit KSN takes the ISO 4 block from the configured field and the AES BDK', () => {
+    const aesCtx: EdgeContext = { ...ctx, pin: { ...ctx.pin!, aesBdkRef: 'bdk.aes', aesPinBlockField: 110, ksnField: 62 } };
+    const block = '00112233445566778899aabbccddeeff';
+    const m = req();
+    delete m.fields[52];
+    m.fields[62] = '123456789012345600000001';
+    m.fields[110] = block;
+    expect((isoToTxn(m, aesCtx, 'x', now) as Txn).pin).toEqual({ block: block.toUpperCase(), format: '48', keyRef: 'bdk.aes', ksn: '123456789012345600000001' });
+    // The KSN in another configured field (here DE 63) works the same way.
+    const m63 = req();
+    delete m63.fields[52];
+    m63.fields[63] = '123456789012345600000001';
+    m63.fields[110] = block;
+    expect((isoToTxn(m63, { ...aesCtx, pin: { ...aesCtx.pin!, ksnField: 63 } }, 'x', now) as Txn).pin?.ksn).toBe('123456789012345600000001');
+    const err = (msg: IsoMessage, c: EdgeContext = aesCtx) => isoToTxn(msg, c, 'x', now) as { formatError?: true; code?: string; field?: number | null };
+    // An AES block (here in DE 52, the default field) at an acquirer with no AES BDK: a format error, not a PIN-less
+    // transaction.
+    const in52 = req();
+    in52.fields[52] = block;
+    in52.fields[62] = '123456789012345600000001';
+    expect(err(in52, ctx)).toMatchObject({ formatError: true, code: '30', field: 52 });
+    // An 8-byte block where a 16-byte one belongs.
+    const short = { ...m, fields: { ...m.fields, 110: '0123456789ABCDEF' } };
+    expect(err(short)).toMatchObject({ formatError: true, code: '30', field: 110 });
+    // An AES block whose KSN is missing or is a TDES one: refused.
+    const noKsn = { ...m, fields: { ...m.fields } };
+    delete noKsn.fields[62];
+    expect(err(noKsn)).toMatchObject({ formatError: true, code: '30', field: 62 });
+    // A TDES DUKPT block stays in DE 52 with its 20-digit KSN beside an AES-capable configuration.
+    const tdes = req();
+    tdes.fields[62] = 'FFFF9876543210E00001';
+    expect((isoToTxn(tdes, aesCtx, 'x', now) as Txn).pin).toEqual({ block: '0123456789ABCDEF', format: '01', keyRef: 'bdk.demo', ksn: 'FFFF9876543210E00001' });
+    // A DE 52 that is not 16 hex digits (the JSON listener has no codec to refuse it): format error.
+    const bad = req();
+    bad.fields[52] = 'not a pin block!';
+    expect(err(bad, ctx)).toMatchObject({ formatError: true, code: '30', field: 52 });
+  });
+
   it('takes PAN, expiry and service code from track 2', () => {
     const m = req();
     delete m.fields[2];

@@ -29,6 +29,8 @@ Options:
   --acquirer-id ID       DE 32 (default 123456: the id the switch's listener expects)
   --cards N              on-us demo cards to use, from index 0 (default 500; they must be provisioned)
   --terminals N          DUKPT terminals, one merchant each (default 100)
+  --aes-dukpt            AES DUKPT PIN pads (X9.24-3: 24-digit KSN in DE 62, ISO format 4 block) instead of TDES
+  --aes-pin-field N      field for the 16-byte AES PIN block (default 110, as the default ISO listener reads it)
   --remote-share F       share of transactions on remote-BIN cards routed to an issuer (default 0.3)
   --remote-bin BIN       BIN of the remote cards (default 400555)
   --pool N               most prepared transactions (default: what the run needs, up to 50000; reused beyond)
@@ -144,6 +146,8 @@ async function acquirer(argv: string[]): Promise<number> {
         'acquirer-id': { type: 'string' },
         cards: { type: 'string' },
         terminals: { type: 'string' },
+        'aes-dukpt': { type: 'boolean' },
+        'aes-pin-field': { type: 'string' },
         'remote-share': { type: 'string' },
         'remote-bin': { type: 'string' },
         pool: { type: 'string' },
@@ -184,6 +188,8 @@ async function acquirer(argv: string[]): Promise<number> {
       poolOptions: {
         onUsCards: num(a.cards, 'cards', 500, 0, 100_000),
         terminals: num(a.terminals, 'terminals', 100, 1, 9999),
+        aesDukpt: a['aes-dukpt'] === true,
+        aesPinBlockField: num(a['aes-pin-field'], 'aes-pin-field', 110, 2, 192),
         remoteShare: num(a['remote-share'], 'remote-share', 0.3, 0, 1),
         remoteBin: a['remote-bin'] ?? '400555',
       },
