@@ -275,6 +275,18 @@ function cdi(v: string, where: () => string): Cdi {
   throw new Error(`${where()}: CdtDbtInd must be CRDT or DBIT, got "${v}"`);
 }
 
+/** Strings of the element and the entry being read (see `cur` in camtParser). */
+interface Scratch {
+  text: string;
+  ccy: string;
+  amountText: string;
+  detailAmountText: string;
+  detailCcy: string;
+  /** Bank transaction code parts joined by '/' as they arrive. */
+  btk: string;
+}
+const scratch = (): Scratch => ({ text: '', ccy: '', amountText: '', detailAmountText: '', detailCcy: '', btk: '' });
+
 /** A push parser: write text chunks, entries go to `emit` as each one closes. */
 export interface CamtParser {
   write(chunk: string): void;
@@ -290,27 +302,24 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
   states[0] = S.TOP;
   let depth = 0;
   let wantText = false;
-  let text = '';
-  let ccy = '';
+  // The element's text and the entry's pending strings live in a young object made per entry: storing the
+  // parser's fresh strings into it needs no write-barrier call, as stores into this long-lived closure did.
+  let cur = scratch();
   let message: BankEntry['message'] | undefined;
   let statementId = '';
   let account = '';
   let entryIndex = 0;
   let entry: BankEntry | undefined;
-  let amountText = '';
   let detail: TxDetail | undefined;
-  let detailAmountText = '';
-  let detailCcy = '';
   let detailAmountRank = 0; // 3: TxDtls/Amt, 2: AmtDtls/TxAmt/Amt, 1: AmtDtls/InstdAmt/Amt
   let bal: (Partial<StatementBalance> & { amountText?: string }) | undefined;
-  let btk = ''; // bank transaction code parts joined by '/' as they arrive
   const where = () => `${source}: line ${parser.line}`;
 
   const detailAmount = (rank: number, v: string) => {
     if (rank > detailAmountRank) {
       detailAmountRank = rank;
-      detailAmountText = v;
-      detailCcy = ccy;
+      cur.detailAmountText = v;
+      cur.detailCcy = cur.ccy;
     }
   };
 
@@ -328,7 +337,7 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
     const n = nameId(tag.name);
     const st = parent === S.TOP ? next(parent, n, depth + 1) : TRANSITIONS[parent * NAME_IDS + n];
     states[++depth] = st;
-    text = '';
+    cur.text = '';
     wantText = TEXT[st] === 1;
     switch (st) {
       case S.IGNORE:
@@ -341,13 +350,12 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
         entry = {
           source, index: entryIndex++, message: message!, statementId, account, amount: -1, currency: '', cdi: 'CRDT', reversal: false, status: '', details: [],
         };
-        amountText = '';
-        btk = '';
+        cur = scratch();
         break;
       case S.TX:
         detail = {};
-        detailAmountText = '';
-        detailCcy = '';
+        cur.detailAmountText = '';
+        cur.detailCcy = '';
         detailAmountRank = 0;
         break;
       case S.BAL:
@@ -358,22 +366,22 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
       case S.TX_AMT:
       case S.TX_TXAMT_AMT:
       case S.TX_INSTDAMT_AMT:
-        ccy = (tag.attributes as Record<string, string>).Ccy ?? '';
+        cur.ccy = (tag.attributes as Record<string, string>).Ccy ?? '';
         break;
     }
   });
   parser.on('text', (t) => {
-    if (wantText) text += t;
+    if (wantText) cur.text += t;
   });
   parser.on('closetag', () => {
     const st = states[depth--];
     wantText = TEXT[states[depth]] === 1;
     if (st === S.IGNORE) {
-      text = '';
+      cur.text = '';
       return;
     }
-    const v = TEXT[st] === 1 ? trimmed(text) : '';
-    text = '';
+    const v = TEXT[st] === 1 ? trimmed(cur.text) : '';
+    cur.text = '';
     switch (st) {
       case S.REPORT:
         statementId = '';
@@ -391,7 +399,7 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
         break;
       case S.BAL_AMT:
         bal!.amountText = v;
-        bal!.currency = ccy;
+        bal!.currency = cur.ccy;
         break;
       case S.BAL_CDI:
         bal!.cdi = cdi(v, where);
@@ -411,8 +419,8 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
         entry!.entryRef = v;
         break;
       case S.NTRY_AMT:
-        amountText = v;
-        entry!.currency = ccy;
+        cur.amountText = v;
+        entry!.currency = cur.ccy;
         break;
       case S.NTRY_CDI:
         entry!.cdi = cdi(v, where);
@@ -436,7 +444,7 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
         entry!.servicerRef = v;
         break;
       case S.BKTX_CD:
-        btk = btk === '' ? v : `${btk}/${v}`;
+        cur.btk = cur.btk === '' ? v : `${cur.btk}/${v}`;
         break;
       case S.BTCH_NB:
         entry!.batchCount = Number(v);
@@ -447,10 +455,10 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
       case S.NTRY: {
         const e = entry!;
         entry = undefined;
-        if (!amountText || !e.currency) throw new Error(`${where()}: entry ${e.index} has no Amt with Ccy`);
-        e.amount = parseAmount(amountText, e.currency);
+        if (!cur.amountText || !e.currency) throw new Error(`${where()}: entry ${e.index} has no Amt with Ccy`);
+        e.amount = parseAmount(cur.amountText, e.currency);
         if (!e.status) e.status = 'BOOK';
-        if (btk !== '') e.bankTxCode = btk;
+        if (cur.btk !== '') e.bankTxCode = cur.btk;
         emit(e);
         break;
       }
@@ -488,9 +496,9 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
         const d = detail!;
         detail = undefined;
         if (detailAmountRank > 0) {
-          if (!detailCcy) throw new Error(`${where()}: transaction amount without Ccy`);
-          d.currency = detailCcy;
-          d.amount = parseAmount(detailAmountText, detailCcy);
+          if (!cur.detailCcy) throw new Error(`${where()}: transaction amount without Ccy`);
+          d.currency = cur.detailCcy;
+          d.amount = parseAmount(cur.detailAmountText, cur.detailCcy);
         }
         if (entry!.details.length >= maxDetails) throw new Error(`${where()}: entry has more than ${maxDetails} transaction details`);
         entry!.details.push(d);

@@ -7,7 +7,7 @@ import { dayNumber, dayString } from './days.js';
 
 /** Longest reference kept (EndToEndId is ≤ 35, record ids are short): bounds the arena per item. */
 export const MAX_REF_LENGTH = 1024;
-/** Items one index holds: bounds the arrays (and the hash table at 2× this). */
+/** Items one index holds: bounds the arrays (and the hash table at 2× this slots, two int32s each). */
 export const MAX_SWITCH_ITEMS = 50_000_000;
 /** Distinct currencies / kinds / groups / accounts: they are interned to small integers. */
 const MAX_CODES = 255;
@@ -34,7 +34,7 @@ class Interner {
   }
 }
 
-/** FNV-1a over UTF-16 code units (rehash() computes the same over the arena). */
+/** FNV-1a over UTF-16 code units (kept in the table beside each item). */
 function hashOf(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
@@ -52,7 +52,11 @@ export class SwitchIndex {
   private refStart = new Uint32Array(1025);
   private arena = new Uint16Array(16 * 1024);
   private arenaUsed = 0;
-  private table = new Int32Array(2048).fill(NONE);
+  /**
+   * Slots of [item, hash] pairs: a probe compares the stored hash before it looks at the arena, so a lookup
+   * reads the arena once (the item it finds), not once per probed item, and a rehash needs no hashing.
+   */
+  private table = new Int32Array(2 * 2048).fill(NONE);
   private mask = 2047;
   /** Free text and accounts are rare in bulk and free-form: kept sparse, by item number. */
   private readonly labels = new Map<number, string>();
@@ -89,7 +93,8 @@ export class SwitchIndex {
     if (s.account !== undefined) this.accounts.set(i, s.account);
     this.putRef(i, s.ref);
     this.n = i + 1;
-    if (this.find(s.ref) === NONE) this.insert(i, hashOf(s.ref));
+    const h = hashOf(s.ref);
+    if (this.findHashed(s.ref, h) === NONE) this.insert(i, h);
     return i;
   }
 
@@ -97,10 +102,17 @@ export class SwitchIndex {
   find(ref: string): number {
     const len = ref.length;
     if (len === 0 || len > MAX_REF_LENGTH) return NONE;
+    return this.findHashed(ref, hashOf(ref));
+  }
+
+  private findHashed(ref: string, h: number): number {
+    const len = ref.length;
+    const hash = h | 0;
     const { table, mask, arena, refStart } = this;
-    for (let slot = hashOf(ref) & mask; ; slot = (slot + 1) & mask) {
-      const i = table[slot];
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const i = table[2 * slot];
       if (i === NONE) return NONE;
+      if (table[2 * slot + 1] !== hash) continue;
       const start = refStart[i];
       if (refStart[i + 1] - start !== len) continue;
       let k = 0;
@@ -156,25 +168,29 @@ export class SwitchIndex {
 
   private insert(i: number, h: number): void {
     // Load factor ≤ 1/2 keeps probes short; the table is rebuilt at twice the size.
-    if (this.n * 2 > this.table.length) this.rehash(this.table.length * 2);
+    if (this.n * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
     const { table, mask } = this;
     let slot = h & mask;
-    while (table[slot] !== NONE) slot = (slot + 1) & mask;
-    table[slot] = i;
+    while (table[2 * slot] !== NONE) slot = (slot + 1) & mask;
+    table[2 * slot] = i;
+    table[2 * slot + 1] = h;
   }
 
   private rehash(size: number): void {
     const old = this.table;
-    this.table = new Int32Array(size).fill(NONE);
-    this.mask = size - 1;
-    for (const i of old) {
+    const table = new Int32Array(2 * size).fill(NONE);
+    const mask = size - 1;
+    for (let o = 0; o < old.length; o += 2) {
+      const i = old[o];
       if (i === NONE) continue;
-      let h = 0x811c9dc5;
-      for (let k = this.refStart[i]; k < this.refStart[i + 1]; k++) h = Math.imul(h ^ this.arena[k], 0x01000193);
-      let slot = (h >>> 0) & this.mask;
-      while (this.table[slot] !== NONE) slot = (slot + 1) & this.mask;
-      this.table[slot] = i;
+      const h = old[o + 1];
+      let slot = h & mask;
+      while (table[2 * slot] !== NONE) slot = (slot + 1) & mask;
+      table[2 * slot] = i;
+      table[2 * slot + 1] = h;
     }
+    this.table = table;
+    this.mask = mask;
   }
 
   private grow(): void {
