@@ -210,8 +210,7 @@ function readString(): string {
       let out = '';
       let i = s;
       for (; i + 8 <= at; i += 8) out += String.fromCharCode(src[i], src[i + 1], src[i + 2], src[i + 3], src[i + 4], src[i + 5], src[i + 6], src[i + 7]);
-      for (; i < at; i++) out += String.fromCharCode(src[i]);
-      return out;
+      return i < at ? out + tail(i, at - i) : out;
     }
     return Buffer.prototype.latin1Slice.call(src, s, at);
   }
@@ -223,6 +222,71 @@ function readString(): string {
   const out = Buffer.prototype.utf8Slice.call(src, at, at + len);
   at += len;
   return out;
+}
+
+/** The 1–7 bytes from src[i] as one string (one concatenation per string instead of one per byte). */
+function tail(i: number, k: number): string {
+  const f = String.fromCharCode;
+  switch (k) {
+    case 1:
+      return f(src[i]);
+    case 2:
+      return f(src[i], src[i + 1]);
+    case 3:
+      return f(src[i], src[i + 1], src[i + 2]);
+    case 4:
+      return f(src[i], src[i + 1], src[i + 2], src[i + 3]);
+    case 5:
+      return f(src[i], src[i + 1], src[i + 2], src[i + 3], src[i + 4]);
+    case 6:
+      return f(src[i], src[i + 1], src[i + 2], src[i + 3], src[i + 4], src[i + 5]);
+    default:
+      return f(src[i], src[i + 1], src[i + 2], src[i + 3], src[i + 4], src[i + 5], src[i + 6]);
+  }
+}
+
+/**
+ * Decoded strings that repeat across postings (kinds, currencies, dates, account and participant ids), by a hash
+ * of their bytes: a hit allocates nothing and returns a flat string whose hash V8 already holds (the rules look
+ * these ids up in Maps). A slot keeps the last string that hashed to it.
+ */
+const CACHE_SLOTS = 8192;
+const cache: string[] = new Array<string>(CACHE_SLOTS).fill('');
+
+function readCachedString(): string {
+  check(1);
+  const n = src[at];
+  if (n === 0 || n > SHORT) return readString();
+  check(1 + n);
+  const s = at + 1;
+  const e = s + n;
+  let h = n;
+  for (let i = s; i < e; i++) h = (Math.imul(h, 31) + src[i]) | 0;
+  const slot = (h ^ (h >>> 15)) & (CACHE_SLOTS - 1);
+  const c = cache[slot];
+  if (c.length === n) {
+    let i = 0;
+    while (i < n && c.charCodeAt(i) === src[s + i]) i++;
+    if (i === n) {
+      at = e;
+      return c;
+    }
+  }
+  at = e;
+  // A flat copy (a concatenation would be a rope that every later use walks).
+  const out: string = Buffer.prototype.latin1Slice.call(src, s, e);
+  cache[slot] = out;
+  return out;
+}
+
+/** readString, but `known` itself when the bytes spell it (the caller asked for the posting by that id). */
+function readKnownString(known: string | undefined): string {
+  const n = known === undefined ? -1 : known.length;
+  if (n < 0 || n > SHORT || at + 1 + n > end || src[at] !== n) return readString();
+  const s = at + 1;
+  for (let i = 0; i < n; i++) if (known!.charCodeAt(i) !== src[s + i]) return readString();
+  at = s + n;
+  return known!;
 }
 
 function readNumber(): number {
@@ -249,9 +313,12 @@ export function decodePosting(bytes: Uint8Array, start = 0, stop = bytes.length)
 /** A posting without its entries. */
 export type PostingHead = Omit<Posting, 'entries'>;
 
-/** Like decodePosting, but skips the entries (a transfer's state needs only the rest). */
-export function decodePostingHead(bytes: Uint8Array, start = 0, stop = bytes.length): PostingHead {
-  return decode(bytes, start, stop, false);
+/**
+ * Like decodePosting, but skips the entries (a transfer's state needs only the rest). `id`, the id the posting
+ * was read by, is returned as its id instead of a new copy.
+ */
+export function decodePostingHead(bytes: Uint8Array, start = 0, stop = bytes.length, id?: string): PostingHead {
+  return decode(bytes, start, stop, false, id);
 }
 
 function skipString(): void {
@@ -269,7 +336,7 @@ function skipString(): void {
   at += 4 + len;
 }
 
-function decode(bytes: Uint8Array, start: number, stop: number, withEntries: boolean): PostingHead | Posting {
+function decode(bytes: Uint8Array, start: number, stop: number, withEntries: boolean, knownId?: string): PostingHead | Posting {
   if (bytes !== src || srcView.byteLength !== bytes.byteLength) srcView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   src = bytes; // lmdb reads into one reused buffer: its view is made once
   at = start;
@@ -278,18 +345,18 @@ function decode(bytes: Uint8Array, start: number, stop: number, withEntries: boo
   if (src[at] !== POSTING_TAG || src[at + 1] !== LAYOUT_VERSION) throw new Error(`posting layout: bad header ${src[at]} ${src[at + 1]}`);
   const flags = src[at + 2];
   at += 3;
-  const id = readString();
+  const id = readKnownString(knownId);
   const seq = readNumber();
-  const kind = readString();
-  const currency = readString();
-  const businessDate = readString();
+  const kind = readCachedString();
+  const currency = readCachedString();
+  const businessDate = readCachedString();
   check(1);
   const n = src[at++];
   let p: PostingHead | Posting;
   if (withEntries) {
     const entries: Entry[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      const a = readString();
+      const a = readCachedString();
       check(1);
       const f = FIELDS[src[at++]];
       if (f === undefined) throw new Error('posting layout: bad entry field');
@@ -308,14 +375,14 @@ function decode(bytes: Uint8Array, start: number, stop: number, withEntries: boo
   if (flags & FLAG_REVERSES) p.reverses = readString();
   if (flags & FLAG_NOTE) p.note = readString();
   if (flags & FLAG_TRANSFER) {
-    const t: TransferFacts = { amount: readNumber(), merchantId: readString(), issuerId: readString(), acquirerId: readString() };
+    const t: TransferFacts = { amount: readNumber(), merchantId: readCachedString(), issuerId: readCachedString(), acquirerId: readCachedString() };
     if (flags & FLAG_ORIGINAL) t.originalId = readString();
     if (flags & FLAG_SPLIT) {
       const platformFee = readNumber();
       check(1);
       const k = src[at++];
       const sellers: { sellerId: string; amount: number }[] = new Array(k);
-      for (let i = 0; i < k; i++) sellers[i] = { sellerId: readString(), amount: readNumber() };
+      for (let i = 0; i < k; i++) sellers[i] = { sellerId: readCachedString(), amount: readNumber() };
       t.split = { platformFee, sellers };
     }
     p.transfer = t;
