@@ -39,6 +39,15 @@ export interface TransferFacts {
   split?: Split;
 }
 
+/** a.endsWith(':' + suffix), comparing char codes. */
+function endsWithColonAnd(a: string, suffix: string): boolean {
+  const k = suffix.length;
+  const off = a.length - k;
+  if (off < 1 || a.charCodeAt(off - 1) !== 58) return false;
+  for (let i = 0; i < k; i++) if (a.charCodeAt(off + i) !== suffix.charCodeAt(i)) return false;
+  return true;
+}
+
 /** Throws unless every entry is well-formed, all accounts share the currency and debits = credits (posted and pending). */
 export function assertBalanced(p: Posting): void {
   let d = 0;
@@ -48,8 +57,8 @@ export function assertBalanced(p: Posting): void {
   const cur = p.currency;
   for (const [a, f, n] of p.entries) {
     if (!Number.isSafeInteger(n) || n === 0) throw new Error(`posting ${p.id}: entry ${a} ${f} amount ${n} is not a non-zero integer`);
-    // a ends with ':' + currency (without building that string per posting).
-    if (a.charCodeAt(a.length - cur.length - 1) !== 58 || !a.endsWith(cur)) throw new Error(`posting ${p.id}: account ${a} is not in currency ${p.currency}`);
+    // a ends with ':' + currency (without building that string per posting, nor a builtin call per entry).
+    if (!endsWithColonAnd(a, cur)) throw new Error(`posting ${p.id}: account ${a} is not in currency ${p.currency}`);
     if (f === 'D') d += n;
     else if (f === 'C') c += n;
     else if (f === 'PD') pd += n;

@@ -25,54 +25,53 @@ const RESET_BUFFER_MODE = 1024;
 
 let buf = Buffer.allocUnsafe(4096);
 let view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-let pos = 0;
-
-function need(n: number): void {
-  if (pos + n <= buf.length) return;
-  const next = Buffer.allocUnsafe(Math.max(buf.length * 2, pos + n));
-  buf.copy(next, 0, 0, pos);
-  buf = next;
+/** Makes the shared buffer hold at least `n` bytes (its contents are not kept: an encode starts over). */
+function reserve(n: number): void {
+  if (n <= buf.length) return;
+  buf = Buffer.allocUnsafe(Math.max(buf.length * 2, n));
   view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
-function writeString(s: string): void {
+/** Bytes a string takes at most (UTF-8 needs at most 3 bytes per UTF-16 unit). */
+const strMax = (s: string) => 5 + 3 * s.length;
+
+// The writers take the buffer and offset as arguments and return the next offset: module variables (a context
+// slot each) were reloaded and stored per byte written, ~2x the instructions of an encode.
+function putString(b: Buffer, o: number, s: string): number {
   const n = s.length;
   if (n < 0x80) {
-    need(n + 1);
-    const start = pos;
-    buf[pos++] = n;
+    b[o] = n;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
-      if (c >= 0x80) {
-        pos = start; // not ASCII: written as UTF-8 below
-        return writeUtf8(s);
-      }
-      buf[pos++] = c;
+      if (c >= 0x80) return putUtf8(b, o, s); // not ASCII: rewritten as UTF-8
+      b[o + 1 + i] = c;
     }
-    return;
+    return o + 1 + n;
   }
-  writeUtf8(s);
+  return putUtf8(b, o, s);
 }
 
-function writeUtf8(s: string): void {
-  need(5 + Buffer.byteLength(s, 'utf8'));
-  buf[pos] = 0xff;
-  const n = buf.write(s, pos + 5, 'utf8');
-  view.setUint32(pos + 1, n, true);
-  pos += 5 + n;
+function putUtf8(b: Buffer, o: number, s: string): number {
+  b[o] = 0xff;
+  const n = b.write(s, o + 5, 'utf8');
+  view.setUint32(o + 1, n, true);
+  return o + 5 + n;
 }
 
-function writeNumber(n: number): void {
-  need(9);
+function putNumber(b: Buffer, v: DataView, o: number, n: number): number {
   if (n >>> 0 === n) {
-    buf[pos] = 0xce;
-    view.setUint32(pos + 1, n, true);
-    pos += 5;
-  } else {
-    buf[pos] = 0xcb;
-    view.setFloat64(pos + 1, n, true);
-    pos += 9;
+    b[o] = 0xce;
+    v.setUint32(o + 1, n, true);
+    return o + 5;
   }
+  b[o] = 0xcb;
+  v.setFloat64(o + 1, n, true);
+  return o + 9;
+}
+
+/** FIELDS.indexOf(f) without the builtin call. */
+function fieldCode(f: unknown): number {
+  return f === 'D' ? 0 : f === 'C' ? 1 : f === 'PD' ? 2 : f === 'PC' ? 3 : -1;
 }
 
 /** Own enumerable keys of `o` that hold a value (msgpack stores undefined; this layout omits it). */
@@ -92,7 +91,7 @@ export function fitsLayout(p: Posting): boolean {
   let keys = 6;
   for (let i = 0; i < p.entries.length; i++) {
     const e = p.entries[i];
-    if (!Array.isArray(e) || e.length !== 3 || !isStr(e[0]) || FIELDS.indexOf(e[1]) < 0 || !isNum(e[2])) return false;
+    if (!Array.isArray(e) || e.length !== 3 || !isStr(e[0]) || fieldCode(e[1]) < 0 || !isNum(e[2])) return false;
   }
   if (p.reverses !== undefined) {
     if (!isStr(p.reverses)) return false;
@@ -129,51 +128,62 @@ export function fitsLayout(p: Posting): boolean {
  * lmdb copies them at once inside a write transaction (RESET mode), a batched put outside one needs its own.
  */
 export function encodePosting(p: Posting, copy: boolean): Buffer {
-  pos = 0;
-  need(3);
-  buf[pos++] = POSTING_TAG;
-  buf[pos++] = LAYOUT_VERSION;
+  const es = p.entries;
   const t = p.transfer;
-  buf[pos++] =
+  // The buffer is sized once for the worst case, so the writers below check nothing.
+  let max = 4 + 9 + strMax(p.id) + strMax(p.kind) + strMax(p.currency) + strMax(p.businessDate);
+  for (let i = 0; i < es.length; i++) max += strMax(es[i][0]) + 10;
+  if (p.reverses !== undefined) max += strMax(p.reverses);
+  if (p.note !== undefined) max += strMax(p.note);
+  if (t !== undefined) {
+    max += 9 + strMax(t.merchantId) + strMax(t.issuerId) + strMax(t.acquirerId);
+    if (t.originalId !== undefined) max += strMax(t.originalId);
+    if (t.split !== undefined) {
+      max += 10;
+      for (const s of t.split.sellers) max += strMax(s.sellerId) + 9;
+    }
+  }
+  reserve(max);
+  const b = buf;
+  const v = view;
+  b[0] = POSTING_TAG;
+  b[1] = LAYOUT_VERSION;
+  b[2] =
     (p.reverses !== undefined ? FLAG_REVERSES : 0) |
     (p.note !== undefined ? FLAG_NOTE : 0) |
     (t !== undefined ? FLAG_TRANSFER : 0) |
     (t?.originalId !== undefined ? FLAG_ORIGINAL : 0) |
     (t?.split !== undefined ? FLAG_SPLIT : 0);
-  writeString(p.id);
-  writeNumber(p.seq);
-  writeString(p.kind);
-  writeString(p.currency);
-  writeString(p.businessDate);
-  const es = p.entries;
-  need(1);
-  buf[pos++] = es.length;
+  let o = putString(b, 3, p.id);
+  o = putNumber(b, v, o, p.seq);
+  o = putString(b, o, p.kind);
+  o = putString(b, o, p.currency);
+  o = putString(b, o, p.businessDate);
+  b[o++] = es.length;
   for (let i = 0; i < es.length; i++) {
     const e = es[i];
-    writeString(e[0]);
-    need(1);
-    buf[pos++] = FIELDS.indexOf(e[1]);
-    writeNumber(e[2]);
+    o = putString(b, o, e[0]);
+    b[o++] = fieldCode(e[1]);
+    o = putNumber(b, v, o, e[2]);
   }
-  if (p.reverses !== undefined) writeString(p.reverses);
-  if (p.note !== undefined) writeString(p.note);
+  if (p.reverses !== undefined) o = putString(b, o, p.reverses);
+  if (p.note !== undefined) o = putString(b, o, p.note);
   if (t !== undefined) {
-    writeNumber(t.amount);
-    writeString(t.merchantId);
-    writeString(t.issuerId);
-    writeString(t.acquirerId);
-    if (t.originalId !== undefined) writeString(t.originalId);
+    o = putNumber(b, v, o, t.amount);
+    o = putString(b, o, t.merchantId);
+    o = putString(b, o, t.issuerId);
+    o = putString(b, o, t.acquirerId);
+    if (t.originalId !== undefined) o = putString(b, o, t.originalId);
     if (t.split !== undefined) {
-      writeNumber(t.split.platformFee);
-      need(1);
-      buf[pos++] = t.split.sellers.length;
+      o = putNumber(b, v, o, t.split.platformFee);
+      b[o++] = t.split.sellers.length;
       for (const s of t.split.sellers) {
-        writeString(s.sellerId);
-        writeNumber(s.amount);
+        o = putString(b, o, s.sellerId);
+        o = putNumber(b, v, o, s.amount);
       }
     }
   }
-  return copy ? Buffer.from(buf.subarray(0, pos)) : buf.subarray(0, pos);
+  return copy ? Buffer.from(b.subarray(0, o)) : b.subarray(0, o);
 }
 
 // Decoder state: one value at a time (decoding never re-enters).
@@ -200,8 +210,7 @@ function readString(): string {
       let out = '';
       let i = s;
       for (; i + 8 <= at; i += 8) out += String.fromCharCode(src[i], src[i + 1], src[i + 2], src[i + 3], src[i + 4], src[i + 5], src[i + 6], src[i + 7]);
-      for (; i < at; i++) out += String.fromCharCode(src[i]);
-      return out;
+      return i < at ? out + tail(i, at - i) : out;
     }
     return Buffer.prototype.latin1Slice.call(src, s, at);
   }
@@ -213,6 +222,71 @@ function readString(): string {
   const out = Buffer.prototype.utf8Slice.call(src, at, at + len);
   at += len;
   return out;
+}
+
+/** The 1–7 bytes from src[i] as one string (one concatenation per string instead of one per byte). */
+function tail(i: number, k: number): string {
+  const f = String.fromCharCode;
+  switch (k) {
+    case 1:
+      return f(src[i]);
+    case 2:
+      return f(src[i], src[i + 1]);
+    case 3:
+      return f(src[i], src[i + 1], src[i + 2]);
+    case 4:
+      return f(src[i], src[i + 1], src[i + 2], src[i + 3]);
+    case 5:
+      return f(src[i], src[i + 1], src[i + 2], src[i + 3], src[i + 4]);
+    case 6:
+      return f(src[i], src[i + 1], src[i + 2], src[i + 3], src[i + 4], src[i + 5]);
+    default:
+      return f(src[i], src[i + 1], src[i + 2], src[i + 3], src[i + 4], src[i + 5], src[i + 6]);
+  }
+}
+
+/**
+ * Decoded strings that repeat across postings (kinds, currencies, dates, account and participant ids), by a hash
+ * of their bytes: a hit allocates nothing and returns a flat string whose hash V8 already holds (the rules look
+ * these ids up in Maps). A slot keeps the last string that hashed to it.
+ */
+const CACHE_SLOTS = 8192;
+const cache: string[] = new Array<string>(CACHE_SLOTS).fill('');
+
+function readCachedString(): string {
+  check(1);
+  const n = src[at];
+  if (n === 0 || n > SHORT) return readString();
+  check(1 + n);
+  const s = at + 1;
+  const e = s + n;
+  let h = n;
+  for (let i = s; i < e; i++) h = (Math.imul(h, 31) + src[i]) | 0;
+  const slot = (h ^ (h >>> 15)) & (CACHE_SLOTS - 1);
+  const c = cache[slot];
+  if (c.length === n) {
+    let i = 0;
+    while (i < n && c.charCodeAt(i) === src[s + i]) i++;
+    if (i === n) {
+      at = e;
+      return c;
+    }
+  }
+  at = e;
+  // A flat copy (a concatenation would be a rope that every later use walks).
+  const out: string = Buffer.prototype.latin1Slice.call(src, s, e);
+  cache[slot] = out;
+  return out;
+}
+
+/** readString, but `known` itself when the bytes spell it (the caller asked for the posting by that id). */
+function readKnownString(known: string | undefined): string {
+  const n = known === undefined ? -1 : known.length;
+  if (n < 0 || n > SHORT || at + 1 + n > end || src[at] !== n) return readString();
+  const s = at + 1;
+  for (let i = 0; i < n; i++) if (known!.charCodeAt(i) !== src[s + i]) return readString();
+  at = s + n;
+  return known!;
 }
 
 function readNumber(): number {
@@ -239,9 +313,12 @@ export function decodePosting(bytes: Uint8Array, start = 0, stop = bytes.length)
 /** A posting without its entries. */
 export type PostingHead = Omit<Posting, 'entries'>;
 
-/** Like decodePosting, but skips the entries (a transfer's state needs only the rest). */
-export function decodePostingHead(bytes: Uint8Array, start = 0, stop = bytes.length): PostingHead {
-  return decode(bytes, start, stop, false);
+/**
+ * Like decodePosting, but skips the entries (a transfer's state needs only the rest). `id`, the id the posting
+ * was read by, is returned as its id instead of a new copy.
+ */
+export function decodePostingHead(bytes: Uint8Array, start = 0, stop = bytes.length, id?: string): PostingHead {
+  return decode(bytes, start, stop, false, id);
 }
 
 function skipString(): void {
@@ -259,7 +336,7 @@ function skipString(): void {
   at += 4 + len;
 }
 
-function decode(bytes: Uint8Array, start: number, stop: number, withEntries: boolean): PostingHead | Posting {
+function decode(bytes: Uint8Array, start: number, stop: number, withEntries: boolean, knownId?: string): PostingHead | Posting {
   if (bytes !== src || srcView.byteLength !== bytes.byteLength) srcView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   src = bytes; // lmdb reads into one reused buffer: its view is made once
   at = start;
@@ -268,18 +345,18 @@ function decode(bytes: Uint8Array, start: number, stop: number, withEntries: boo
   if (src[at] !== POSTING_TAG || src[at + 1] !== LAYOUT_VERSION) throw new Error(`posting layout: bad header ${src[at]} ${src[at + 1]}`);
   const flags = src[at + 2];
   at += 3;
-  const id = readString();
+  const id = readKnownString(knownId);
   const seq = readNumber();
-  const kind = readString();
-  const currency = readString();
-  const businessDate = readString();
+  const kind = readCachedString();
+  const currency = readCachedString();
+  const businessDate = readCachedString();
   check(1);
   const n = src[at++];
   let p: PostingHead | Posting;
   if (withEntries) {
     const entries: Entry[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      const a = readString();
+      const a = readCachedString();
       check(1);
       const f = FIELDS[src[at++]];
       if (f === undefined) throw new Error('posting layout: bad entry field');
@@ -298,14 +375,14 @@ function decode(bytes: Uint8Array, start: number, stop: number, withEntries: boo
   if (flags & FLAG_REVERSES) p.reverses = readString();
   if (flags & FLAG_NOTE) p.note = readString();
   if (flags & FLAG_TRANSFER) {
-    const t: TransferFacts = { amount: readNumber(), merchantId: readString(), issuerId: readString(), acquirerId: readString() };
+    const t: TransferFacts = { amount: readNumber(), merchantId: readCachedString(), issuerId: readCachedString(), acquirerId: readCachedString() };
     if (flags & FLAG_ORIGINAL) t.originalId = readString();
     if (flags & FLAG_SPLIT) {
       const platformFee = readNumber();
       check(1);
       const k = src[at++];
       const sellers: { sellerId: string; amount: number }[] = new Array(k);
-      for (let i = 0; i < k; i++) sellers[i] = { sellerId: readString(), amount: readNumber() };
+      for (let i = 0; i < k; i++) sellers[i] = { sellerId: readCachedString(), amount: readNumber() };
       t.split = { platformFee, sellers };
     }
     p.transfer = t;

@@ -11,6 +11,6 @@ export function transferState(books: Books, id: string): TransferState | undefin
   // Originals are looked up for ~40 % of records: a posting in the binary layout is read without its entries.
   const bytes = books.postings.getBinaryFast(id);
   if (bytes === undefined) return undefined;
-  const p = bytes[0] === POSTING_TAG ? decodePostingHead(bytes) : books.postings.get(id);
+  const p = bytes[0] === POSTING_TAG ? decodePostingHead(bytes, 0, bytes.length, id) : books.postings.get(id);
   return p ? openedState(p) : undefined;
 }

@@ -67,6 +67,35 @@ describe('posting layout', () => {
     );
   });
 
+  it('round-trips postings whose strings repeat and collide (decoded-string cache), and a head read by its id', () => {
+    // A small alphabet makes strings repeat across postings (cache hits) and share slots (overwrites).
+    const few = fc.string({ unit: fc.constantFrom('a', 'M', '0', ':', '\u00e9', '\u0080'), maxLength: 34 });
+    const repeating = fc.record(
+      {
+        id: few,
+        seq: fc.nat(),
+        kind: few,
+        currency: few,
+        businessDate: few,
+        entries: fc.array(fc.tuple(few, fc.constantFrom<Field>('D', 'C', 'PD', 'PC'), amount), { maxLength: 8 }),
+        transfer: fc.record({ amount, merchantId: few, issuerId: few, acquirerId: few }, { noNullPrototype: true }),
+      },
+      { noNullPrototype: true },
+    );
+    fc.assert(
+      fc.property(fc.array(repeating, { minLength: 1, maxLength: 20 }), few, (ps, other) => {
+        for (const p of ps) {
+          const bytes = encodePosting(p, true);
+          expect(decodePosting(bytes)).toStrictEqual(p);
+          const { entries: _, ...head } = p;
+          expect(decodePostingHead(bytes, 0, bytes.length, p.id)).toStrictEqual(head);
+          expect(decodePostingHead(bytes, 0, bytes.length, other)).toStrictEqual(head);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('decodes a value in the middle of a larger buffer and refuses truncated or trailing bytes', () => {
     const bytes = encodePosting(capture, true);
     const framed = Buffer.concat([Buffer.from([9, 9]), bytes, Buffer.from([7])]);
