@@ -142,7 +142,11 @@ async function provisionDemoIfEmpty(cfg: SwitchConfig, log: Logger): Promise<voi
     if (!empty) {
       // A portfolio provisioned by an older version: add the demo keys it lacks (e.g. the AES DUKPT BDK), nothing else.
       const added: string[] = [];
-      for (const k of demoKeys()) if (s.keys.get(k.name) === undefined) (await s.keys.put(k.name, k), added.push(k.name));
+      for (const k of demoKeys()) {
+        if (s.keys.get(k.name) !== undefined) continue;
+        await s.keys.put(k.name, k);
+        added.push(k.name);
+      }
       if (added.length) log.info('demo keys added to an existing portfolio', { keys: added });
       return;
     }

@@ -55,7 +55,10 @@ function pinOf(msg: IsoMessage, cfg: EdgePin | null): PinData | FormatError | un
   const ksn = rawKsn !== undefined && KSN.test(rawKsn) ? rawKsn.toUpperCase() : undefined;
   if (ksn !== undefined && ksn.length === 24) {
     const block = str(msg, aesField);
-    if (block === undefined) return undefined;
+    if (block === undefined) {
+      // A block in DE 52 beside an AES KSN that names another field for it: refused, never treated as "no PIN".
+      return aesField !== 52 && str(msg, 52) !== undefined ? fe(52, `PIN block in DE 52 with an AES DUKPT KSN: this acquirer's AES blocks travel in DE ${aesField}`) : undefined;
+    }
     if (!cfg?.aesBdkRef) return fe(aesField, 'AES DUKPT PIN block from an acquirer with no AES BDK configured');
     if (!HEX32.test(block)) return fe(aesField, 'AES DUKPT PIN block must be 32 hex digits (ISO 9564 format 4)');
     return { block: block.toUpperCase(), format: '48', keyRef: cfg.aesBdkRef, ksn };

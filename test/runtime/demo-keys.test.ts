@@ -1,7 +1,9 @@
 // A data dir provisioned by an older version lacks demo keys added since (the AES DUKPT BDK): the next start adds
 // the missing keys, and only those (cards, accounts and existing keys are left as they are).
 import { afterEach, describe, expect, it } from 'vitest';
-import { demoKeys } from '../../src/demo/portfolio.js';
+import { testLmk } from '../../hsm-sim/crypto/index.js';
+import { LmkKeys } from '../../hsm-sim/keys.js';
+import { DEMO_KEYS_CLEAR, demoKeys } from '../../src/demo/portfolio.js';
 import { startSwitch, type RunningSwitch } from '../../src/runtime/index.js';
 import { closeState, openState } from '../../src/state/env.js';
 import { tempDir, testConfig } from '../switch/helpers.js';
@@ -10,6 +12,18 @@ let sw: RunningSwitch | undefined;
 afterEach(async () => {
   await sw?.close();
   sw = undefined;
+});
+
+describe('demo keys', () => {
+  it('every demo key, the fixed AES key block included, opens under the test LMK to its published clear value', () => {
+    const lmk = new LmkKeys(testLmk());
+    for (const k of demoKeys()) {
+      const c = DEMO_KEYS_CLEAR[k.name];
+      const opened = lmk.decrypt(c.typeCode, k.key);
+      expect(opened.key.toString('hex').toUpperCase(), k.name).toBe(c.clear);
+      expect(opened.aes, k.name).toBe(c.block !== undefined);
+    }
+  });
 });
 
 describe('demo portfolio on an existing data dir', () => {

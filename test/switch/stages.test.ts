@@ -75,6 +75,10 @@ describe('isoToTxn', () => {
     const noKsn = { ...m, fields: { ...m.fields } };
     delete noKsn.fields[62];
     expect(err(noKsn)).toMatchObject({ formatError: true, code: '30', field: 62 });
+    // A block in DE 52 beside an AES KSN, where this acquirer's AES blocks travel in DE 110: refused.
+    const misplaced = req();
+    misplaced.fields[62] = '123456789012345600000001';
+    expect(err(misplaced)).toMatchObject({ formatError: true, code: '30', field: 52 });
     // A TDES DUKPT block stays in DE 52 with its 20-digit KSN beside an AES-capable configuration.
     const tdes = req();
     tdes.fields[62] = 'FFFF9876543210E00001';
