@@ -137,14 +137,23 @@ export function aesDukptWorkingKey(derivationKey: Buffer, ksn: Buffer, usage: Ae
 /** Working key for a 12-byte AES DUKPT KSN (initial key ID ‖ 32-bit counter). Output length = BDK length. */
 export function aesDukptKey(bdk: Buffer, ksn: Buffer, usage: AesDukptUsage = 'pin'): Buffer {
   checkLen(ksn, 12, 'AES DUKPT KSN');
+  return aesDukptKeyFromInitial(aesDukptInitialKey(bdk, ksn.subarray(0, 8)), ksn, usage);
+}
+
+/**
+ * The same from the device's initial key (what a terminal holds instead of the BDK): walks down the counter's
+ * one-bits, then derives the working key. Output length = initial key length.
+ */
+export function aesDukptKeyFromInitial(initialKey: Buffer, ksn: Buffer, usage: AesDukptUsage = 'pin'): Buffer {
+  checkLen(ksn, 12, 'AES DUKPT KSN');
   const counter = ksn.readUInt32BE(8);
   if (counter === 0) throw new Error('AES DUKPT counter 0 is not a transaction counter');
-  let key = aesDukptInitialKey(bdk, ksn.subarray(0, 8));
+  let key = initialKey;
   let acc = 0;
   for (let bit = 0x80000000; bit > 0; bit >>>= 1) {
     if ((counter & bit) === 0) continue;
     acc = (acc | bit) >>> 0;
     key = aesDukptStep(key, ksn, acc);
   }
-  return aesDukptWorkingKey(key, ksn, usage, bdk.length);
+  return aesDukptWorkingKey(key, ksn, usage, initialKey.length);
 }

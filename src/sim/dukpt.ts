@@ -4,7 +4,7 @@
 // non-reversible key generation steps instead of up to 21 from the IPEK — what lets the acquirer simulator
 // prepare tens of thousands of PIN blocks in seconds. The result is cross-checked against the host-side
 // derivation (hsm-sim/crypto tdesDukptKey) and the X9.24 sample vector in test/sim/dukpt.test.ts.
-import { aesDukptInitialKey, aesDukptStep, aesDukptWorkingKey, encryptPinBlock, encryptPinBlock4, tdesEcbEncrypt, tdesIpek, xor } from '../../hsm-sim/crypto/index.js';
+import { aesDukptInitialKey, aesDukptKeyFromInitial, encryptPinBlock, encryptPinBlock4, tdesEcbEncrypt, tdesIpek, xor } from '../../hsm-sim/crypto/index.js';
 
 const C0 = Buffer.from('C0C0C0C000000000C0C0C0C000000000', 'hex');
 const PIN_VARIANT = Buffer.from('00000000000000FF00000000000000FF', 'hex');
@@ -110,8 +110,8 @@ const AES_MAX_ONE_BITS = 16;
 /**
  * The terminal side of AES DUKPT (ANSI X9.24-3-2017): a 12-byte KSN (8-byte initial key ID ‖ 32-bit counter) and an
  * ISO 9564 format 4 PIN block under the counter's PIN encryption key. The terminal holds its initial key, never the
- * BDK; each key walks down from it along the counter's one-bits (hsm-sim's derivation functions, cross-checked
- * against the host side and the X9.24-3 sample in test/sim/dukpt.test.ts).
+ * BDK; each key walks down from it along the counter's one-bits (hsm-sim's aesDukptKeyFromInitial, the host's own
+ * walk; cross-checked against aesDukptKey and the X9.24-3 sample in test/sim/dukpt.test.ts).
  */
 export class AesDukptTerminal implements PinPad {
   private readonly initialKey: Buffer;
@@ -136,14 +136,7 @@ export class AesDukptTerminal implements PinPad {
     const ksn = Buffer.alloc(12);
     this.keyId.copy(ksn, 0);
     ksn.writeUInt32BE(c, 8);
-    let key = this.initialKey;
-    let acc = 0;
-    for (let bit = 0x80000000; bit > 0; bit >>>= 1) {
-      if ((c & bit) === 0) continue;
-      acc = (acc | bit) >>> 0;
-      key = aesDukptStep(key, ksn, acc);
-    }
-    return { ksn, key: aesDukptWorkingKey(key, ksn, 'pin', this.initialKey.length) };
+    return { ksn, key: aesDukptKeyFromInitial(this.initialKey, ksn, 'pin') };
   }
 
   /** Next transaction: the 24-hex-digit KSN and an ISO format 4 PIN block (32 hex) under its PIN key. */
