@@ -373,6 +373,10 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
   parser.on('text', (t) => {
     if (wantText) cur.text += t;
   });
+  // A CDATA section is text too (`<EndToEndId><![CDATA[A&B]]></EndToEndId>`): without this its value was lost.
+  parser.on('cdata', (t) => {
+    if (wantText) cur.text += t;
+  });
   parser.on('closetag', () => {
     const st = states[depth--];
     wantText = TEXT[states[depth]] === 1;

@@ -56,6 +56,29 @@ describe('camt reader on the real bank samples', () => {
     const whole = await collect(parseStatement([xml]));
     for (const n of [1, 7, 64, 1000]) expect(await collect(parseStatement(chunked(xml, n)))).toEqual(whole);
   });
+
+  it('reads a value however the XML spells it: CDATA, entities, a comment inside, a namespace prefix', async () => {
+    // The same entry four ways; a bank's XML library may emit any of them, and the reference must come out the same.
+    const ntry = (ref: string, amt: string) =>
+      `<c:Ntry><c:Amt Ccy="EUR">${amt}</c:Amt><c:CdtDbtInd>CRDT</c:CdtDbtInd><c:Sts><c:Cd>BOOK</c:Cd></c:Sts><c:BookgDt><c:Dt>2026-11-24</c:Dt></c:BookgDt>` +
+      `<c:NtryDtls><c:TxDtls><c:Refs><c:EndToEndId>${ref}</c:EndToEndId></c:Refs></c:TxDtls></c:NtryDtls></c:Ntry>`;
+    const xml =
+      '<c:Document xmlns:c="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><c:BkToCstmrStmt><c:Stmt><c:Id>S</c:Id>' +
+      ntry('A&amp;B-1', '12.50') +
+      ntry('<![CDATA[A&B-1]]>', '<![CDATA[12.50]]>') +
+      ntry('A<!-- split by a comment -->&#38;B-1', '12<!-- x -->.50') +
+      ntry('A&#x26;<![CDATA[B]]>-1', ' 12.50 ') +
+      '</c:Stmt></c:BkToCstmrStmt></c:Document>';
+    for (const n of [xml.length, 5]) {
+      const entries = await collect(parseStatement(chunked(xml, n)));
+      expect(entries.map((e) => [e.amount, e.details[0].endToEndId])).toEqual([
+        [1250, 'A&B-1'],
+        [1250, 'A&B-1'],
+        [1250, 'A&B-1'],
+        [1250, 'A&B-1'],
+      ]);
+    }
+  });
 });
 
 describe('camt.053.001.08', () => {

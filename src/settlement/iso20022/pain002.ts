@@ -65,6 +65,9 @@ export function parsePain002(xml: AsyncIterable<string> | Iterable<string>): Pro
     parser.on('text', (t) => {
       textBuf += t;
     });
+    parser.on('cdata', (t) => {
+      textBuf += t; // a CDATA section is text too
+    });
     parser.on('closetag', (n) => {
       const name = n.local ?? n.name;
       const parent = path[path.length - 2];
