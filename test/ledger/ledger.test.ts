@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { openBooks } from '../../src/ledger/books.js';
-import { drainLedger, LedgerPoster } from '../../src/ledger/poster.js';
+import { drainLedger, LedgerPoster, PULL_RECORDS } from '../../src/ledger/poster.js';
 import { LedgerWriter } from '../../src/ledger/writer.js';
 import type { Posting } from '../../src/ledger/posting.js';
 import { openedState, recordToPosting, type TransferState } from '../../src/ledger/rules.js';
@@ -327,7 +327,7 @@ describe('drainLedger: several stream reads joined into one books transaction', 
     expect(big.postings.getKeysCount()).toBe(12_000);
     expect(await drainLedger(stream, poster, { recordsPerTxn: 12_000 })).toBe(N - 12_000);
     expect(sizes).toEqual([12_000, 11_000, 11_000]);
-    expect(Math.max(...chunks)).toBe(500); // no transaction's records held at once
+    expect(Math.max(...chunks)).toBe(PULL_RECORDS); // no transaction's records held at once
     expect(await drainLedger(stream, poster, { recordsPerTxn: 12_000 })).toBe(0);
     expect(sizes.length).toBe(3);
     await expect(drainLedger(stream, poster, { recordsPerTxn: 0 })).rejects.toThrow(/recordsPerTxn/);
