@@ -370,13 +370,12 @@ export function camtParser(emit: (e: BankEntry) => void, o: CamtOptions = {}): C
         break;
     }
   });
-  parser.on('text', (t) => {
+  const onText = (t: string) => {
     if (wantText) cur.text += t;
-  });
+  };
+  parser.on('text', onText);
   // A CDATA section is text too (`<EndToEndId><![CDATA[A&B]]></EndToEndId>`): without this its value was lost.
-  parser.on('cdata', (t) => {
-    if (wantText) cur.text += t;
-  });
+  parser.on('cdata', onText);
   parser.on('closetag', () => {
     const st = states[depth--];
     wantText = TEXT[states[depth]] === 1;

@@ -62,12 +62,11 @@ export function parsePain002(xml: AsyncIterable<string> | Iterable<string>): Pro
       else if (name === 'OrgnlPmtInfAndSts') pmt = { id: '', transactions: [] };
       else if (name === 'TxInfAndSts') tx = {};
     });
-    parser.on('text', (t) => {
+    const onText = (t: string) => {
       textBuf += t;
-    });
-    parser.on('cdata', (t) => {
-      textBuf += t; // a CDATA section is text too
-    });
+    };
+    parser.on('text', onText);
+    parser.on('cdata', onText); // a CDATA section is text too
     parser.on('closetag', (n) => {
       const name = n.local ?? n.name;
       const parent = path[path.length - 2];
