@@ -1,7 +1,7 @@
 // The host commands: a table of code → handler. A handler reads its fields with the one parser (Fields), does the
 // crypto with clear keys that exist only in this process, and returns the response fields after the error code
 // ('00'), or throws HsmFail with the payShield error code ('01' = verification failed).
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import * as c from './crypto/index.js';
 import { HsmFail } from './errors.js';
 import { Fields } from './fields.js';
@@ -12,6 +12,8 @@ export interface Ctx {
   /** Clear-PIN commands (BA) are allowed only with the test LMK or --dev. */
   dev: boolean;
   firmware: string;
+  /** The HSM's X25519 transport key pair (XE/XG), generated once per process; the private half never leaves memory. */
+  transport: c.X25519Pair;
 }
 export type Handler = (f: Fields, ctx: Ctx) => string;
 
@@ -271,6 +273,26 @@ function generateClear(scheme: 'U' | 'T' | 'S'): { key: Buffer; aes: boolean } {
   if (scheme === 'S') return { key: randomBytes(16), aes: true };
   return { key: c.fixParity(randomBytes(scheme === 'U' ? 16 : 24)), aes: false };
 }
+// ---- Host data keys (XA/XC/XE/XG, this simulator's extension): the switch's own AES-256 (D0) and HMAC-SHA-256 (M7)
+// keys, at rest as key blocks under the LMK, delivered to the host under X25519 → HKDF-SHA-256 → AES-256-GCM. ----
+function hostUsage(f: Fields): c.HostKeyUsage {
+  return f.oneOf(2, c.HOST_KEY_USAGES, 'host key usage (D0, M7)', '04');
+}
+function x25519PublicField(f: Fields, what: string): Buffer {
+  return Buffer.from(f.hex(64, what, '15'), 'hex');
+}
+/** X25519 with a peer key from a request: a key node rejects, or an all-zero shared secret, is error 15. */
+function x25519Shared(priv: KeyObject, peer: Buffer): Buffer {
+  try {
+    return c.x25519(priv, peer);
+  } catch (e) {
+    throw new HsmFail('15', `X25519 public key rejected: ${(e as Error).message}`);
+  }
+}
+function hostKeyWithKcv(ctx: Ctx, usage: c.HostKeyUsage, clear: Buffer): string {
+  return ctx.keys.encryptHostKey(usage, clear) + c.hostKeyKcv(clear);
+}
+
 const AES_TYPES = new Set([KEY_TYPE_CODES.ZPK, KEY_TYPE_CODES.TPK, KEY_TYPE_CODES.TAK, KEY_TYPE_CODES.ZAK, KEY_TYPE_CODES.BDK]);
 
 export const COMMANDS: Record<string, Handler> = {
@@ -430,7 +452,73 @@ export const COMMANDS: Record<string, Handler> = {
 
   M6: (f, ctx) => macCommand(f, ctx, false),
   M8: (f, ctx) => macCommand(f, ctx, true),
+
+  XA: (f, ctx) => {
+    const usage = hostUsage(f);
+    f.end();
+    const clear = randomBytes(32);
+    try {
+      return hostKeyWithKcv(ctx, usage, clear);
+    } finally {
+      clear.fill(0);
+    }
+  },
+  XC: (f, ctx) => {
+    const usage = hostUsage(f);
+    const field = f.key('host data key', 'A1');
+    const hostPub = x25519PublicField(f, 'host X25519 public key');
+    f.end();
+    const clear = ctx.keys.decryptHostKey(usage, field);
+    let shared: Buffer | undefined;
+    let k: Buffer | undefined;
+    try {
+      const eph = c.x25519Generate();
+      shared = x25519Shared(eph.privateKey, hostPub);
+      k = c.hostKeyTransportKey('export', usage, shared, hostPub, eph.publicKey);
+      const iv = randomBytes(12);
+      const box = c.gcmSeal(k, iv, Buffer.from('XC' + usage, 'latin1'), clear);
+      return c.toHex(eph.publicKey) + c.toHex(iv) + c.toHex(box.ciphertext) + c.toHex(box.tag) + c.hostKeyKcv(clear);
+    } finally {
+      clear.fill(0);
+      shared?.fill(0);
+      k?.fill(0);
+    }
+  },
+  XE: (f, ctx) => {
+    f.end();
+    return c.toHex(ctx.transport.publicKey);
+  },
+  XG: (f, ctx) => {
+    const usage = hostUsage(f);
+    const hostEph = x25519PublicField(f, 'host ephemeral X25519 public key');
+    const iv = Buffer.from(f.hex(24, 'IV'), 'hex');
+    const ct = Buffer.from(f.hex(64, 'ciphertext'), 'hex');
+    const tag = Buffer.from(f.hex(32, 'GCM tag'), 'hex');
+    f.end();
+    const shared = x25519Shared(ctx.transport.privateKey, hostEph);
+    const k = c.hostKeyTransportKey('import', usage, shared, hostEph, ctx.transport.publicKey);
+    shared.fill(0);
+    let clear: Buffer;
+    try {
+      clear = c.gcmOpen(k, iv, Buffer.from('XG' + usage, 'latin1'), ct, tag);
+    } catch {
+      throw new HsmFail('A1', 'imported host key does not authenticate');
+    } finally {
+      k.fill(0);
+    }
+    try {
+      if (clear.length !== 32) throw new HsmFail('15', 'imported host key must be 32 bytes');
+      return hostKeyWithKcv(ctx, usage, clear);
+    } finally {
+      clear.fill(0);
+    }
+  },
 };
+
+/** A command context for an LMK: what the server builds once per process (a fresh X25519 transport key pair). */
+export function createCtx(keys: LmkKeys, dev: boolean, firmware = '1.0.0-SIM'): Ctx {
+  return { keys, dev, firmware, transport: c.x25519Generate() };
+}
 
 /** payShield response code: the command's second character advanced by one (A0→A1, CA→CB, NC→ND). */
 export function responseCode(cmd: string): string {

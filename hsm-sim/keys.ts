@@ -9,6 +9,8 @@ import {
   KeyBlockError,
   unwrapKeyBlockD,
   wrapKeyBlockD,
+  type HostKeyUsage,
+  type KeyBlockHeader,
   type LmkSet,
 } from './crypto/index.js';
 import { HsmFail } from './errors.js';
@@ -89,6 +91,38 @@ export class LmkKeys {
     return { key: clear, aes: false };
   }
 
+  /** Wraps a 32-byte host data key into an 'S' key block with its usage's header. */
+  encryptHostKey(usage: HostKeyUsage, clear: Buffer): string {
+    if (clear.length !== HOST_KEY_LENGTH) throw new HsmFail('15', 'host data key must be 32 bytes');
+    return 'S' + wrapKeyBlockD(this.lmk.keyBlock, HOST_KEY_HEADERS[usage], clear);
+  }
+
+  /**
+   * Unwraps a host data key block for `usage` (uncached: the caller zeroes the returned key after use). A field that
+   * is not an 'S' block, does not verify, or does not carry a 32-byte key of the usage's algorithm → A1; a block of
+   * another usage → 28.
+   */
+  decryptHostKey(usage: HostKeyUsage, field: string): Buffer {
+    if (field[0] !== 'S') throw new HsmFail('A1', 'host data key must be an S key block');
+    let header: KeyBlockHeader;
+    let key: Buffer;
+    try {
+      ({ header, key } = unwrapKeyBlockD(this.lmk.keyBlock, field.slice(1)));
+    } catch (e) {
+      if (e instanceof KeyBlockError) throw new HsmFail('A1', `key block: ${e.message}`);
+      throw e;
+    }
+    if (header.usage !== usage) {
+      key.fill(0);
+      throw new HsmFail('28', `key block usage ${header.usage} is not ${usage}`);
+    }
+    if (header.algorithm !== HOST_KEY_HEADERS[usage].algorithm || key.length !== HOST_KEY_LENGTH) {
+      key.fill(0);
+      throw new HsmFail('A1', 'key block does not hold a host data key');
+    }
+    return key;
+  }
+
   /** Encrypts a clear key for `typeCode` under scheme U/T (DES) or S (key block; AES when `aes`). */
   encrypt(typeCode: string, clear: Buffer, scheme: 'U' | 'T' | 'S', aes = false): string {
     if (scheme === 'S') {
@@ -101,6 +135,14 @@ export class LmkKeys {
     return scheme + encryptUnderLmkVariant(this.lmk, typeCode, fixParity(clear)).toString('hex').toUpperCase();
   }
 }
+
+/** Key block headers of the host's own data keys (XA/XC/XG, this simulator's extension): AES-256 data encryption
+ *  (D0: algorithm A, mode B = encrypt and decrypt) and HMAC-SHA-256 (M7: algorithm H, mode C = generate and verify). */
+export const HOST_KEY_HEADERS: Record<HostKeyUsage, KeyBlockHeader> = {
+  D0: { usage: 'D0', algorithm: 'A', mode: 'B', version: '00', exportability: 'E' },
+  M7: { usage: 'M7', algorithm: 'H', mode: 'C', version: '00', exportability: 'E' },
+};
+export const HOST_KEY_LENGTH = 32;
 
 /** A short fingerprint of a key string for logs (never the key itself). */
 export function keyFingerprint(field: string): string {

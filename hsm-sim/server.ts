@@ -2,7 +2,7 @@
 // Handlers are synchronous, so responses leave in request order; all responses produced by one read are written in
 // one write, and a connection stops reading while its socket's write buffer is full (bounded memory).
 import net from 'node:net';
-import { execute, type Ctx } from './commands.js';
+import { createCtx, execute, type Ctx } from './commands.js';
 import { LmkKeys } from './keys.js';
 import { loadLmk } from './lmk-file.js';
 import { runSelfTest } from './selftest.js';
@@ -59,7 +59,8 @@ export async function startHsmServer(opts: HsmServerOptions = {}): Promise<HsmSe
   const headerLength = opts.headerLength ?? 4;
   if (!Number.isInteger(headerLength) || headerLength < 0 || headerLength > 32) throw new Error('header length must be 0..32');
   const lmk = opts.lmk ?? loadLmk(opts.lmkFile);
-  const ctx: Ctx = { keys: new LmkKeys(lmk), dev: lmk.test || opts.dev === true, firmware: '1.0.0-SIM' };
+  // The X25519 transport key pair (XE/XG) is made here, once per process: its private half lives only in this ctx.
+  const ctx: Ctx = createCtx(new LmkKeys(lmk), lmk.test || opts.dev === true);
   const write = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   // Power-up self-test before serving, as a real HSM: a failed KAT means the crypto cannot be trusted, so refuse.
   let selfTest: HsmStats['selfTest'] = null;

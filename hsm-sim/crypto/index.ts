@@ -7,6 +7,7 @@ export * from './dukpt.js';
 export * from './cards.js';
 export * from './emv.js';
 export * from './lmk.js';
+export * from './x25519.js';
 import { tdesEcbEncrypt, aesEcbEncrypt } from './des.js';
 import { encodePinBlock, account12, encryptPinBlock4 } from './pinblock.js';
 

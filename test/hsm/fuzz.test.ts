@@ -2,13 +2,13 @@
 // and the server keeps serving after a storm of random frames.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, execute, type Ctx } from '../../hsm-sim/commands.js';
+import { COMMANDS, createCtx, execute, type Ctx } from '../../hsm-sim/commands.js';
 import { LmkKeys } from '../../hsm-sim/keys.js';
 import { testLmk } from '../../hsm-sim/crypto/index.js';
 import { startHsmServer } from '../../hsm-sim/server.js';
 import { formKey, frame, RawConn } from './helpers.js';
 
-const ctx: Ctx = { keys: new LmkKeys(testLmk()), dev: true, firmware: '1.0.0-SIM' };
+const ctx: Ctx = createCtx(new LmkKeys(testLmk()), true);
 const codes = Object.keys(COMMANDS);
 
 describe('fuzz', () => {
