@@ -5,6 +5,10 @@
 
 export type KeyTypeName = 'ZMK' | 'ZPK' | 'TPK' | 'PVK' | 'CVK' | 'TAK' | 'ZAK' | 'BDK' | 'MK-AC';
 
+/** The switch's own data keys (this simulator's XA/XC/XG): D0 AES-256 data encryption (PANs, secrets), M7
+ *  HMAC-SHA-256 (PAN hashes). At rest they are key blocks under the HSM's LMK. */
+export type HostKeyUsage = 'D0' | 'M7';
+
 /** payShield PIN block format codes: 01 ISO 0, 05 ISO 1, 47 ISO 3, 48 ISO 4 (AES). */
 export type PinBlockFormat = '01' | '05' | '47' | '48';
 
@@ -107,6 +111,16 @@ export interface HsmApi {
   /** M6 / M8: ISO 9797-1 algorithm 1 or 3 (3DES) or AES-CMAC (RFC 4493) over binary data. */
   generateMac(p: { keyType: 'TAK' | 'ZAK'; key: string; algorithm: 'iso9797-1-alg1' | 'iso9797-1-alg3' | 'aes-cmac'; data: Uint8Array }): Promise<string>;
   verifyMac(p: { keyType: 'TAK' | 'ZAK'; key: string; algorithm: 'iso9797-1-alg1' | 'iso9797-1-alg3' | 'aes-cmac'; data: Uint8Array; mac: string }): Promise<boolean>;
+
+  /** XA: a new host data key, as a key block under the LMK, and its KCV (AES-256-ECB of zeros, 6H). */
+  generateDataKey(usage: HostKeyUsage): Promise<{ key: string; kcv: string }>;
+  /**
+   * XC: the clear 32-byte host data key, for this process's memory only. Travels under an ephemeral X25519 key
+   * agreement (HKDF-SHA-256, AES-256-GCM); throws when its KCV differs from the HSM's.
+   */
+  exportDataKey(usage: HostKeyUsage, key: string): Promise<Buffer>;
+  /** XE then XG: a 32-byte key made outside the HSM, wrapped under the LMK (migration); its KCV is checked. */
+  importDataKey(usage: HostKeyUsage, clear: Buffer): Promise<{ key: string; kcv: string }>;
 
   close(): Promise<void>;
 }

@@ -2,8 +2,10 @@
 // requests in flight per connection, answered in order, matched by an echoed sequence header), a per-request
 // timeout, and reconnect with a fail-fast window. An unreachable or silent HSM surfaces as HsmUnavailableError
 // (the switch answers 91/96), never as a hang.
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { HsmError, HsmUnavailableError, type HsmApi, type KeyTypeName, type PinBlockFormat, type PinTranslation } from './api.js';
+import { gcmOpen, gcmSeal, hostKeyKcv, hostKeyTransportKey, x25519, x25519Generate } from '../../hsm-sim/crypto/x25519.js';
+import { HsmError, HsmUnavailableError, type HostKeyUsage, type HsmApi, type KeyTypeName, type PinBlockFormat, type PinTranslation } from './api.js';
 
 export interface HsmClientOptions {
   host: string;
@@ -165,6 +167,21 @@ function hexToLatin1(hex: string, bytes: number, what: string): string {
   if (hex.length !== bytes * 2 || !/^[0-9A-Fa-f]*$/.test(hex)) throw new HsmError('KQ', '15', `${what} must be ${bytes} bytes of hex`);
   return Buffer.from(hex, 'hex').toString('latin1');
 }
+const HOST_KEY_USAGES: readonly string[] = ['D0', 'M7'];
+function checkHostUsage(cmd: string, usage: string): void {
+  if (!HOST_KEY_USAGES.includes(usage)) throw new HsmError(cmd, '04', `host key usage must be D0 or M7, not ${usage}`);
+}
+/** Splits a response of fixed-width hex fields; throws when it is not exactly that. */
+function hexFields(cmd: string, r: string, widths: number[]): Buffer[] {
+  const total = widths.reduce((a, b) => a + b, 0);
+  if (r.length !== total || !/^[0-9A-F]*$/.test(r)) throw new HsmError(cmd, '--', `malformed ${cmd} response`);
+  let pos = 0;
+  return widths.map((w) => Buffer.from(r.slice(pos, (pos += w)), 'hex'));
+}
+function toHex(b: Buffer): string {
+  return b.toString('hex').toUpperCase();
+}
+
 function validationData(v: string | undefined, acct12: string): string {
   if (!v) return acct12 + 'FFFF';
   return v.length === 12 ? v + 'FFFF' : v;
@@ -307,6 +324,62 @@ export function createHsmClient(options: HsmClientOptions): HsmClient {
     },
     async verifyMac(p) {
       return (await call('M8', macFields(p) + p.mac.toUpperCase(), true)) !== false;
+    },
+    async generateDataKey(usage) {
+      checkHostUsage('XA', usage);
+      const r = await fieldsOf('XA', usage);
+      const key = keyAt(r, 0);
+      return { key, kcv: r.slice(key.length) };
+    },
+    async exportDataKey(usage, key) {
+      checkHostUsage('XC', usage);
+      const eph = x25519Generate();
+      const r = await fieldsOf('XC', usage + key + toHex(eph.publicKey));
+      const [hsmPub, iv, ct, tag] = hexFields('XC', r.slice(0, -6), [64, 24, 64, 32]);
+      const kcv = r.slice(-6);
+      let shared: Buffer | undefined;
+      let k: Buffer | undefined;
+      let clear: Buffer;
+      try {
+        shared = x25519(eph.privateKey, hsmPub);
+        k = hostKeyTransportKey('export', usage, shared, eph.publicKey, hsmPub);
+        clear = gcmOpen(k, iv, Buffer.from('XC' + usage, 'latin1'), ct, tag);
+      } catch (e) {
+        throw new HsmError('XC', '--', `exported host key does not open: ${(e as Error).message}`);
+      } finally {
+        shared?.fill(0);
+        k?.fill(0);
+      }
+      if (clear.length !== 32 || hostKeyKcv(clear) !== kcv) {
+        clear.fill(0);
+        throw new HsmError('XC', '--', 'exported host key does not match its check value');
+      }
+      return clear;
+    },
+    async importDataKey(usage, clear) {
+      checkHostUsage('XG', usage);
+      if (clear.length !== 32) throw new HsmError('XG', '15', 'host data key must be 32 bytes');
+      const [hsmPub] = hexFields('XE', await fieldsOf('XE', ''), [64]);
+      const eph = x25519Generate();
+      const iv = randomBytes(12);
+      let shared: Buffer | undefined;
+      let k: Buffer | undefined;
+      let box: { ciphertext: Buffer; tag: Buffer };
+      try {
+        shared = x25519(eph.privateKey, hsmPub);
+        k = hostKeyTransportKey('import', usage, shared, eph.publicKey, hsmPub);
+        box = gcmSeal(k, iv, Buffer.from('XG' + usage, 'latin1'), clear);
+      } catch (e) {
+        throw new HsmError('XE', '--', `HSM transport key rejected: ${(e as Error).message}`);
+      } finally {
+        shared?.fill(0);
+        k?.fill(0);
+      }
+      const r = await fieldsOf('XG', usage + toHex(eph.publicKey) + toHex(iv) + toHex(box.ciphertext) + toHex(box.tag));
+      const key = keyAt(r, 0);
+      const kcv = r.slice(key.length);
+      if (kcv !== hostKeyKcv(clear)) throw new HsmError('XG', '--', 'imported host key check value does not match');
+      return { key, kcv };
     },
     async encryptPinUnderLmk(pin, pan) {
       return fieldsOf('BA', String(pin.length).padStart(2, '0') + pin + account12(pan));
