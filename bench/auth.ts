@@ -17,6 +17,7 @@ import { createAuthorizer } from '../src/authorize/index.js';
 import { DEMO_SPECIAL, demoPan, demoProvisionInput } from '../src/demo/portfolio.js';
 import type { Txn } from '../src/model/txn.js';
 import { closeState, openState } from '../src/state/env.js';
+import { unlockWithLocalHsm } from './lib/unlock.js';
 import { provision } from '../src/state/provision.js';
 import { median, writeResults } from './lib/results.js';
 
@@ -40,7 +41,8 @@ const log = (s: string) => process.stdout.write(s + '\n');
 const dir = mkdtempSync(join(tmpdir(), 'gerbang-bench-auth-'));
 log(`provisioning ${CARDS} demo cards in ${dir} ...`);
 {
-  const s = openState(dir, { create: true });
+  await unlockWithLocalHsm(dir);
+  const s = openState(dir);
   for (let from = 0; from < CARDS; from += 20_000) await provision(s, demoProvisionInput(1, Math.min(20_000, CARDS - from), from));
   await closeState(s);
 }

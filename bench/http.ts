@@ -24,6 +24,7 @@ import { parseExposition } from '../src/dashboard/snapshot.js';
 import { startHttpApi } from '../src/http/server.js';
 import { signatureHeader } from '../src/http/signing.js';
 import { closeState, openState } from '../src/state/env.js';
+import { unlockWithLocalHsm } from './lib/unlock.js';
 import { provision } from '../src/state/provision.js';
 import { cpuSeconds } from './lib/proc.js';
 import { median, writeResults } from './lib/results.js';
@@ -73,8 +74,9 @@ async function serve(): Promise<void> {
   const dir = word('data', '');
   const cards = flag('cards', 10_000);
   const engine = word('engine', 'real');
+  await unlockWithLocalHsm(dir);
   if (engine !== 'stub') {
-    const s = openState(dir, { create: true });
+    const s = openState(dir);
     await provision(s, demoProvisionInput(SEED, cards));
     await closeState(s);
   }

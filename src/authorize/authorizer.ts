@@ -1,7 +1,9 @@
 // The main-thread side of the engine: micro-batches transactions into pool tasks, bounds what may wait, and
 // answers 91 at once when saturated. The main thread never runs checks, HSM calls or commits itself.
 import type { Decision, Txn } from '../model/txn.js';
-import { closeState, openState, type State } from '../state/env.js';
+import { unlockState } from '../state/env.js';
+import { stateKeysOf } from '../state/keyring.js';
+import { createHsmClient } from '../hsm/client.js';
 import { createPool, type EnginePool } from '../pool/pool.js';
 import { decodeDecisions, encodeTxns } from '../pool/wire.js';
 import { COUNTER, COUNTER_SLOTS } from './engine.js';
@@ -36,10 +38,18 @@ export async function createAuthorizer(opts: AuthorizerOptions): Promise<Authori
   if (!(batchSize >= 1 && batchSize <= 1024)) throw new Error('batchSize must be 1–1024');
   if (!(maxInFlight >= 1)) throw new Error('maxQueue must be ≥ 1');
 
-  // Create the data dir and its keys here, once, before workers open it; then close it: the main thread does no
-  // database work, and an idle reader here would pin an old snapshot (LMDB could not reuse freed pages).
-  const state: State = openState(opts.dataDir, { create: true });
-  await closeState(state);
+  // The data dir's keys, unlocked here once (creating the data dir and its keys on first use) before workers open
+  // it: from this process's keyring when the caller unlocked it, else from the HSM. The main thread keeps no state
+  // open: an idle reader here would pin an old snapshot (LMDB could not reuse freed pages).
+  let dataKeys = opts.dataKeys ?? stateKeysOf(opts.dataDir);
+  if (!dataKeys) {
+    const hsm = createHsmClient({ host: opts.hsm.host, port: opts.hsm.port, connections: 1 });
+    try {
+      dataKeys = await unlockState(opts.dataDir, hsm, { create: true });
+    } finally {
+      await hsm.close();
+    }
+  }
   const counterBuf = new SharedArrayBuffer(COUNTER_SLOTS * 4);
   const counters = new Int32Array(counterBuf);
   const pool: EnginePool = createPool({
@@ -47,7 +57,7 @@ export async function createAuthorizer(opts: AuthorizerOptions): Promise<Authori
     tasksPerWorker,
     // Admission below bounds transactions; a task holds at least one, so this never binds before it.
     maxQueuedTasks: maxInFlight,
-    config: { dataDir: opts.dataDir, hsm: opts.hsm, holdTtlMs: opts.holdTtlMs ?? DEFAULT_HOLD_TTL_MS, counters: counterBuf, ...(opts.fraud ? { fraud: opts.fraud } : {}) },
+    config: { dataDir: opts.dataDir, dataKeys, hsm: opts.hsm, holdTtlMs: opts.holdTtlMs ?? DEFAULT_HOLD_TTL_MS, counters: counterBuf, ...(opts.fraud ? { fraud: opts.fraud } : {}) },
   });
 
   const st = { submitted: 0, completed: 0, rejectedSaturated: 0, systemErrors: 0, tasks: 0, taskTxns: 0 };

@@ -2,6 +2,7 @@
 // Authorization runs on a bounded piscina pool (src/pool); state lives in LMDB (src/state).
 // Concurrency model and durability: see ./README.md.
 import type { Decision, Txn } from '../model/txn.js';
+import type { DataKeys } from '../state/keyring.js';
 
 /** Fraud settings for the fraud stage (src/fraud, makeFraudConfig); thresholds on the 0–999 score. */
 export interface FraudOptions {
@@ -14,10 +15,14 @@ export interface FraudOptions {
 }
 
 export interface AuthorizerOptions {
-  /** Data directory holding the LMDB environment and the PAN key-encryption key file. */
+  /** Data directory holding the LMDB environment (its data keys are blocks under the HSM's LMK). */
   dataDir: string;
-  /** HSM (hsm-sim or payShield) address; workers connect lazily on the first PIN/CVV/ARQC check. */
+  /**
+   * HSM (hsm-sim or payShield) address; workers connect lazily on the first PIN/CVV/ARQC check. Start-up unlocks
+   * the data dir's keys through it unless they are already in this process's keyring (or given as `dataKeys`).
+   */
   hsm: { host: string; port: number };
+  dataKeys?: DataKeys;
   /** Worker threads (default: 2). */
   workers?: number;
   /** Tasks allowed to wait for a worker; beyond it authorize() answers 91 at once (default 4096). */

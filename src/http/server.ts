@@ -8,7 +8,9 @@ import { metrics } from '../metrics/registry.js';
 import { log } from '../runtime/log.js';
 import { PaymentService, EngineUnavailableError } from '../payments/service.js';
 import { Vault } from '../vault/vault.js';
-import { loadVaultKeys } from '../vault/keys.js';
+import { loadVaultKeys, unlockVaultKeys, type VaultKeys } from '../vault/keys.js';
+import { vaultKeysOf } from '../state/keyring.js';
+import type { HostKeyHsm } from '../state/host-keys.js';
 import { WebhookDispatcher, type WebhookEvent, type WebhookOptions } from '../webhooks/dispatcher.js';
 import { mountDashboard, type DashboardOptions } from '../dashboard/server.js';
 import { ApiError, internalError, statusLine } from './errors.js';
@@ -28,6 +30,11 @@ export interface HttpApiOptions {
    * (`{ authorize: (t) => pipeline.decide(t) }`) so HTTP payments are routed like ISO ones (on-us or remote issuer). */
   authorizer: Pick<Authorizer, 'authorize'>;
   dataDir: string;
+  /**
+   * The HSM that holds the vault keys (src/state/host-keys.ts). Not needed when they are already unlocked in this
+   * process (src/runtime/unlock.ts).
+   */
+  hsm?: HostKeyHsm;
   /** Largest request body accepted (default 16 KiB) → 413. */
   maxBodyBytes?: number;
   /** Largest total of header names and values (default 8 KiB) → 431. uWS accepts up to ~512 KiB by itself. */
@@ -93,7 +100,13 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   const maxBody = opts.maxBodyBytes ?? 16 * 1024;
   const maxHeaders = opts.maxHeaderBytes ?? 8 * 1024;
   const store = openHttpStore(opts.dataDir);
-  const keys = loadVaultKeys(opts.dataDir, store.meta);
+  let keys: VaultKeys;
+  try {
+    keys = vaultKeysOf(opts.dataDir) ?? (opts.hsm ? await unlockVaultKeys(opts.dataDir, store.meta, opts.hsm) : loadVaultKeys(opts.dataDir));
+  } catch (e) {
+    await closeHttpStore(store);
+    throw e;
+  }
   const vault = new Vault(store.tokens, store.fingerprints, keys);
   const webhooks = new WebhookDispatcher(store, keys.dataKey, opts.webhooks);
   const service = new PaymentService(store, opts.authorizer, vault, webhooks, opts.engineTimeoutMs);

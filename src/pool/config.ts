@@ -3,6 +3,8 @@ import type { FraudOptions } from '../authorize/index.js';
 
 export interface WorkerConfig {
   dataDir: string;
+  /** The state's data keys, unlocked by the main thread with the HSM (memory only; src/state/keyring.ts). */
+  dataKeys: { panKey: Uint8Array; hashKey: Uint8Array };
   hsm: { host: string; port: number };
   holdTtlMs: number;
   fraud?: FraudOptions;

@@ -33,7 +33,9 @@ export type WorkerWarmResult = EngineWarmResult & { threadId: number; decisions:
 let ctx: Promise<EngineContext> | undefined;
 
 async function init(cfg: WorkerConfig): Promise<EngineContext> {
-  const state = openState(cfg.dataDir);
+  const k = cfg.dataKeys;
+  const buf = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+  const state = openState(cfg.dataDir, { keys: { panKey: buf(k.panKey), hashKey: buf(k.hashKey) } });
   settledHook.open(state);
   let hsm: ReturnType<typeof connectHsm> | undefined;
   return {

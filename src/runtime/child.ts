@@ -10,7 +10,9 @@ async function main(): Promise<void> {
   let port: number;
   if (what === 'hsm') {
     const { startHsmServer } = await import('../../hsm-sim/index.js');
-    const s = await startHsmServer({ host: '127.0.0.1', port: Number(opts.port ?? 0), log: (l) => process.stderr.write(l + '\n') });
+    // The LMK of GERBANG_HSM_LMK when set (as `gerbang hsm` and the CLI's in-process simulator read it), else the test LMK.
+    const lmkFile = process.env.GERBANG_HSM_LMK;
+    const s = await startHsmServer({ host: '127.0.0.1', port: Number(opts.port ?? 0), ...(lmkFile ? { lmkFile } : {}), log: (l) => process.stderr.write(l + '\n') });
     port = s.port;
     close = () => s.close();
   } else if (what === 'issuer-sim') {

@@ -17,6 +17,7 @@ import { IssuerService } from '../issuer/service.js';
 import { SafQueue } from '../issuer/saf.js';
 import { startIssuerSim, type IssuerSim, type IssuerSimOptions } from '../sim/index.js';
 import { closeState, openState } from '../state/env.js';
+import { unlockDataDir } from './unlock.js';
 import { openRemoteJournal } from '../switch/remote-journal.js';
 import { ReviewQueue } from '../fraud/review.js';
 import { provision } from '../state/provision.js';
@@ -136,7 +137,7 @@ function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
 }
 
 async function provisionDemoIfEmpty(cfg: SwitchConfig, log: Logger): Promise<void> {
-  const s = openState(cfg.dataDir, { create: true });
+  const s = openState(cfg.dataDir);
   try {
     const empty = s.cards.getKeysCount({ limit: 1 }) === 0;
     if (!empty) {
@@ -204,6 +205,9 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
     const hsmClient: HsmClient = createHsmClient({ host: hsmAddr.host, port: hsmAddr.port });
     services.push({ name: 'hsm-client', close: () => hsmClient.close() });
     const hsm = async (): Promise<HsmApi> => hsmClient;
+    // The data dir's own keys (PANs at rest, vault) come from the HSM before any store holding them opens.
+    const unlocked = await unlockDataDir(cfg.dataDir, hsmClient);
+    if (unlocked.retiredLegacyKek) log.warn('data keys migrated under the HSM LMK; the clear kek.key file was deleted', { dataDir: cfg.dataDir });
     const keys: KeyRing = await resolveKeys(cfg.keys, store, hsm);
 
     // On-us engine.

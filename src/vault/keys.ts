@@ -1,12 +1,12 @@
 // The vault's data keys: an AES-256-GCM key for PANs and secrets, an HMAC-SHA-256 key for card fingerprints.
-// Both are wrapped under the data dir's key-encryption key (the same kek.key file the engine's state uses).
-// LIMITATION (shared with src/state/keys.ts): in production the KEK is held by the HSM under its LMK, not on disk.
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import { loadKek } from '../state/keys.js';
+// Both are held by the HSM: at rest only as key blocks under its LMK (src/state/host-keys.ts).
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import { fillRandom } from '../http/ids.js';
 import type { Database } from 'lmdb';
+import { unlockHostKeys, type HostKeyHsm, type KeySlot } from '../state/host-keys.js';
+import { rememberKeys, vaultKeysOf, type VaultKeys } from '../state/keyring.js';
 
-export { KEK_FILE } from '../state/keys.js';
+export type { VaultKeys } from '../state/keyring.js';
 
 /** AES-256-GCM: 12-byte IV ‖ 16-byte tag ‖ ciphertext, base64. `aad` binds the ciphertext to its context. */
 export function seal(key: Buffer, plain: Buffer | string, aad: string): string {
@@ -35,23 +35,27 @@ export function unseal(key: Buffer, sealed: string, aad: string): Buffer {
   return Buffer.concat([d.update(b.subarray(28)), d.final()]);
 }
 
-export interface VaultKeys {
-  dataKey: Buffer;
-  fingerprintKey: Buffer;
+export const VAULT_KEYS_RECORD = 'vaultKeys';
+export const VAULT_KEY_SLOTS: Record<keyof VaultKeys, KeySlot> = {
+  dataKey: { usage: 'D0', legacyLabel: 'vault-data' },
+  fingerprintKey: { usage: 'M7', legacyLabel: 'vault-fingerprint' },
+};
+
+/**
+ * Unlocks the vault keys held in `meta` (the HTTP store's) with the HSM, generating them on first use, and
+ * registers them in this process's keyring.
+ */
+export async function unlockVaultKeys(dataDir: string, meta: Database<unknown, string>, hsm: HostKeyHsm): Promise<VaultKeys> {
+  const keys = await unlockHostKeys(meta, VAULT_KEYS_RECORD, VAULT_KEY_SLOTS, hsm, { dataDir, create: true });
+  rememberKeys(dataDir, { vault: keys });
+  return keys;
 }
 
-/** Loads (creating on first use) the vault keys from `meta`, unwrapped with the data dir's KEK. */
-export function loadVaultKeys(dataDir: string, meta: Database<unknown, string>): VaultKeys {
-  const kek = loadKek(dataDir, true);
-  let wrapped = meta.get('vaultKeys') as { dataKey: string; fingerprintKey: string } | undefined;
-  if (!wrapped) {
-    const fresh = { dataKey: seal(kek, randomBytes(32), 'vault-data'), fingerprintKey: seal(kek, randomBytes(32), 'vault-fingerprint') };
-    meta.transactionSync(() => {
-      if (!meta.get('vaultKeys')) meta.putSync('vaultKeys', fresh);
-    });
-    wrapped = meta.get('vaultKeys') as { dataKey: string; fingerprintKey: string };
-  }
-  return { dataKey: unseal(kek, wrapped.dataKey, 'vault-data'), fingerprintKey: unseal(kek, wrapped.fingerprintKey, 'vault-fingerprint') };
+/** The vault keys unlocked in this process for `dataDir`; throws when they are not. */
+export function loadVaultKeys(dataDir: string): VaultKeys {
+  const k = vaultKeysOf(dataDir);
+  if (!k) throw new Error(`${dataDir}: the vault keys are not unlocked in this process (unlockVaultKeys with the HSM first)`);
+  return k;
 }
 
 export function fingerprint(key: Buffer, data: string): string {

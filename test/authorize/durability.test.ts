@@ -9,6 +9,7 @@ import { afterAll, expect, it } from 'vitest';
 import { DEMO_BALANCE, demoProvisionInput } from '../../src/demo/portfolio.js';
 import type { Decision } from '../../src/model/txn.js';
 import { closeState, openState } from '../../src/state/env.js';
+import { testHsmPort, unlockForTest } from '../hsm-keys.js';
 import { provision } from '../../src/state/provision.js';
 import { checkInvariants, tempDir, txn } from './helpers.js';
 
@@ -20,8 +21,8 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function start(dir: string): { child: ChildProcess; lines: AsyncIterator<string> } {
-  const child = spawn(process.execPath, [SERVER, dir], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, GERBANG_FRAUD: '0' } });
+function start(dir: string, hsmPort: number): { child: ChildProcess; lines: AsyncIterator<string> } {
+  const child = spawn(process.execPath, [SERVER, dir, `127.0.0.1:${hsmPort}`], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, GERBANG_FRAUD: '0' } });
   children.push(child);
   // Writes still in flight when the test SIGKILLs the child fail with EPIPE: expected, not a test error.
   child.stdin!.on('error', () => {});
@@ -34,11 +35,12 @@ it('SIGKILL mid-stream: every approval answered is in the journal; balances matc
   const dir = tempDir('gerbang-crash-');
   dirs.push(dir);
   const CARDS = 40;
-  const s0 = openState(dir, { create: true });
+  await unlockForTest(dir);
+  const s0 = openState(dir);
   await provision(s0, demoProvisionInput(1, CARDS));
   await closeState(s0);
 
-  const { child, lines } = start(dir);
+  const { child, lines } = start(dir, await testHsmPort());
   expect(JSON.parse((await lines.next()).value as string)).toEqual({ ready: true });
   // A steady stream: purchases and preauths on active demo cards (indexes 10..39), written ahead of the answers.
   const TOTAL = 4000;
@@ -69,7 +71,7 @@ it('SIGKILL mid-stream: every approval answered is in the journal; balances matc
   expect(Object.keys(codes).every((c) => c === '00' || c === '91')).toBe(true);
 
   // Restart the engine on the same data dir: it opens cleanly and keeps deciding.
-  const again = start(dir);
+  const again = start(dir, await testHsmPort());
   expect(JSON.parse((await again.lines.next()).value as string)).toEqual({ ready: true });
   again.child.stdin!.write(JSON.stringify(txn(11, 'purchase', 500)) + '\n');
   const after = JSON.parse((await again.lines.next()).value as string) as Decision;

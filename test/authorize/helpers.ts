@@ -8,7 +8,7 @@ import { startHsmServer, type HsmServer } from '../../hsm-sim/index.js';
 import { createHsmClient } from '../../src/hsm/client.js';
 import type { HsmApi } from '../../src/hsm/api.js';
 import type { Txn, TxnKind } from '../../src/model/txn.js';
-import { closeState, openState, type State } from '../../src/state/env.js';
+import { closeState, openState, unlockState, type State } from '../../src/state/env.js';
 import { provision, type ProvisionInput } from '../../src/state/provision.js';
 import { demoCard, demoProvisionInput } from '../../src/demo/portfolio.js';
 import type { EngineContext } from '../../src/authorize/engine.js';
@@ -28,11 +28,12 @@ export interface Fixture {
 
 export async function fixture(cards = 20, extra?: ProvisionInput): Promise<Fixture> {
   const dir = tempDir();
-  const state = openState(dir, { create: true });
-  await provision(state, demoProvisionInput(1, cards));
-  if (extra) await provision(state, extra);
   const hsmServer = await startHsmServer({ host: '127.0.0.1', port: 0, log: () => {} });
   const hsm = createHsmClient({ host: '127.0.0.1', port: hsmServer.port });
+  await unlockState(dir, hsm, { create: true });
+  const state = openState(dir);
+  await provision(state, demoProvisionInput(1, cards));
+  if (extra) await provision(state, extra);
   const ctx: EngineContext = { state, hsm: async () => hsm, holdTtlMs: 3600_000, cryptoFailCode: '05' };
   return {
     dir, state, hsmServer, hsm, ctx,

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { startHttpApi } from '../../src/http/server.js';
+import { testHsm } from '../hsm-keys.js';
 import { LedgerIssuer } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gerbang-merchants-cli-'));
@@ -27,7 +28,8 @@ describe('gerbang merchants', () => {
     expect(list.stdout).not.toContain(created.apiKey);
     const rotated = JSON.parse(gerbang('merchants', 'add-key', '--id', 'mer_kopi', '--data', dir, '--json').stdout);
 
-    const api = await startHttpApi({ port: 0, authorizer: new LedgerIssuer(), dataDir: dir, dashboard: false });
+    // The keys the CLI's own (in-process) HSM simulator generated open here through another one with the same LMK.
+    const api = await startHttpApi({ port: 0, authorizer: new LedgerIssuer(), dataDir: dir, dashboard: false, hsm: await testHsm() });
     try {
       for (const key of [created.apiKey, rotated.apiKey]) {
         const res = await fetch(`http://127.0.0.1:${api.port}/v1/payments`, { headers: { authorization: `Bearer ${key}` } });

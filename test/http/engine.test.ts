@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createAuthorizer, type Authorizer } from '../../src/authorize/index.js';
 import { openState, closeState, type State } from '../../src/state/env.js';
+import { unlockForTest } from '../hsm-keys.js';
 import { provision } from '../../src/state/provision.js';
 import { startHttpApi, type HttpApi } from '../../src/http/server.js';
 
@@ -36,7 +37,8 @@ const POOR = luhnFix(LOW.slice(0, 15));
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gerbang-http-engine-'));
-  const s = openState(dir, { create: true });
+  await unlockForTest(dir);
+  const s = openState(dir);
   await provision(s, {
     accounts: [
       { id: 'ACC-RICH', currency: '360', balance: 10_000_000 },

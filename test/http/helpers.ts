@@ -2,6 +2,7 @@
 // the HTTP layer, with real balances and holds so decisions depend on the requests), a started API on a
 // free port in a temp dir, and a fetch-based client.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { testHsm } from '../hsm-keys.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Authorizer, AuthorizerStats } from '../../src/authorize/index.js';
@@ -104,7 +105,7 @@ export async function startTestApi(opts: Partial<HttpApiOptions> = {}, authorize
   const issuer = new LedgerIssuer();
   issuer.addCard(VISA, 100_000);
   issuer.addCard(MC, 5_000);
-  const api = await startHttpApi({ port: 0, authorizer: authorizer ?? issuer, dataDir: dir, dashboard: false, ...opts });
+  const api = await startHttpApi({ port: 0, authorizer: authorizer ?? issuer, dataDir: dir, dashboard: false, hsm: await testHsm(), ...opts });
   const m = await api.createMerchant({ name: 'Toko Test', id: 'mer_test1' });
   const base = `http://127.0.0.1:${api.port}`;
   const call: TestApi['call'] = async (method, path, body, headers = {}, key = m.apiKey) => {

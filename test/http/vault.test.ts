@@ -4,7 +4,8 @@ import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { seal, unseal, loadVaultKeys } from '../../src/vault/keys.js';
+import { seal, unseal, unlockVaultKeys } from '../../src/vault/keys.js';
+import { testHsm } from '../hsm-keys.js';
 import { Vault, VaultError } from '../../src/vault/vault.js';
 import { closeHttpStore, openHttpStore } from '../../src/http/store.js';
 
@@ -39,7 +40,7 @@ describe('AES-256-GCM sealing', () => {
 describe('vault', () => {
   test('tokenize/detokenize per merchant; same card → same token; bad PAN refused; nothing clear on disk', async () => {
     const store = openHttpStore(dir);
-    const keys = loadVaultKeys(dir, store.meta);
+    const keys = await unlockVaultKeys(dir, store.meta, await testHsm());
     const vault = new Vault(store.tokens, store.fingerprints, keys);
     const a = await vault.tokenize('mer_a', { pan: '5555555555554444', expMonth: 1, expYear: 2031 });
     expect(a.token).toMatch(/^tok_[A-Za-z0-9_-]{22}$/);
@@ -54,14 +55,18 @@ describe('vault', () => {
     // A reissued card keeps its token with the new expiry.
     expect((await vault.tokenize('mer_a', { pan: '5555555555554444', expMonth: 2, expYear: 2033 })).token).toBe(a.token);
     expect(vault.detokenize('mer_a', a.token).expiry).toBe('3302');
-    // Reopening with the same data dir (same KEK) reads the same vault.
+    // Reopening the data dir (its keys again from the HSM) reads the same vault.
     await closeHttpStore(store);
     const store2 = openHttpStore(dir);
-    const vault2 = new Vault(store2.tokens, store2.fingerprints, loadVaultKeys(dir, store2.meta));
+    const vault2 = new Vault(store2.tokens, store2.fingerprints, await unlockVaultKeys(dir, store2.meta, await testHsm()));
     expect(vault2.detokenize('mer_a', a.token).pan).toBe('5555555555554444');
     await closeHttpStore(store2);
     for (const f of readdirSync(dir).filter((f) => f.startsWith('http.mdb'))) {
-      expect(readFileSync(join(dir, f)).includes(Buffer.from('5555555555554444'))).toBe(false);
+      const bytes = readFileSync(join(dir, f));
+      expect(bytes.includes(Buffer.from('5555555555554444'))).toBe(false);
+      // Nor the vault's keys: at rest they are key blocks under the HSM's LMK only.
+      expect(bytes.includes(keys.dataKey)).toBe(false);
+      expect(bytes.includes(keys.fingerprintKey)).toBe(false);
     }
   });
 
@@ -69,7 +74,7 @@ describe('vault', () => {
     const d2 = mkdtempSync(join(tmpdir(), 'gerbang-vault-q-'));
     const store = openHttpStore(d2);
     try {
-      const vault = new Vault(store.tokens, store.fingerprints, loadVaultKeys(d2, store.meta));
+      const vault = new Vault(store.tokens, store.fingerprints, await unlockVaultKeys(d2, store.meta, await testHsm()));
       const card = { pan: '4111111111111111', expMonth: 12, expYear: 2030 };
       const a = vault.tokenizeQueued('mer_q', card);
       const b = vault.tokenizeQueued('mer_q', card); // before a's commit: LMDB cannot see it yet

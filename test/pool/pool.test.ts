@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createAuthorizer } from '../../src/authorize/index.js';
 import { demoPan, demoProvisionInput } from '../../src/demo/portfolio.js';
 import { closeState, openState } from '../../src/state/env.js';
+import { unlockForTest } from '../hsm-keys.js';
 import { provision } from '../../src/state/provision.js';
 import { checkInvariants, tempDir, txn } from '../authorize/helpers.js';
 
@@ -14,7 +15,8 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 async function provisioned(extra: Parameters<typeof provision>[1]): Promise<string> {
   const dir = tempDir('gerbang-pool-');
   dirs.push(dir);
-  const s = openState(dir, { create: true });
+  await unlockForTest(dir);
+  const s = openState(dir);
   await provision(s, demoProvisionInput(1, 10));
   await provision(s, extra);
   await closeState(s);

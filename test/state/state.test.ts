@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { hex, visaCvv } from '../../hsm-sim/crypto/index.js';
 import { demoCard, demoKeys, demoPan, demoPortfolio, DEMO_KEYS_CLEAR } from '../../src/demo/portfolio.js';
 import { closeState, openState } from '../../src/state/env.js';
+import { unlockForTest } from '../hsm-keys.js';
 import { decryptPan, encryptPan, luhnValid, maskPan, panHash } from '../../src/state/pan.js';
 import { parseImport, provision } from '../../src/state/provision.js';
 import { tempDir } from '../authorize/helpers.js';
@@ -47,22 +48,6 @@ describe('PAN at rest', () => {
   });
 });
 
-describe('data dir keys', () => {
-  it('the KEK file unlocks the same data keys on reopen; a missing KEK is a clear error', async () => {
-    const dir = tempDir('gerbang-state-');
-    dirs.push(dir);
-    const s = openState(dir, { create: true });
-    const k1 = Buffer.from(s.dataKeys.hashKey);
-    await closeState(s);
-    const s2 = openState(dir);
-    expect(s2.dataKeys.hashKey.equals(k1)).toBe(true);
-    await closeState(s2);
-    const empty = tempDir('gerbang-state-');
-    dirs.push(empty);
-    expect(() => openState(empty)).toThrow(/key-encryption key/);
-  });
-});
-
 describe('provisioning', () => {
   it('imports CSV cards with accounts; rejects bad rows with the line number', async () => {
     const pan = demoPan(5);
@@ -75,7 +60,8 @@ describe('provisioning', () => {
 
     const dir = tempDir('gerbang-state-');
     dirs.push(dir);
-    const s = openState(dir, { create: true });
+    await unlockForTest(dir);
+    const s = openState(dir);
     const seen: number[] = [];
     await provision(s, input, (d) => seen.push(d));
     expect(seen.at(-1)).toBe(2);

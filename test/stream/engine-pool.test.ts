@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createAuthorizer } from '../../src/authorize/index.js';
 import { demoProvisionInput } from '../../src/demo/portfolio.js';
 import { closeState, openState } from '../../src/state/env.js';
+import { unlockForTest } from '../hsm-keys.js';
 import { provision } from '../../src/state/provision.js';
 import { openSettledStore, readSettled } from '../../src/stream/lmdb.js';
 import { settledRecordId } from '../../src/stream/types.js';
@@ -18,7 +19,8 @@ describe('engine → settled-record stream', () => {
   it('appends each approved money movement once, in the journal transaction', async () => {
     const dir = tempDir('gerbang-stream-engine-');
     dirs.push(dir);
-    const s0 = openState(dir, { create: true });
+    await unlockForTest(dir);
+  const s0 = openState(dir);
     await provision(s0, demoProvisionInput(1, 20));
     await closeState(s0);
 

@@ -2,12 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { usageError, type Command } from '../command.js';
-import { closeState, openState } from '../../state/env.js';
+import { closeState, openState, unlockState } from '../../state/env.js';
+import { withCliHsm } from '../hsm-link.js';
 import { parseImport, provision } from '../../state/provision.js';
 import { demoProvisionInput } from '../../demo/portfolio.js';
 
-const help = `Usage: gerbang cards import FILE [--format csv|json] [--data DIR]
-       gerbang cards generate --count N [--seed S] [--data DIR]
+const help = `Usage: gerbang cards import FILE [--format csv|json] [--data DIR] [--hsm HOST:PORT]
+       gerbang cards generate --count N [--seed S] [--data DIR] [--hsm HOST:PORT]
 
 import    reads cards (and accounts, keys) from FILE: JSON {accounts, cards, keys} or an array of cards,
           or CSV with a header: pan,expiry,accountId[,serviceCode,status,currency,balance,creditLimit,
@@ -16,7 +17,9 @@ generate  writes the deterministic demo portfolio: N cards (BINs 476173/520473, 
           one account each (IDR 1,000,000.00), and the demo keys under the test LMK (TEST ONLY).
           Index 1 blocked, 2 lost, 3 stolen, 4 expired, 5 past expiry, 6 prepaid (no cash), 7 low funds (mod 1000).
 
-The PAN is stored only as an HMAC-SHA-256 lookup hash and AES-256-GCM ciphertext (data dir, default ./data).`;
+The PAN is stored only as an HMAC-SHA-256 lookup hash and AES-256-GCM ciphertext (data dir, default ./data),
+under data keys the HSM holds: --hsm (or env GERBANG_HSM) names a running one; without it a simulator runs in
+this process with the LMK of GERBANG_HSM_LMK or the test LMK, as \`gerbang start\` does.`;
 
 /** Cards generated per chunk: bounds memory for large portfolios. */
 const GENERATE_CHUNK = 20_000;
@@ -44,8 +47,13 @@ export const command: Command = {
   async run(argv) {
     const [sub, ...rest] = argv;
     const dataDir = opt(rest, '--data') ?? './data';
+    const hsmAddr = opt(rest, '--hsm');
+    const unlocked = async (): Promise<ReturnType<typeof openState>> => {
+      await withCliHsm(hsmAddr, (hsm) => unlockState(dataDir, hsm, { create: true }));
+      return openState(dataDir);
+    };
     if (sub === 'import') {
-      const file = rest.find((a, i) => !a.startsWith('--') && rest[i - 1] !== '--data' && rest[i - 1] !== '--format');
+      const file = rest.find((a, i) => !a.startsWith('--') && rest[i - 1] !== '--data' && rest[i - 1] !== '--format' && rest[i - 1] !== '--hsm');
       if (!file) return usageError('cards import: FILE missing', help);
       const format = (opt(rest, '--format') ?? (extname(file).toLowerCase() === '.csv' ? 'csv' : 'json')) as 'csv' | 'json';
       if (format !== 'csv' && format !== 'json') return usageError(`cards import: unknown format '${format}'`, help);
@@ -56,7 +64,13 @@ export const command: Command = {
         process.stderr.write(`gerbang cards import: ${file}: ${(e as Error).message}\n`);
         return 1;
       }
-      const s = openState(dataDir, { create: true });
+      let s: ReturnType<typeof openState>;
+      try {
+        s = await unlocked();
+      } catch (e) {
+        process.stderr.write(`gerbang cards: ${(e as Error).message}\n`);
+        return 1;
+      }
       try {
         const r = await provision(s, input, progressLine('importing'));
         process.stdout.write(`imported ${r.cards} cards, ${r.accounts} accounts, ${r.keys} keys into ${dataDir}\n`);
@@ -73,7 +87,13 @@ export const command: Command = {
       const seed = Number(opt(rest, '--seed') ?? '1');
       if (!Number.isSafeInteger(count) || count < 1 || count > 10_000_000) return usageError('cards generate: --count N (1–10,000,000) required', help);
       if (!Number.isSafeInteger(seed) || seed < 0) return usageError('cards generate: --seed must be a non-negative integer', help);
-      const s = openState(dataDir, { create: true });
+      let s: ReturnType<typeof openState>;
+      try {
+        s = await unlocked();
+      } catch (e) {
+        process.stderr.write(`gerbang cards: ${(e as Error).message}\n`);
+        return 1;
+      }
       try {
         let done = 0;
         for (let from = 0; from < count; from += GENERATE_CHUNK) {

@@ -10,7 +10,8 @@ import type { FraudConfig } from '../../fraud/types.js';
 import { REVIEW_OUTCOMES, ReviewQueue, type ReviewItem, type ReviewOutcome } from '../../fraud/review.js';
 import { openSwitchStore } from '../../runtime/store.js';
 import { blockCard } from '../../state/cards.js';
-import { closeState, openState } from '../../state/env.js';
+import { closeState, openState, unlockState } from '../../state/env.js';
+import { withCliHsm } from '../hsm-link.js';
 import { parseFlags } from '../command.js';
 
 /** The committed model file in the source tree (dist/src/cli/commands → repo root). */
@@ -20,10 +21,11 @@ const help = `Usage: gerbang fraud <synth|train|eval|review> [options]
 
   gerbang fraud review [list] [--limit N] [--data DIR] [--json]
   gerbang fraud review show TXN_ID [--data DIR]
-  gerbang fraud review resolve TXN_ID --outcome legit|fraud --by NAME [--note TEXT] [--data DIR]
+  gerbang fraud review resolve TXN_ID --outcome legit|fraud --by NAME [--note TEXT] [--data DIR] [--hsm HOST:PORT]
       The review queue: approvals the fraud score flagged for review (masked PAN, amount, score and why), oldest
       first; resolving one records who, when and why. --outcome fraud also blocks the card (declined 62 from
-      then on; a lost/stolen status is kept). Works on a running switch's data dir (default ./data).
+      then on; a lost/stolen status is kept). Works on a running switch's data dir (default ./data); blocking
+      opens the card state with its keys from the HSM (--hsm or env GERBANG_HSM; default a simulator in-process).
 
   gerbang fraud synth [--seed N] [--cards N] [--days N] [--out FILE]
       Writes labelled synthetic card traffic as JSON lines ({now, card, fraud, pattern, approved, txn}); a
@@ -194,9 +196,10 @@ function itemLine(i: ReviewItem): string {
  * A fraud verdict blocks the card the item names. The verdict is already recorded, so a card that cannot be
  * blocked here (an item from before cards were named, a card not in this data dir) is a warning, not a failure.
  */
-async function blockReviewedCard(dataDir: string, r: ReviewItem): Promise<number> {
+async function blockReviewedCard(dataDir: string, r: ReviewItem, hsmAddr: string | undefined): Promise<number> {
   const warn = (why: string) => (process.stderr.write(`gerbang: verdict recorded, card not blocked: ${why}\n`), 0);
   if (!r.cardRef) return warn(`review item ${r.txnId} does not name its card`);
+  await withCliHsm(hsmAddr, (hsm) => unlockState(dataDir, hsm));
   const s = openState(dataDir);
   try {
     const c = await blockCard(s, r.cardRef);
@@ -209,7 +212,7 @@ async function blockReviewedCard(dataDir: string, r: ReviewItem): Promise<number
 }
 
 async function reviewCmd(argv: string[]): Promise<number> {
-  const p = parseFlags(argv, { valued: ['--limit', '--data', '--outcome', '--by', '--note'], bools: ['--json'] });
+  const p = parseFlags(argv, { valued: ['--limit', '--data', '--outcome', '--by', '--note', '--hsm'], bools: ['--json'] });
   if (typeof p === 'string') throw new UsageError(p);
   const [action = 'list', id, ...extra] = p.positional;
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
@@ -242,7 +245,7 @@ async function reviewCmd(argv: string[]): Promise<number> {
       try {
         const r = await q.resolve(id, outcome, by, one('--note') ?? '');
         process.stdout.write(itemLine(r) + '\n');
-        if (outcome === 'fraud') return await blockReviewedCard(resolve(one('--data') ?? 'data'), r);
+        if (outcome === 'fraud') return await blockReviewedCard(resolve(one('--data') ?? 'data'), r, one('--hsm'));
         return 0;
       } catch (e) {
         process.stderr.write(`gerbang: ${(e as Error).message}\n`);

@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { usageError, type Command } from '../command.js';
 import { addApiKey, createMerchant } from '../../http/auth.js';
 import { closeHttpStore, openHttpStore } from '../../http/store.js';
-import { loadVaultKeys } from '../../vault/keys.js';
+import { unlockVaultKeys } from '../../vault/keys.js';
+import { withCliHsm } from '../hsm-link.js';
 
 const help = `Usage: gerbang merchants <create|list|add-key> [options]
 
@@ -15,7 +16,9 @@ const help = `Usage: gerbang merchants <create|list|add-key> [options]
   list     [--data DIR] [--json]          Merchants (ids, names, number of keys, webhook URL).
   add-key  --id ID [--data DIR] [--json]  A further API key for ID (rotation), shown once.
 
---data DIR   data directory (default ./data, the same as gerbang start)`;
+--data DIR   data directory (default ./data, the same as gerbang start)
+--hsm HOST:PORT  the HSM holding the data dir's keys (create; env GERBANG_HSM); default a simulator in this
+             process with the LMK of GERBANG_HSM_LMK or the test LMK, as gerbang start uses`;
 
 export const command: Command = {
   name: 'merchants',
@@ -35,6 +38,7 @@ export const command: Command = {
           acquirer: { type: 'string' },
           'require-signature': { type: 'boolean' },
           data: { type: 'string', default: 'data' },
+          hsm: { type: 'string' },
           json: { type: 'boolean' },
         },
         strict: true,
@@ -51,7 +55,7 @@ export const command: Command = {
     const out = (o: Record<string, unknown>, text: string) => process.stdout.write(json ? JSON.stringify(o) + '\n' : text + '\n');
     try {
       if (sub === 'create') {
-        const keys = loadVaultKeys(dataDir, store.meta);
+        const keys = await withCliHsm(values.hsm as string | undefined, (hsm) => unlockVaultKeys(dataDir, store.meta, hsm));
         const c = await createMerchant(store, keys.dataKey, {
           name: values.name as string,
           ...(values.id ? { id: values.id as string } : {}),

@@ -1,0 +1,111 @@
+// The switch's own data keys (PAN encryption, PAN hashing, the vault's keys) at rest and in memory.
+// At rest they exist only as key blocks under the HSM's LMK, in the data dir's `meta` database. At start-up the HSM
+// hands each one to this process under a fresh X25519-agreed key (its XC command, src/hsm/client.ts exportDataKey),
+// so no clear key is ever on disk or on the wire; it lives in this process's memory (and its workers') only.
+// Data dirs written before 2026-12-03 hold the keys wrapped under a clear key file (kek.key): they are imported into
+// the HSM once (XG) and the record is rewritten; src/runtime/unlock.ts deletes kek.key when nothing needs it.
+import { createDecipheriv } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Database } from 'lmdb';
+import type { HsmApi, HostKeyUsage } from '../hsm/api.js';
+import { hostKeyKcv } from '../../hsm-sim/crypto/x25519.js';
+
+export type HostKeyHsm = Pick<HsmApi, 'generateDataKey' | 'exportDataKey' | 'importDataKey'>;
+
+/** One key of a record: its use in the HSM, and the label it was wrapped with in a legacy (kek.key) record. */
+export interface KeySlot {
+  usage: HostKeyUsage;
+  legacyLabel: string;
+}
+
+/** What a record holds now: per key, its block under the LMK and its check value. */
+export interface StoredHostKeys {
+  scheme: 'lmk';
+  keys: Record<string, { underLmk: string; kcv: string }>;
+}
+
+/** The legacy clear key file: present only in data dirs from before keys were held by the HSM. */
+export const LEGACY_KEK_FILE = 'kek.key';
+
+export function isLegacyRecord(v: unknown): boolean {
+  return v !== undefined && v !== null && (v as { scheme?: unknown }).scheme !== 'lmk';
+}
+
+function readLegacyKek(dataDir: string): Buffer {
+  const path = join(dataDir, LEGACY_KEK_FILE);
+  if (!existsSync(path)) throw new Error(`${dataDir}: data keys are in the old format (wrapped under ${LEGACY_KEK_FILE}) but ${path} is missing`);
+  const kek = Buffer.from(readFileSync(path, 'ascii').trim(), 'hex');
+  if (kek.length !== 32) throw new Error(`${path}: expected 64 hex characters (AES-256 KEK)`);
+  return kek;
+}
+
+/** Opens a legacy wrapped key: base64 of 12-byte IV ‖ 16-byte GCM tag ‖ ciphertext, AAD = its label. */
+function legacyUnwrap(kek: Buffer, wrapped: string, label: string): Buffer {
+  const b = Buffer.from(wrapped, 'base64');
+  if (b.length !== 28 + 32) throw new Error(`legacy ${label} key: unexpected length`);
+  const d = createDecipheriv('aes-256-gcm', kek, b.subarray(0, 12));
+  d.setAAD(Buffer.from(label, 'utf8'));
+  d.setAuthTag(b.subarray(12, 28));
+  return Buffer.concat([d.update(b.subarray(28)), d.final()]);
+}
+
+/**
+ * The clear keys of `record` in `meta`, from the HSM. With `create`, a missing record is generated (by the HSM) and
+ * stored; a legacy record is migrated. Concurrent openers of a fresh data dir agree: a record is written only if
+ * still absent (or still legacy), and every opener uses what was stored.
+ */
+export async function unlockHostKeys<N extends string>(
+  meta: Database<unknown, string>,
+  record: string,
+  slots: Record<N, KeySlot>,
+  hsm: HostKeyHsm,
+  o: { dataDir: string; create: boolean },
+): Promise<Record<N, Buffer>> {
+  const names = Object.keys(slots) as N[];
+  let stored = meta.get(record);
+  if (stored === undefined) {
+    if (!o.create) throw new Error(`${o.dataDir}: no ${record} in the state; provision the data dir first`);
+    const fresh: StoredHostKeys = { scheme: 'lmk', keys: {} };
+    for (const n of names) {
+      const g = await hsm.generateDataKey(slots[n].usage);
+      fresh.keys[n] = { underLmk: g.key, kcv: g.kcv };
+    }
+    meta.transactionSync(() => {
+      if (meta.get(record) === undefined) meta.putSync(record, fresh);
+    });
+    stored = meta.get(record);
+  } else if (isLegacyRecord(stored)) {
+    const kek = readLegacyKek(o.dataDir);
+    const legacy = stored as Record<string, string>;
+    const migrated: StoredHostKeys = { scheme: 'lmk', keys: {} };
+    for (const n of names) {
+      if (typeof legacy[n] !== 'string') throw new Error(`${o.dataDir}: legacy ${record} lacks ${n}`);
+      const clear = legacyUnwrap(kek, legacy[n], slots[n].legacyLabel);
+      try {
+        const imported = await hsm.importDataKey(slots[n].usage, clear);
+        migrated.keys[n] = { underLmk: imported.key, kcv: imported.kcv };
+      } finally {
+        clear.fill(0);
+      }
+    }
+    kek.fill(0);
+    meta.transactionSync(() => {
+      if (isLegacyRecord(meta.get(record))) meta.putSync(record, migrated);
+    });
+    stored = meta.get(record);
+  }
+  const s = stored as StoredHostKeys;
+  const out = {} as Record<N, Buffer>;
+  await Promise.all(
+    names.map(async (n) => {
+      const k = s.keys?.[n];
+      if (!k) throw new Error(`${o.dataDir}: ${record} lacks ${n}`);
+      const clear = await hsm.exportDataKey(slots[n].usage, k.underLmk);
+      // The check value stored beside the block: a different LMK, or a block swapped for another, shows here.
+      if (hostKeyKcv(clear) !== k.kcv.toUpperCase()) throw new Error(`${o.dataDir}: ${record}.${n} does not match its check value`);
+      out[n] = clear;
+    }),
+  );
+  return out;
+}
