@@ -1,6 +1,7 @@
 // The running switch, composed: a list of started services, each with close(). startSwitch(config) starts them in
-// dependency order (store → HSM → engine → issuer simulator → issuer links → listeners) and close() stops them in
-// reverse, so listeners drain in-flight work before anything they use goes away. Adding a service is one push().
+// dependency order (HSM → data keys → store → engine → issuer simulator → issuer links → listeners) and close()
+// stops them in reverse, so listeners drain in-flight work before anything they use goes away. Adding a service is
+// one push().
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -176,16 +177,6 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
     const specOf = (name: string): CompiledSpec => getSpec(name);
     const routes = compileRoutes(cfg.routing);
 
-    const store = openSwitchStore(cfg.dataDir);
-    services.push({ name: 'switch-store', close: () => store.close() });
-    // Remote-issuer approvals are journaled to the settled stream before they are answered (src/switch/remote-journal.ts).
-    const remoteJournal = openRemoteJournal(cfg.dataDir, store);
-    services.push({ name: 'remote-journal', close: () => remoteJournal.close() });
-    // Forwarded-request records (for acquirer reversals) are kept for today and yesterday.
-    const fwdSweep = setInterval(() => void sweepForwarded(store, new Date(Date.now() - 86_400_000).toISOString().slice(0, 10).replaceAll('-', '')), 3_600_000);
-    fwdSweep.unref();
-    services.push({ name: 'fwd-sweep', close: async () => clearInterval(fwdSweep) });
-
     // HSM: a simulator (child process or in-process) or the configured address.
     let hsmPort: number | null = null;
     let hsmAddr = { host: cfg.hsm.host, port: cfg.hsm.port };
@@ -205,9 +196,21 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
     const hsmClient: HsmClient = createHsmClient({ host: hsmAddr.host, port: hsmAddr.port });
     services.push({ name: 'hsm-client', close: () => hsmClient.close() });
     const hsm = async (): Promise<HsmApi> => hsmClient;
-    // The data dir's own keys (PANs at rest, vault) come from the HSM before any store holding them opens.
+    // The data dir's own keys (PANs at rest, vault, sealed switch records) come from the HSM before any store that
+    // uses them opens.
     const unlocked = await unlockDataDir(cfg.dataDir, hsmClient);
-    if (unlocked.retiredLegacyKek) log.warn('data keys migrated under the HSM LMK; the clear kek.key file was deleted', { dataDir: cfg.dataDir });
+    if (unlocked.retiredKeyFiles.length) log.warn('data keys migrated under the HSM LMK; clear key files deleted', { dataDir: cfg.dataDir, files: unlocked.retiredKeyFiles });
+
+    const store = openSwitchStore(cfg.dataDir);
+    services.push({ name: 'switch-store', close: () => store.close() });
+    // Remote-issuer approvals are journaled to the settled stream before they are answered (src/switch/remote-journal.ts).
+    const remoteJournal = openRemoteJournal(cfg.dataDir, store);
+    services.push({ name: 'remote-journal', close: () => remoteJournal.close() });
+    // Forwarded-request records (for acquirer reversals) are kept for today and yesterday.
+    const fwdSweep = setInterval(() => void sweepForwarded(store, new Date(Date.now() - 86_400_000).toISOString().slice(0, 10).replaceAll('-', '')), 3_600_000);
+    fwdSweep.unref();
+    services.push({ name: 'fwd-sweep', close: async () => clearInterval(fwdSweep) });
+
     const keys: KeyRing = await resolveKeys(cfg.keys, store, hsm);
 
     // On-us engine.

@@ -1,15 +1,21 @@
 // The switch's own LMDB environment (data/switch.mdb), next to the engine's state file: duplicate-detection
 // records, the store-and-forward queue, stand-in velocity, generated keys and counters. A separate file keeps the
 // switch independent of the engine's database list; same durability settings (default sync).
-// Nothing here holds a clear PAN: values that must carry one (SAF messages) are sealed with AES-256-GCM under
-// the switch data key (data/switch-data.key, 0600), and per-card records are keyed by an HMAC of the PAN.
+// Nothing here holds a clear PAN: values that must carry one (SAF messages, in-flight reversals) are sealed with
+// AES-256-GCM under the switch's encryption key, and per-card records are keyed by an HMAC of the PAN. Both keys are
+// held by the HSM (blocks under its LMK in `meta`, src/state/host-keys.ts): unlockSwitchKeys fetches them.
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { unlockHostKeys, type HostKeyHsm, type KeySlot } from '../state/host-keys.js';
+import { rememberKeys, switchKeysOf, type SwitchKeys } from '../state/keyring.js';
 
 export const SWITCH_STORE_FILE = 'switch.mdb';
-export const SWITCH_KEY_FILE = 'switch-data.key';
+/** Where the switch's keys lay in clear before the HSM held them (read once, to migrate them). */
+export const LEGACY_SWITCH_KEY_FILE = 'switch-data.key';
+export const SWITCH_KEYS_RECORD = 'switchKeys';
+const SWITCH_KEY_SLOTS: Record<keyof SwitchKeys, KeySlot> = { encKey: { usage: 'D0' }, macKey: { usage: 'M7' } };
 const MAP_SIZE = 4 * 1024 ** 3;
 /** A write-behind entry that deletes its key. */
 const REMOVE = Symbol('remove');
@@ -50,17 +56,37 @@ export interface SwitchStore {
   close(): Promise<void>;
 }
 
-function loadOrCreateKey(dataDir: string): Buffer {
-  const file = join(dataDir, SWITCH_KEY_FILE);
-  if (existsSync(file)) {
-    const k = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
-    if (k.length !== 64) throw new Error(`${file}: expected 64 bytes of hex key material`);
-    return k;
+function openRoot(dataDir: string): RootDatabase {
+  mkdirSync(dataDir, { recursive: true });
+  return open({ path: join(dataDir, SWITCH_STORE_FILE), maxDbs: 12, mapSize: MAP_SIZE, encoding: 'msgpack' });
+}
+
+/** The keys of a store from before: switch-data.key held them in clear (64 bytes: encryption ‖ MAC key, hex). */
+function legacySwitchKeys(dataDir: string): SwitchKeys | undefined {
+  const file = join(dataDir, LEGACY_SWITCH_KEY_FILE);
+  if (!existsSync(file)) return undefined;
+  const k = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+  if (k.length !== 64) throw new Error(`${file}: expected 64 bytes of hex key material`);
+  return { encKey: Buffer.from(k.subarray(0, 32)), macKey: Buffer.from(k.subarray(32)) };
+}
+
+/**
+ * Unlocks the switch store's keys with the HSM (generated on first use; migrated from switch-data.key when that is
+ * there) into this process's keyring for openSwitchStore.
+ */
+export async function unlockSwitchKeys(dataDir: string, hsm: HostKeyHsm): Promise<SwitchKeys> {
+  const root = openRoot(dataDir);
+  try {
+    const meta = root.openDB<unknown, string>({ name: 'meta', encoding: 'msgpack' });
+    const keys = await unlockHostKeys(meta, SWITCH_KEYS_RECORD, SWITCH_KEY_SLOTS, hsm, {
+      dataDir, create: true, legacy: (stored) => (stored === undefined ? legacySwitchKeys(dataDir) : undefined),
+    });
+    rememberKeys(dataDir, { switch: keys });
+    return keys;
+  } finally {
+    await root.flushed;
+    await root.close();
   }
-  const k = randomBytes(64);
-  writeFileSync(file, k.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
-  chmodSync(file, 0o600);
-  return k;
 }
 
 /** AES-256-GCM: 12-byte IV ‖ 16-byte tag ‖ ciphertext of the UTF-8 text, base64. */
@@ -91,12 +117,17 @@ export async function sweepForwarded(store: SwitchStore, keepFromDay: string, li
   return old.length;
 }
 
-export function openSwitchStore(dataDir: string): SwitchStore {
-  mkdirSync(dataDir, { recursive: true });
-  const key = loadOrCreateKey(dataDir);
-  const encKey = key.subarray(0, 32);
-  const macKey = key.subarray(32);
-  const root = open({ path: join(dataDir, SWITCH_STORE_FILE), maxDbs: 12, mapSize: MAP_SIZE, encoding: 'msgpack' });
+/**
+ * Opens the switch store. Its keys come from `keys` or this process's keyring (unlockSwitchKeys); without them the
+ * store still opens (review queue tools), and sealing, opening or card hashing throws.
+ */
+export function openSwitchStore(dataDir: string, opts: { keys?: SwitchKeys } = {}): SwitchStore {
+  const keys = opts.keys ?? switchKeysOf(dataDir);
+  const need = (): SwitchKeys => {
+    if (!keys) throw new Error(`${dataDir}: the switch store's keys are not unlocked in this process (unlockSwitchKeys with the HSM first)`);
+    return keys;
+  };
+  const root = openRoot(dataDir);
   const dupExpiry = root.openDB<unknown, [number, string]>({ name: 'dup-expiry', encoding: 'msgpack' });
   let closed = false;
   let later: [Database<unknown, string> | Database<unknown, [number, string]>, string | [number, string], unknown][] = [];
@@ -181,9 +212,9 @@ export function openSwitchStore(dataDir: string): SwitchStore {
       if (v === REMOVE) return undefined;
       return v !== undefined ? v : db.get(key);
     },
-    seal: (text, aad) => seal(encKey, text, aad),
-    unseal: (sealed, aad) => unseal(encKey, sealed, aad),
-    cardHash: (pan) => createHmac('sha256', macKey).update(pan, 'ascii').digest('hex').slice(0, 32),
+    seal: (text, aad) => seal(need().encKey, text, aad),
+    unseal: (sealed, aad) => unseal(need().encKey, sealed, aad),
+    cardHash: (pan) => createHmac('sha256', need().macKey).update(pan, 'ascii').digest('hex').slice(0, 32),
     async close() {
       if (closed) return;
       await flushLater();

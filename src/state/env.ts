@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { STATE_KEY_SLOTS, STATE_KEYS_RECORD, type DataKeys } from './keys.js';
-import { unlockHostKeys, type HostKeyHsm } from './host-keys.js';
+import { legacyKekRecord, unlockHostKeys, type HostKeyHsm } from './host-keys.js';
 import { rememberKeys, stateKeysOf } from './keyring.js';
 import type { CardProfile, MerchantProfile } from '../fraud/index.js';
 import { decodeCardProfile } from '../fraud/profile-codec.js';
@@ -89,7 +89,9 @@ export async function unlockState(dataDir: string, hsm: HostKeyHsm, opts: { crea
   const root = openRoot(dataDir);
   try {
     const meta = opener(root)<unknown>('meta');
-    const keys = await unlockHostKeys(meta, STATE_KEYS_RECORD, STATE_KEY_SLOTS, hsm, { dataDir, create: opts.create ?? false });
+    const keys = await unlockHostKeys(meta, STATE_KEYS_RECORD, STATE_KEY_SLOTS, hsm, {
+      dataDir, create: opts.create ?? false, legacy: legacyKekRecord(dataDir, STATE_KEY_SLOTS),
+    });
     rememberKeys(dataDir, { state: keys });
     return keys;
   } finally {

@@ -2,13 +2,14 @@
 // At rest they exist only as key blocks under the HSM's LMK, in the data dir's `meta` database. At start-up the HSM
 // hands each one to this process under a fresh X25519-agreed key (its XC command, src/hsm/client.ts exportDataKey),
 // so no clear key is ever on disk or on the wire; it lives in this process's memory (and its workers') only.
-// Data dirs written before 2026-12-03 hold the keys wrapped under a clear key file (kek.key): they are imported into
-// the HSM once (XG) and the record is rewritten; src/runtime/unlock.ts deletes kek.key when nothing needs it.
+// Data dirs written before 2026-12-03 hold the keys wrapped under a clear key file (kek.key), or in clear in one
+// (switch-data.key): they are imported into the HSM once (XG) and the record is (re)written; src/runtime/unlock.ts
+// deletes the files when nothing needs them.
 import { createDecipheriv } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from 'lmdb';
-import type { HsmApi, HostKeyUsage } from '../hsm/api.js';
+import { HsmError, type HsmApi, type HostKeyUsage } from '../hsm/api.js';
 import { hostKeyKcv } from '../../hsm-sim/crypto/x25519.js';
 
 export type HostKeyHsm = Pick<HsmApi, 'generateDataKey' | 'exportDataKey' | 'importDataKey'>;
@@ -16,7 +17,8 @@ export type HostKeyHsm = Pick<HsmApi, 'generateDataKey' | 'exportDataKey' | 'imp
 /** One key of a record: its use in the HSM, and the label it was wrapped with in a legacy (kek.key) record. */
 export interface KeySlot {
   usage: HostKeyUsage;
-  legacyLabel: string;
+  /** The AAD it was wrapped with under kek.key (records from before keys were held by the HSM). */
+  legacyLabel?: string;
 }
 
 /** What a record holds now: per key, its block under the LMK and its check value. */
@@ -51,47 +53,62 @@ function legacyUnwrap(kek: Buffer, wrapped: string, label: string): Buffer {
 }
 
 /**
- * The clear keys of `record` in `meta`, from the HSM. With `create`, a missing record is generated (by the HSM) and
- * stored; a legacy record is migrated. Concurrent openers of a fresh data dir agree: a record is written only if
- * still absent (or still legacy), and every opener uses what was stored.
+ * The clear keys a record held before the HSM did, for migration: from `stored` (a legacy record) or from a legacy
+ * key file; undefined when there are none (then a missing record is generated fresh).
+ */
+export type LegacyKeys<N extends string> = (stored: unknown) => Record<N, Buffer> | undefined;
+
+/** Legacy records wrapped under the data dir's kek.key (the engine state's and the vault's). */
+export function legacyKekRecord<N extends string>(dataDir: string, slots: Record<N, KeySlot>): LegacyKeys<N> {
+  return (stored) => {
+    if (!isLegacyRecord(stored)) return undefined;
+    const kek = readLegacyKek(dataDir);
+    try {
+      const legacy = stored as Record<string, unknown>;
+      const out = {} as Record<N, Buffer>;
+      for (const n of Object.keys(slots) as N[]) {
+        const w = legacy[n];
+        const label = slots[n].legacyLabel;
+        if (typeof w !== 'string' || !label) throw new Error(`${dataDir}: a legacy key record lacks ${n}`);
+        out[n] = legacyUnwrap(kek, w, label);
+      }
+      return out;
+    } finally {
+      kek.fill(0);
+    }
+  };
+}
+
+/**
+ * The clear keys of `record` in `meta`, from the HSM. A missing record is migrated from `legacy` when it has keys,
+ * else generated (by the HSM) when `create`; a legacy record is migrated. Concurrent openers of a fresh data dir
+ * agree: a record is written only if still absent (or still legacy), and every opener uses what was stored.
  */
 export async function unlockHostKeys<N extends string>(
   meta: Database<unknown, string>,
   record: string,
   slots: Record<N, KeySlot>,
   hsm: HostKeyHsm,
-  o: { dataDir: string; create: boolean },
+  o: { dataDir: string; create: boolean; legacy?: LegacyKeys<N> },
 ): Promise<Record<N, Buffer>> {
   const names = Object.keys(slots) as N[];
   let stored = meta.get(record);
-  if (stored === undefined) {
-    if (!o.create) throw new Error(`${o.dataDir}: no ${record} in the state; provision the data dir first`);
+  if (stored === undefined || isLegacyRecord(stored)) {
+    const old = o.legacy?.(stored);
+    if (stored !== undefined && !old) throw new Error(`${o.dataDir}: ${record} is in an unknown format`);
+    if (!old && !o.create) throw new Error(`${o.dataDir}: no ${record} in the state; provision the data dir first`);
     const fresh: StoredHostKeys = { scheme: 'lmk', keys: {} };
-    for (const n of names) {
-      const g = await hsm.generateDataKey(slots[n].usage);
-      fresh.keys[n] = { underLmk: g.key, kcv: g.kcv };
-    }
-    meta.transactionSync(() => {
-      if (meta.get(record) === undefined) meta.putSync(record, fresh);
-    });
-    stored = meta.get(record);
-  } else if (isLegacyRecord(stored)) {
-    const kek = readLegacyKek(o.dataDir);
-    const legacy = stored as Record<string, string>;
-    const migrated: StoredHostKeys = { scheme: 'lmk', keys: {} };
-    for (const n of names) {
-      if (typeof legacy[n] !== 'string') throw new Error(`${o.dataDir}: legacy ${record} lacks ${n}`);
-      const clear = legacyUnwrap(kek, legacy[n], slots[n].legacyLabel);
-      try {
-        const imported = await hsm.importDataKey(slots[n].usage, clear);
-        migrated.keys[n] = { underLmk: imported.key, kcv: imported.kcv };
-      } finally {
-        clear.fill(0);
+    try {
+      for (const n of names) {
+        const k = old ? await hsm.importDataKey(slots[n].usage, old[n]) : await hsm.generateDataKey(slots[n].usage);
+        fresh.keys[n] = { underLmk: k.key, kcv: k.kcv };
       }
+    } finally {
+      if (old) for (const n of names) old[n].fill(0);
     }
-    kek.fill(0);
     meta.transactionSync(() => {
-      if (isLegacyRecord(meta.get(record))) meta.putSync(record, migrated);
+      const now = meta.get(record);
+      if (now === undefined || isLegacyRecord(now)) meta.putSync(record, fresh);
     });
     stored = meta.get(record);
   }
@@ -101,7 +118,14 @@ export async function unlockHostKeys<N extends string>(
     names.map(async (n) => {
       const k = s.keys?.[n];
       if (!k) throw new Error(`${o.dataDir}: ${record} lacks ${n}`);
-      const clear = await hsm.exportDataKey(slots[n].usage, k.underLmk);
+      let clear: Buffer;
+      try {
+        clear = await hsm.exportDataKey(slots[n].usage, k.underLmk);
+      } catch (e) {
+        // A1: the block does not verify under this HSM's LMK — the data dir belongs to an HSM with another LMK.
+        if (e instanceof HsmError && e.errorCode === 'A1') throw new Error(`${o.dataDir}: this HSM cannot open ${record}.${n} (A1: it was made under another LMK)`);
+        throw e;
+      }
       // The check value stored beside the block: a different LMK, or a block swapped for another, shows here.
       if (hostKeyKcv(clear) !== k.kcv.toUpperCase()) throw new Error(`${o.dataDir}: ${record}.${n} does not match its check value`);
       out[n] = clear;

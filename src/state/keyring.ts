@@ -13,9 +13,15 @@ export interface VaultKeys {
   dataKey: Buffer;
   fingerprintKey: Buffer;
 }
+/** The switch store's keys: AES-256 for sealed messages holding PANs (SAF, in-flight reversals), HMAC for card ids. */
+export interface SwitchKeys {
+  encKey: Buffer;
+  macKey: Buffer;
+}
 interface Entry {
   state?: DataKeys;
   vault?: VaultKeys;
+  switch?: SwitchKeys;
 }
 
 const ring = new Map<string, Entry>();
@@ -31,4 +37,8 @@ export function stateKeysOf(dataDir: string): DataKeys | undefined {
 
 export function vaultKeysOf(dataDir: string): VaultKeys | undefined {
   return ring.get(resolve(dataDir))?.vault;
+}
+
+export function switchKeysOf(dataDir: string): SwitchKeys | undefined {
+  return ring.get(resolve(dataDir))?.switch;
 }

@@ -3,7 +3,7 @@
 import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import { fillRandom } from '../http/ids.js';
 import type { Database } from 'lmdb';
-import { unlockHostKeys, type HostKeyHsm, type KeySlot } from '../state/host-keys.js';
+import { legacyKekRecord, unlockHostKeys, type HostKeyHsm, type KeySlot } from '../state/host-keys.js';
 import { rememberKeys, vaultKeysOf, type VaultKeys } from '../state/keyring.js';
 
 export type { VaultKeys } from '../state/keyring.js';
@@ -46,7 +46,7 @@ export const VAULT_KEY_SLOTS: Record<keyof VaultKeys, KeySlot> = {
  * registers them in this process's keyring.
  */
 export async function unlockVaultKeys(dataDir: string, meta: Database<unknown, string>, hsm: HostKeyHsm): Promise<VaultKeys> {
-  const keys = await unlockHostKeys(meta, VAULT_KEYS_RECORD, VAULT_KEY_SLOTS, hsm, { dataDir, create: true });
+  const keys = await unlockHostKeys(meta, VAULT_KEYS_RECORD, VAULT_KEY_SLOTS, hsm, { dataDir, create: true, legacy: legacyKekRecord(dataDir, VAULT_KEY_SLOTS) });
   rememberKeys(dataDir, { vault: keys });
   return keys;
 }

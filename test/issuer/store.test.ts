@@ -1,5 +1,6 @@
 // The LMDB-backed pieces on their own: the SAF queue (FIFO per issuer, bounded, durable across reopen, no clear
 // PAN in the file) and the duplicate detector (one run per key inside the window, joins in-flight, expires).
+import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,8 +13,10 @@ const stores: SwitchStore[] = [];
 afterEach(async () => {
   for (const s of stores.splice(0)) await s.close();
 });
+// The store's keys as the HSM would hand them over (key custody itself: test/state/host-keys.test.ts).
+const KEYS = { encKey: randomBytes(32), macKey: randomBytes(32) };
 const open = (dir: string) => {
-  const s = openSwitchStore(dir);
+  const s = openSwitchStore(dir, { keys: KEYS });
   stores.push(s);
   return s;
 };

@@ -10,6 +10,7 @@ import { testLmk } from '../../hsm-sim/crypto/index.js';
 import { createHsmClient, type HsmClient } from '../../src/hsm/client.js';
 import { closeHttpStore, openHttpStore } from '../../src/http/store.js';
 import { unlockDataDir } from '../../src/runtime/unlock.js';
+import { openSwitchStore } from '../../src/runtime/store.js';
 import { closeState, openState, unlockState } from '../../src/state/env.js';
 import { LEGACY_KEK_FILE, type StoredHostKeys } from '../../src/state/host-keys.js';
 import { hostKeyKcv } from '../../hsm-sim/crypto/x25519.js';
@@ -53,10 +54,11 @@ describe('data keys held by the HSM', () => {
   it('first unlock: the HSM generates them; at rest only key blocks under its LMK; no key file; no clear key in the LMDB bytes', async () => {
     const d = dir();
     const u = await unlockDataDir(d, await hsm());
-    for (const k of [u.state.panKey, u.state.hashKey, u.vault.dataKey, u.vault.fingerprintKey]) expect(k.length).toBe(32);
-    expect(new Set([u.state.panKey, u.state.hashKey, u.vault.dataKey, u.vault.fingerprintKey].map((k) => k.toString('hex'))).size).toBe(4);
+    const all = [u.state.panKey, u.state.hashKey, u.vault.dataKey, u.vault.fingerprintKey, u.switch.encKey, u.switch.macKey];
+    for (const k of all) expect(k.length).toBe(32);
+    expect(new Set(all.map((k) => k.toString('hex'))).size).toBe(6);
     expect(existsSync(join(d, LEGACY_KEK_FILE))).toBe(false);
-    expect(u.retiredLegacyKek).toBe(false);
+    expect(u.retiredKeyFiles).toEqual([]);
 
     const s = openState(d);
     const rec = s.meta.get('dataKeys') as StoredHostKeys;
@@ -69,7 +71,7 @@ describe('data keys held by the HSM', () => {
     await closeState(s);
 
     const bytes = lmdbBytes(d);
-    for (const k of [u.state.panKey, u.state.hashKey, u.vault.dataKey, u.vault.fingerprintKey]) {
+    for (const k of all) {
       expect(bytes.includes(k)).toBe(false);
       expect(bytes.includes(Buffer.from(k.toString('hex')))).toBe(false);
       expect(bytes.includes(Buffer.from(k.toString('hex').toUpperCase()))).toBe(false);
@@ -85,7 +87,7 @@ describe('data keys held by the HSM', () => {
     expect(again.panKey.equals(first.panKey)).toBe(true);
     expect(again.hashKey.equals(first.hashKey)).toBe(true);
     // Another LMK: the block's MAC fails inside the HSM (A1); nothing is generated in its place.
-    await expect(unlockState(d, await hsm('other'), { create: true })).rejects.toThrow(/A1/);
+    await expect(unlockState(d, await hsm('other'), { create: true })).rejects.toThrow(/A1: it was made under another LMK/);
     expect((await unlockState(d, await hsm())).panKey.equals(first.panKey)).toBe(true);
   });
 
@@ -120,7 +122,7 @@ function legacyWrap(kek: Buffer, key: Buffer, label: string): string {
 }
 
 describe('a data dir from before keys were held by the HSM', () => {
-  async function legacyDir(): Promise<{ d: string; panKey: Buffer; hashKey: Buffer; vaultData: Buffer }> {
+  async function legacyDir(): Promise<{ d: string; panKey: Buffer; hashKey: Buffer; vaultData: Buffer; sealed: string; cardId: string }> {
     const d = dir();
     const kek = randomBytes(32);
     const [panKey, hashKey, vaultData, vaultFp] = [randomBytes(32), randomBytes(32), randomBytes(32), randomBytes(32)];
@@ -132,13 +134,21 @@ describe('a data dir from before keys were held by the HSM', () => {
     const h = openHttpStore(d);
     h.meta.putSync('vaultKeys', { dataKey: legacyWrap(kek, vaultData, 'vault-data'), fingerprintKey: legacyWrap(kek, vaultFp, 'vault-fingerprint') });
     await closeHttpStore(h);
-    return { d, panKey, hashKey, vaultData };
+    // The switch store's keys lay in clear in switch-data.key (encryption ‖ MAC key); a SAF-style value sealed under it.
+    const switchKey = randomBytes(64);
+    writeFileSync(join(d, 'switch-data.key'), switchKey.toString('hex') + '\n', { mode: 0o600 });
+    const st = openSwitchStore(d, { keys: { encKey: switchKey.subarray(0, 32), macKey: switchKey.subarray(32) } });
+    const sealed = st.seal('{"2":"4761739001010010"}', 'bank-b|1');
+    const cardId = st.cardHash('4761739001010010');
+    await st.close();
+    return { d, panKey, hashKey, vaultData, sealed, cardId };
   }
 
-  it('keys wrapped under kek.key move into the HSM; cards written before still decrypt; kek.key is deleted', async () => {
-    const { d, panKey, hashKey, vaultData } = await legacyDir();
+  it('keys under kek.key and in switch-data.key move into the HSM; what they sealed still opens; both files are deleted', async () => {
+    const { d, panKey, hashKey, vaultData, sealed, cardId } = await legacyDir();
     const u = await unlockDataDir(d, await hsm());
-    expect(u.retiredLegacyKek).toBe(true);
+    expect(u.retiredKeyFiles).toEqual(['kek.key', 'switch-data.key']);
+    expect(existsSync(join(d, 'switch-data.key'))).toBe(false);
     expect(existsSync(join(d, LEGACY_KEK_FILE))).toBe(false);
     expect(u.state.panKey.equals(panKey)).toBe(true);
     expect(u.state.hashKey.equals(hashKey)).toBe(true);
@@ -153,6 +163,10 @@ describe('a data dir from before keys were held by the HSM', () => {
     const card = s.cards.get(hash)!;
     expect(decryptPan(again.state.panKey, card.panSealed, hash)).toBe(demoPan(9));
     await closeState(s);
+    const st = openSwitchStore(d);
+    expect(st.unseal(sealed, 'bank-b|1')).toBe('{"2":"4761739001010010"}');
+    expect(st.cardHash('4761739001010010')).toBe(cardId);
+    await st.close();
   });
 
   it('old-format keys with kek.key missing: a clear error, and the records stay as they were', async () => {
