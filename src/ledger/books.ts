@@ -38,6 +38,8 @@ export interface Books {
   shares: Database<unknown, string>;
   payouts: Database<unknown, string>;
   approvals: Database<unknown, string>;
+  /** Completions and reversals waiting for their original: `${originalId}\0${id}` → the record (src/ledger/waiting.ts). */
+  waiting: Database<unknown, string>;
   offsets: OffsetDb;
   meta: Database<unknown, string>;
 }
@@ -62,6 +64,7 @@ export function openBooks(dir: string): Books {
     shares: db('shares'),
     payouts: db('payouts'),
     approvals: db('approvals'),
+    waiting: db('waiting'),
     offsets: db('offsets'),
     meta: db('meta'),
   };

@@ -14,9 +14,11 @@ import type { Posting } from './posting.js';
 import { recordToPosting, type RuleContext } from './rules.js';
 import { transferState } from './transfers.js';
 import { BalanceCache, LEDGER_GEN_KEY, LedgerWriter } from './writer.js';
+import { mayWait, WaitingRoom } from './waiting.js';
 
 const exceptions = metrics.counter('gerbang_ledger_exceptions_total', 'Postings that went to suspense or moved nothing, by kind');
 const duplicates = metrics.counter('gerbang_ledger_duplicates_total', 'Settled records skipped because their id was already posted');
+const waitingGauge = metrics.gauge('gerbang_ledger_waiting', 'Completions and reversals waiting for the record they refer to');
 // The same metrics drainConsumer keeps (the registry returns the existing ones by name).
 const lagGauge = metrics.gauge('gerbang_stream_consumer_lag', 'Settled records appended but not yet applied, per consumer');
 const appliedCounter = metrics.counter('gerbang_stream_consumer_applied_total', 'Settled records applied, per consumer');
@@ -59,6 +61,8 @@ export class LedgerPoster implements StreamConsumer {
   readonly name: string;
   /** Balances and movements as this poster last committed them; reused while nobody else wrote the ledger. */
   private readonly cache = new BalanceCache();
+  /** The latest occurredAt posted (ms): the stream's clock for records waiting for their original. */
+  private latestMs = 0;
   constructor(private readonly o: PosterOptions) {
     this.name = o.name ?? 'ledger';
   }
@@ -103,6 +107,7 @@ export class LedgerPoster implements StreamConsumer {
         state: (id) => transferState(books, id),
         posting: (id) => w.posting(id),
       };
+      const room = new WaitingRoom(books);
       let last = from;
       for (let records = pull(); records.length > 0; records = pull()) {
         pulled += records.length;
@@ -110,9 +115,13 @@ export class LedgerPoster implements StreamConsumer {
           const r = records[i];
           if (r.seq <= last) continue;
           last = r.seq;
-          this.postOne(r, open, w, ctx);
+          this.postOne(r, open, w, ctx, room);
         }
       }
+      // Records whose original did not come within WAIT_MS of stream time post as they would have at once.
+      if (room.size > 0) for (const x of room.takeExpired(this.latestMs)) this.postOne(x, open, w, ctx, null);
+      room.save();
+      waitingGauge.set(room.size);
       w.flush();
       if (last > from) setOffsetInTxn(books.offsets, this.name, last);
       return w.generation;
@@ -122,10 +131,49 @@ export class LedgerPoster implements StreamConsumer {
     return pulled;
   }
 
-  /** Posts one record (its seq is past the offset) inside the caller's transaction. */
-  private postOne(r: SettledRecord, open: string | undefined, w: LedgerWriter, ctx: RuleContext): void {
-    let date = this.o.calendar.businessDateOf(isoMs(r.occurredAt), r.currency);
-    if (open && date < open) date = open;
+  /**
+   * Posts, as they would have been at once, the records still waiting for their original whose business date is
+   * `upToDate` or earlier: before that date's batch closes, so its totals hold them. Resolves to how many.
+   */
+  async releaseWaiting(upToDate: string): Promise<number> {
+    const { books, calendar } = this.o;
+    let n = 0;
+    const committedGen = books.root.transactionSync(() => {
+      const gen = (books.meta.get(LEDGER_GEN_KEY) as number | undefined) ?? 0;
+      if (gen !== this.cache.gen) this.cache.clear();
+      this.cache.gen = -1;
+      const room = new WaitingRoom(books);
+      const open = firstOpenDate(books, calendar);
+      const w = new LedgerWriter(books, this.cache);
+      const ctx: RuleContext = { pricing: this.o.pricing, state: (id) => transferState(books, id), posting: (id) => w.posting(id) };
+      const due = room.takeDue((r) => this.dateOf(r, open) <= upToDate);
+      for (const x of due) this.postOne(x, open, w, ctx, null);
+      n = due.length;
+      room.save();
+      waitingGauge.set(room.size);
+      w.flush();
+      return w.generation;
+    });
+    this.cache.gen = committedGen;
+    await books.root.flushed;
+    return n;
+  }
+
+  /** A record's business date: by the calendar, never before the first open date. */
+  private dateOf(r: SettledRecord, open: string | undefined, ms = isoMs(r.occurredAt)): string {
+    const date = this.o.calendar.businessDateOf(ms, r.currency);
+    return open && date < open ? open : date;
+  }
+
+  /**
+   * Posts one record (its seq is past the offset) inside the caller's transaction. With a waiting room, a
+   * completion or reversal whose original is unknown waits there instead (src/ledger/waiting.ts), and the records
+   * waiting for this one are posted right after it.
+   */
+  private postOne(r: SettledRecord, open: string | undefined, w: LedgerWriter, ctx: RuleContext, room: WaitingRoom | null): void {
+    const ms = isoMs(r.occurredAt);
+    if (ms > this.latestMs) this.latestMs = ms;
+    const date = this.dateOf(r, open, ms);
     const invalid = recordProblem(r);
     if (invalid) {
       // A poison record must not stall the consumer: post nothing, keep it visible for reconciliation.
@@ -138,6 +186,15 @@ export class LedgerPoster implements StreamConsumer {
       return;
     }
     const res = recordToPosting(r, date, ctx);
+    if (res.missingOriginal && room && mayWait(r)) {
+      const got = room.park(r);
+      if (got === 'parked') return;
+      if (got === 'duplicate') {
+        duplicates.inc();
+        return;
+      }
+      // 'full': posted now, as without a waiting room.
+    }
     // The id proves a record posted once (noOverwrite in the same write); a duplicate changes nothing.
     if (!w.tryPost(res.posting, r.amount)) {
       duplicates.inc();
@@ -150,6 +207,7 @@ export class LedgerPoster implements StreamConsumer {
       if (id !== r.id || !res.posting.transfer) void this.o.books.states.put(id, s);
     }
     if (res.shareCaptureId) applyShares(this.o.books, res.shareCaptureId, res.posting, ctx);
+    if (room && room.awaits(r.id)) for (const x of room.release(r.id)) this.postOne(x, open, w, ctx, room);
   }
 }
 

@@ -46,6 +46,8 @@ export interface RuleResult {
   states: [string, TransferState][];
   /** Capture whose seller shares the posting's seller entries change (for the payout holding rules). */
   shareCaptureId?: string;
+  /** The record names an original the ledger does not know (yet): see src/ledger/waiting.ts. */
+  missingOriginal?: boolean;
 }
 
 const CAPTURES: ReadonlySet<SettledKind> = new Set(['purchase', 'advice', 'completion']);
@@ -320,5 +322,6 @@ export function recordToPosting(r: SettledRecord, businessDate: string, ctx: Rul
   // One result shape whether or not a share moves (a conditional spread took V8's slow path per record).
   const res: RuleResult = { posting, states };
   if (shareCaptureId) res.shareCaptureId = shareCaptureId;
+  if (r.originalId && !orig) res.missingOriginal = true;
   return res;
 }

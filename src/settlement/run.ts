@@ -60,6 +60,8 @@ export interface SettleResult {
 /** Posts everything in the stream, closes `date` and writes its files. Repeatable: a closed day only re-checks files. */
 export async function settleDate(h: SettlementHandle, date: string, outDir: string, opts: { force?: boolean; now?: Date } = {}): Promise<SettleResult> {
   const posted = await drainLedger(h.stream, h.poster);
+  // A completion or reversal still waiting for its original (src/ledger/waiting.ts) posts in its own day's batch.
+  await h.poster.releaseWaiting(date);
   crashPoint('after-post');
   const { batch, created } = await closeBatch(h.ctx, date, opts);
   crashPoint('after-close');
