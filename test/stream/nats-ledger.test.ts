@@ -64,4 +64,45 @@ describe('NATS JetStream: two publishers, one poster', () => {
     rmSync(dir, { recursive: true, force: true });
     rmSync(outboxDir, { recursive: true, force: true });
   });
+
+  it('a completion and a reversal published before their originals (another instance relays those later) post as if in order', async (ctx) => {
+    if (!(await up())) return ctx.skip('NATS JetStream is not reachable on 127.0.0.1:4222 (nats.test.ts tries to start it)');
+    const tag = randomBytes(4).toString('hex');
+    const opts = { stream: `GERBANG_LEDGER_${tag}`, subject: `gerbang.ledger.${tag}` };
+    const base = { currency: '360', merchantId: 'M0001', acquirerId: 'ACQ1', issuerId: 'ISS1' };
+    const at = (s: number) => new Date(Date.parse('2026-11-24T02:00:00Z') + s * 1000).toISOString();
+    const preauth = { ...base, id: 'T1:preauth', kind: 'preauth' as const, txnId: 'T1', amount: 500_000, occurredAt: at(0) };
+    const purchase = { ...base, id: 'T2:purchase', kind: 'purchase' as const, txnId: 'T2', amount: 120_000, occurredAt: at(1) };
+    const other = { ...base, id: 'T3:purchase', kind: 'purchase' as const, txnId: 'T3', amount: 80_000, occurredAt: at(2) };
+    const completion = { ...base, id: 'T1:completion', kind: 'completion' as const, txnId: 'T1', amount: 320_000, occurredAt: at(3), originalId: 'T1:preauth' };
+    const reversal = { ...base, id: 'T2:reversal', kind: 'reversal' as const, txnId: 'T2', amount: 120_000, occurredAt: at(4), originalId: 'T2:purchase' };
+    // Instance B (completion, reversal) publishes at once; instance A's relay (its originals) runs behind.
+    const b = await NatsSettledStream.open(opts);
+    await b.append(completion);
+    await b.append(reversal);
+    const outboxDir = tempDir('gerbang-nats-outbox-');
+    const local = openStreamAt(outboxDir);
+    await local.stream.appendMany([preauth, purchase, other]);
+    const a = await NatsSettledStream.open(opts);
+    await drainConsumer(local.stream, new StreamRelay(a, local.root.openDB<number, string>({ name: 'offsets' })));
+    const dir = tempDir('gerbang-nats-ledger-');
+    const cal = new BusinessCalendar();
+    const booksN = freshBooks(dir + '/n');
+    const consumer = await NatsSettledStream.open(opts);
+    await drainConsumer(consumer, new LedgerPoster({ books: booksN, pricing: DEFAULT_PRICING, calendar: cal, name: 'ledger-nats' }));
+    // The same records in the order they happened, on the embedded stream.
+    const { root, stream } = openStreamAt(dir);
+    await stream.appendMany([preauth, purchase, other, completion, reversal]);
+    const booksL = freshBooks(dir + '/l');
+    await drainConsumer(stream, new LedgerPoster({ books: booksL, pricing: DEFAULT_PRICING, calendar: cal }));
+
+    expect(allBalances(booksN)).toEqual(allBalances(booksL));
+    expect(booksN.postings.get('T1:completion')!.note).toBeUndefined();
+    for (const [, bal] of allBalances(booksN)) expect(bal.debitsPending + bal.creditsPending).toBe(0n);
+    await a.destroy();
+    for (const s of [a, b, consumer]) await s.close();
+    for (const x of [booksN.root, booksL.root, root, local.root]) await x.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(outboxDir, { recursive: true, force: true });
+  });
 });
