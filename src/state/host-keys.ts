@@ -27,6 +27,12 @@ export interface StoredHostKeys {
   keys: Record<string, { underLmk: string; kcv: string }>;
 }
 
+/** An HSM without the host data key commands (68: unknown command, e.g. a payShield): say what is missing. */
+function unsupported(e: unknown): unknown {
+  if (!(e instanceof HsmError) || e.errorCode !== '68') return e;
+  return new Error(`the HSM does not offer host data keys (${e.command} answered 68): the switch keeps its PAN and vault keys under the HSM's LMK with gerbang's XA/XC/XE/XG commands (hsm-sim/README.md), which a vendor HSM needs mapped to its own data-key commands`);
+}
+
 /** The legacy clear key file: present only in data dirs from before keys were held by the HSM. */
 export const LEGACY_KEK_FILE = 'kek.key';
 
@@ -100,7 +106,9 @@ export async function unlockHostKeys<N extends string>(
     const fresh: StoredHostKeys = { scheme: 'lmk', keys: {} };
     try {
       for (const n of names) {
-        const k = old ? await hsm.importDataKey(slots[n].usage, old[n]) : await hsm.generateDataKey(slots[n].usage);
+        const k = await (old ? hsm.importDataKey(slots[n].usage, old[n]) : hsm.generateDataKey(slots[n].usage)).catch((e: unknown) => {
+          throw unsupported(e);
+        });
         fresh.keys[n] = { underLmk: k.key, kcv: k.kcv };
       }
     } finally {
@@ -124,7 +132,7 @@ export async function unlockHostKeys<N extends string>(
       } catch (e) {
         // A1: the block does not verify under this HSM's LMK — the data dir belongs to an HSM with another LMK.
         if (e instanceof HsmError && e.errorCode === 'A1') throw new Error(`${o.dataDir}: this HSM cannot open ${record}.${n} (A1: it was made under another LMK)`);
-        throw e;
+        throw unsupported(e);
       }
       // The check value stored beside the block: a different LMK, or a block swapped for another, shows here.
       if (hostKeyKcv(clear) !== k.kcv.toUpperCase()) throw new Error(`${o.dataDir}: ${record}.${n} does not match its check value`);

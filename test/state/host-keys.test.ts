@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startHsmServer, type HsmServer } from '../../hsm-sim/index.js';
 import { testLmk } from '../../hsm-sim/crypto/index.js';
 import { createHsmClient, type HsmClient } from '../../src/hsm/client.js';
+import { HsmError } from '../../src/hsm/api.js';
 import { closeHttpStore, openHttpStore } from '../../src/http/store.js';
 import { unlockDataDir } from '../../src/runtime/unlock.js';
 import { openSwitchStore } from '../../src/runtime/store.js';
@@ -102,6 +103,16 @@ describe('data keys held by the HSM', () => {
     await closeState(s);
     await expect(unlockState(d, await hsm())).rejects.toThrow(/check value/);
     expect(keys.hashKey.length).toBe(32);
+  });
+
+  it('an HSM without the host data key commands (68, as a vendor HSM answers) is named as the reason', async () => {
+    const d = dir();
+    const vendor = {
+      generateDataKey: async () => Promise.reject(new HsmError('XA', '68')),
+      exportDataKey: async () => Promise.reject(new HsmError('XC', '68')),
+      importDataKey: async () => Promise.reject(new HsmError('XG', '68')),
+    };
+    await expect(unlockState(d, vendor, { create: true })).rejects.toThrow(/does not offer host data keys \(XA answered 68\)/);
   });
 
   it('two first unlocks at once agree on one set of keys', async () => {
