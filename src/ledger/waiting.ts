@@ -5,8 +5,9 @@
 // comes, stands). So a completion or reversal whose original the ledger has not seen waits here, written in the
 // same books transaction as the consumer offset (exactly once still holds), and is posted:
 //   - right after its original posts (in the same transaction), as if it had come in order;
-//   - or, if its original never comes, after WAIT_MS of stream time (the records' occurredAt, so a replay decides
-//     the same way) or when its business date's batch closes: then as it would have been at once, with its note.
+//   - or, if its original never comes, after WAIT_MS of stream time (the records' occurredAt, not the wall clock;
+//     checked at the end of each books transaction) or when its business date's batch closes: then as it would
+//     have been at once, with its note.
 // Bounded: beyond MAX_WAITING records nothing more waits (they post at once, as before).
 import { isoMs, type SettledRecord } from '../stream/types.js';
 import type { Books } from './books.js';
