@@ -101,6 +101,19 @@ export async function unlockState(dataDir: string, hsm: HostKeyHsm, opts: { crea
 }
 
 /**
+ * One value of the state's `meta` database, read without the data keys and without writing (operators' tools: the
+ * environment is opened read-only); undefined if absent.
+ */
+export async function readStateMeta(dataDir: string, key: string): Promise<unknown> {
+  const root = open({ path: join(dataDir, STATE_FILE), maxDbs: 24, mapSize: MAP_SIZE, encoding: 'msgpack', readOnly: true });
+  try {
+    return opener(root)<unknown>('meta').get(key);
+  } finally {
+    await root.close();
+  }
+}
+
+/**
  * Opens the hot state under `dataDir` (creating the files when absent). Its data keys come from `keys` or from this
  * process's keyring (unlockState).
  */
