@@ -19,6 +19,7 @@ import { SafQueue } from '../issuer/saf.js';
 import { startIssuerSim, type IssuerSim, type IssuerSimOptions } from '../sim/index.js';
 import { closeState, openState } from '../state/env.js';
 import { unlockDataDir } from './unlock.js';
+import { hostKeyKcv } from '../../hsm-sim/crypto/x25519.js';
 import { openRemoteJournal } from '../switch/remote-journal.js';
 import { ReviewQueue } from '../fraud/review.js';
 import { provision } from '../state/provision.js';
@@ -200,6 +201,10 @@ export async function startSwitch(config: SwitchConfig, opts: StartOptions = {})
     // uses them opens.
     const unlocked = await unlockDataDir(cfg.dataDir, hsmClient);
     if (unlocked.retiredKeyFiles.length) log.warn('data keys migrated under the HSM LMK; clear key files deleted', { dataDir: cfg.dataDir, files: unlocked.retiredKeyFiles });
+    // Check values only (never a key): what `gerbang keys status` shows, so an operator can match the two.
+    const kcvs: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ ...unlocked.state, ...unlocked.vault, ...unlocked.switch })) kcvs[k] = hostKeyKcv(v);
+    log.info('data keys unlocked from the HSM', { kcv: kcvs });
 
     const store = openSwitchStore(cfg.dataDir);
     services.push({ name: 'switch-store', close: () => store.close() });
