@@ -2,7 +2,7 @@
 // one JSON ready line on stdout, a transaction through the ISO port, graceful stop on SIGTERM with exit code 0;
 // and a bad config refused with exit 2 and the bad key named.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
@@ -71,6 +71,15 @@ describe('gerbang start', () => {
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);
       expect(p.stderr()).toMatch(/stopped/);
+      // At rest after traffic: no file under the data dir holds the card's PAN, and no key file exists (the data
+      // keys are blocks under the HSM's LMK); the log names the keys by check value only and never the PAN.
+      const pan = demoCard(20).pan;
+      const files = (readdirSync(ready.dataDir, { recursive: true }) as string[]).map((f) => join(ready.dataDir, f)).filter((f) => statSync(f).isFile());
+      expect(files.length).toBeGreaterThan(3);
+      for (const f of files) expect(readFileSync(f).includes(Buffer.from(pan)), f).toBe(false);
+      expect(files.filter((f) => /\.key$/.test(f))).toEqual([]);
+      expect(p.stderr()).not.toContain(pan);
+      expect(p.stderr()).toMatch(/"msg":"data keys unlocked from the HSM","kcv":\{"panKey":"[0-9A-F]{6}","hashKey":"[0-9A-F]{6}"/);
     } finally {
       if (p.child.exitCode === null) p.child.kill('SIGKILL');
     }
