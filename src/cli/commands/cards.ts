@@ -48,9 +48,15 @@ export const command: Command = {
     const [sub, ...rest] = argv;
     const dataDir = opt(rest, '--data') ?? './data';
     const hsmAddr = opt(rest, '--hsm');
-    const unlocked = async (): Promise<ReturnType<typeof openState>> => {
-      await withCliHsm(hsmAddr, (hsm) => unlockState(dataDir, hsm, { create: true }));
-      return openState(dataDir);
+    /** The state, its keys unlocked with the HSM; undefined (the reason written) when that fails. */
+    const unlocked = async (): Promise<ReturnType<typeof openState> | undefined> => {
+      try {
+        await withCliHsm(hsmAddr, (hsm) => unlockState(dataDir, hsm, { create: true }));
+        return openState(dataDir);
+      } catch (e) {
+        process.stderr.write(`gerbang cards: ${(e as Error).message}\n`);
+        return undefined;
+      }
     };
     if (sub === 'import') {
       const file = rest.find((a, i) => !a.startsWith('--') && rest[i - 1] !== '--data' && rest[i - 1] !== '--format' && rest[i - 1] !== '--hsm');
@@ -64,13 +70,8 @@ export const command: Command = {
         process.stderr.write(`gerbang cards import: ${file}: ${(e as Error).message}\n`);
         return 1;
       }
-      let s: ReturnType<typeof openState>;
-      try {
-        s = await unlocked();
-      } catch (e) {
-        process.stderr.write(`gerbang cards: ${(e as Error).message}\n`);
-        return 1;
-      }
+      const s = await unlocked();
+      if (!s) return 1;
       try {
         const r = await provision(s, input, progressLine('importing'));
         process.stdout.write(`imported ${r.cards} cards, ${r.accounts} accounts, ${r.keys} keys into ${dataDir}\n`);
@@ -87,13 +88,8 @@ export const command: Command = {
       const seed = Number(opt(rest, '--seed') ?? '1');
       if (!Number.isSafeInteger(count) || count < 1 || count > 10_000_000) return usageError('cards generate: --count N (1–10,000,000) required', help);
       if (!Number.isSafeInteger(seed) || seed < 0) return usageError('cards generate: --seed must be a non-negative integer', help);
-      let s: ReturnType<typeof openState>;
-      try {
-        s = await unlocked();
-      } catch (e) {
-        process.stderr.write(`gerbang cards: ${(e as Error).message}\n`);
-        return 1;
-      }
+      const s = await unlocked();
+      if (!s) return 1;
       try {
         let done = 0;
         for (let from = 0; from < count; from += GENERATE_CHUNK) {
