@@ -1,5 +1,6 @@
 // X25519 (RFC 7748) with raw 32-byte public keys, and the host data key transport built on it (this simulator's
 // XC/XG commands, shared with the switch's client): ECDH → HKDF-SHA-256 (RFC 5869) → AES-256-GCM. node:crypto only.
+import { aesEncryptorOnce } from './des.js';
 import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
 
 export interface X25519Pair {
@@ -77,7 +78,5 @@ export function gcmOpen(key: Buffer, iv: Buffer, aad: Buffer, ciphertext: Buffer
 /** KCV of a 32-byte host data key (either usage): the first 3 bytes of AES-256-ECB(key, 16 zero bytes), 6H.
  *  Uses an uncached cipher so the clear key is not kept in des.ts's cipher cache. */
 export function hostKeyKcv(key: Buffer): string {
-  const c = createCipheriv('aes-256-ecb', key, null);
-  c.setAutoPadding(false);
-  return c.update(Buffer.alloc(16)).subarray(0, 3).toString('hex').toUpperCase();
+  return aesEncryptorOnce(key)(Buffer.alloc(16)).subarray(0, 3).toString('hex').toUpperCase();
 }

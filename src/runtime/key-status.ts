@@ -3,11 +3,10 @@
 // given the HSM — whether that HSM opens it to the same check value. Reads only: nothing is created or migrated.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { hostKeyKcv } from '../../hsm-sim/crypto/x25519.js';
 import type { HostKeyUsage } from '../hsm/api.js';
 import { open } from 'lmdb';
 import { HTTP_STATE_FILE } from '../http/store.js';
-import { isLegacyRecord, LEGACY_KEK_FILE, type HostKeyHsm, type StoredHostKeys } from '../state/host-keys.js';
+import { isLegacyRecord, LEGACY_KEK_FILE, openStoredKey, type HostKeyHsm, type StoredHostKeys } from '../state/host-keys.js';
 import { readStateMeta, STATE_FILE } from '../state/env.js';
 import { STATE_KEYS_RECORD } from '../state/keys.js';
 import { VAULT_KEYS_RECORD } from '../vault/keys.js';
@@ -68,9 +67,8 @@ export async function keyStatus(dataDir: string, hsm?: HostKeyHsm): Promise<Data
       const st: KeyStatus = { store: file, record, key, format: 'lmk', usage: usageOf(k.underLmk), kcv: k.kcv };
       if (hsm) {
         try {
-          const clear = await hsm.exportDataKey(usageOf(k.underLmk) as HostKeyUsage, k.underLmk);
-          st.opens = hostKeyKcv(clear) === k.kcv ? true : 'opens to another check value';
-          clear.fill(0);
+          (await openStoredKey(hsm, usageOf(k.underLmk) as HostKeyUsage, k, dataDir, `${record}.${key}`)).fill(0);
+          st.opens = true;
         } catch (e) {
           st.opens = (e as Error).message;
         }

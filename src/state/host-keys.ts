@@ -5,10 +5,10 @@
 // Data dirs written before 2026-12-03 hold the keys wrapped under a clear key file (kek.key), or in clear in one
 // (switch-data.key): they are imported into the HSM once (XG) and the record is (re)written; src/runtime/unlock.ts
 // deletes the files when nothing needs them.
-import { createDecipheriv } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from 'lmdb';
+import { unseal } from '../vault/seal.js';
 import { HsmError, type HsmApi, type HostKeyUsage } from '../hsm/api.js';
 import { hostKeyKcv } from '../../hsm-sim/crypto/x25519.js';
 
@@ -48,14 +48,11 @@ function readLegacyKek(dataDir: string): Buffer {
   return kek;
 }
 
-/** Opens a legacy wrapped key: base64 of 12-byte IV ‖ 16-byte GCM tag ‖ ciphertext, AAD = its label. */
+/** Opens a legacy wrapped key: sealed (src/vault/seal.ts) under kek.key with its label as the AAD. */
 function legacyUnwrap(kek: Buffer, wrapped: string, label: string): Buffer {
-  const b = Buffer.from(wrapped, 'base64');
-  if (b.length !== 28 + 32) throw new Error(`legacy ${label} key: unexpected length`);
-  const d = createDecipheriv('aes-256-gcm', kek, b.subarray(0, 12));
-  d.setAAD(Buffer.from(label, 'utf8'));
-  d.setAuthTag(b.subarray(12, 28));
-  return Buffer.concat([d.update(b.subarray(28)), d.final()]);
+  const key = unseal(kek, wrapped, label);
+  if (key.length !== 32) throw new Error(`legacy ${label} key: unexpected length`);
+  return key;
 }
 
 /**
@@ -126,18 +123,28 @@ export async function unlockHostKeys<N extends string>(
     names.map(async (n) => {
       const k = s.keys?.[n];
       if (!k) throw new Error(`${o.dataDir}: ${record} lacks ${n}`);
-      let clear: Buffer;
-      try {
-        clear = await hsm.exportDataKey(slots[n].usage, k.underLmk);
-      } catch (e) {
-        // A1: the block does not verify under this HSM's LMK — the data dir belongs to an HSM with another LMK.
-        if (e instanceof HsmError && e.errorCode === 'A1') throw new Error(`${o.dataDir}: this HSM cannot open ${record}.${n} (A1: it was made under another LMK)`);
-        throw unsupported(e);
-      }
-      // The check value stored beside the block: a different LMK, or a block swapped for another, shows here.
-      if (hostKeyKcv(clear) !== k.kcv.toUpperCase()) throw new Error(`${o.dataDir}: ${record}.${n} does not match its check value`);
-      out[n] = clear;
+      out[n] = await openStoredKey(hsm, slots[n].usage, k, o.dataDir, `${record}.${n}`);
     }),
   );
   return out;
+}
+
+/**
+ * A stored key's clear value from the HSM (XC), checked against the check value stored beside its block. Errors
+ * name the data dir and the key, and say why (another LMK, an HSM without the commands, a swapped block).
+ */
+export async function openStoredKey(hsm: HostKeyHsm, usage: HostKeyUsage, k: { underLmk: string; kcv: string }, dataDir: string, name: string): Promise<Buffer> {
+  let clear: Buffer;
+  try {
+    clear = await hsm.exportDataKey(usage, k.underLmk);
+  } catch (e) {
+    // A1: the block does not verify under this HSM's LMK — the data dir belongs to an HSM with another LMK.
+    if (e instanceof HsmError && e.errorCode === 'A1') throw new Error(`${dataDir}: this HSM cannot open ${name} (A1: it was made under another LMK)`);
+    throw unsupported(e);
+  }
+  if (hostKeyKcv(clear) !== k.kcv.toUpperCase()) {
+    clear.fill(0);
+    throw new Error(`${dataDir}: ${name} does not match its check value`);
+  }
+  return clear;
 }

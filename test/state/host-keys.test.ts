@@ -1,7 +1,7 @@
 // The data dir's own keys (PAN encryption and hashing, the vault's) are held by the HSM: at rest only as key blocks
 // under its LMK, fetched at start-up over an X25519-agreed key. These tests read the LMDB files' raw bytes, swap
 // the HSM for one with another LMK, race two first unlocks, and migrate a data dir in the old clear-kek.key format.
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { closeState, openState, unlockState } from '../../src/state/env.js';
 import { LEGACY_KEK_FILE, type StoredHostKeys } from '../../src/state/host-keys.js';
 import { hostKeyKcv } from '../../hsm-sim/crypto/x25519.js';
 import { decryptPan, panHash } from '../../src/state/pan.js';
+import { seal } from '../../src/vault/seal.js';
 import { provision } from '../../src/state/provision.js';
 import { demoPan, demoProvisionInput } from '../../src/demo/portfolio.js';
 import { tempDir } from '../authorize/helpers.js';
@@ -123,14 +124,8 @@ describe('data keys held by the HSM', () => {
   });
 });
 
-/** The old at-rest format: AES-256-GCM under kek.key, base64 of IV ‖ tag ‖ ciphertext, AAD = the key's label. */
-function legacyWrap(kek: Buffer, key: Buffer, label: string): string {
-  const iv = randomBytes(12);
-  const c = createCipheriv('aes-256-gcm', kek, iv);
-  c.setAAD(Buffer.from(label));
-  const ct = Buffer.concat([c.update(key), c.final()]);
-  return Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64');
-}
+/** The old at-rest format: sealed under kek.key (src/vault/seal.ts) with the key's label as the AAD. */
+const legacyWrap = (kek: Buffer, key: Buffer, label: string): string => seal(kek, key, label);
 
 describe('a data dir from before keys were held by the HSM', () => {
   async function legacyDir(): Promise<{ d: string; panKey: Buffer; hashKey: Buffer; vaultData: Buffer; sealed: string; cardId: string }> {
