@@ -102,7 +102,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   const store = openHttpStore(opts.dataDir);
   let keys: VaultKeys;
   try {
-    keys = vaultKeysOf(opts.dataDir) ?? (opts.hsm ? await unlockVaultKeys(opts.dataDir, store.meta, opts.hsm) : loadVaultKeys(opts.dataDir));
+    keys = opts.hsm && !vaultKeysOf(opts.dataDir) ? await unlockVaultKeys(opts.dataDir, store.meta, opts.hsm) : loadVaultKeys(opts.dataDir);
   } catch (e) {
     await closeHttpStore(store);
     throw e;

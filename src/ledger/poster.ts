@@ -87,15 +87,53 @@ export class LedgerPoster implements StreamConsumer {
    * ~15 % of the poster's CPU). `pull` runs inside the write transaction: it must be synchronous and never write.
    */
   async applyPulled(pull: () => readonly SettledRecord[]): Promise<number> {
-    const { books, calendar } = this.o;
+    const { books } = this.o;
     let pulled = 0;
+    await this.inBooksTransaction((t) => {
+      const from = getOffset(books.offsets, this.name);
+      let last = from;
+      for (let records = pull(); records.length > 0; records = pull()) {
+        pulled += records.length;
+        for (let i = 0; i < records.length; i++) {
+          const r = records[i];
+          if (r.seq <= last) continue;
+          last = r.seq;
+          this.postOne(r, t.open, t.w, t.ctx, t.room);
+        }
+      }
+      // Records whose original did not come within WAIT_MS of stream time post as they would have at once.
+      if (t.room.size > 0) for (const x of t.room.takeExpired(this.latestMs)) this.postOne(x, t.open, t.w, t.ctx, null);
+      if (last > from) setOffsetInTxn(books.offsets, this.name, last);
+    });
+    return pulled;
+  }
+
+  /**
+   * Posts, as they would have been at once, the records still waiting for their original whose business date is
+   * `upToDate` or earlier: before that date's batch closes, so its totals hold them. Resolves to how many.
+   */
+  async releaseWaiting(upToDate: string): Promise<number> {
+    let n = 0;
+    await this.inBooksTransaction((t) => {
+      const due = t.room.takeDue((r) => this.dateOf(r, t.open) <= upToDate);
+      for (const x of due) this.postOne(x, t.open, t.w, t.ctx, null);
+      n = due.length;
+    });
+    return n;
+  }
+
+  /**
+   * ONE books write transaction around `post`: the balance cache checked against the books' generation (and
+   * invalid until the commit: an abort leaves values that never happened), a writer, the rule context and the
+   * waiting room; then the room, the balances and movements are written, and the commit is awaited on disk.
+   */
+  private async inBooksTransaction(post: (t: { open: string | undefined; w: LedgerWriter; ctx: RuleContext; room: WaitingRoom }) => void): Promise<void> {
+    const { books, calendar } = this.o;
     const cache = this.cache;
     const committedGen = books.root.transactionSync(() => {
       const gen = (books.meta.get(LEDGER_GEN_KEY) as number | undefined) ?? 0;
       if (gen !== cache.gen) cache.clear();
-      cache.gen = -1; // invalid until this transaction commits: an abort leaves values that never happened
-      const from = getOffset(books.offsets, this.name);
-      const open = firstOpenDate(books, calendar);
+      cache.gen = -1;
       const w = new LedgerWriter(books, cache);
       // No state is held in memory across records: a state opened here is on its posting, a changed one is put
       // at once, and transferState reads either back (this transaction's writes are visible). Holding the ~20,000
@@ -108,55 +146,14 @@ export class LedgerPoster implements StreamConsumer {
         posting: (id) => w.posting(id),
       };
       const room = new WaitingRoom(books);
-      let last = from;
-      for (let records = pull(); records.length > 0; records = pull()) {
-        pulled += records.length;
-        for (let i = 0; i < records.length; i++) {
-          const r = records[i];
-          if (r.seq <= last) continue;
-          last = r.seq;
-          this.postOne(r, open, w, ctx, room);
-        }
-      }
-      // Records whose original did not come within WAIT_MS of stream time post as they would have at once.
-      if (room.size > 0) for (const x of room.takeExpired(this.latestMs)) this.postOne(x, open, w, ctx, null);
+      post({ open: firstOpenDate(books, calendar), w, ctx, room });
       room.save();
       waitingGauge.set(room.size);
       w.flush();
-      if (last > from) setOffsetInTxn(books.offsets, this.name, last);
       return w.generation;
     });
     cache.gen = committedGen;
     await books.root.flushed;
-    return pulled;
-  }
-
-  /**
-   * Posts, as they would have been at once, the records still waiting for their original whose business date is
-   * `upToDate` or earlier: before that date's batch closes, so its totals hold them. Resolves to how many.
-   */
-  async releaseWaiting(upToDate: string): Promise<number> {
-    const { books, calendar } = this.o;
-    let n = 0;
-    const committedGen = books.root.transactionSync(() => {
-      const gen = (books.meta.get(LEDGER_GEN_KEY) as number | undefined) ?? 0;
-      if (gen !== this.cache.gen) this.cache.clear();
-      this.cache.gen = -1;
-      const room = new WaitingRoom(books);
-      const open = firstOpenDate(books, calendar);
-      const w = new LedgerWriter(books, this.cache);
-      const ctx: RuleContext = { pricing: this.o.pricing, state: (id) => transferState(books, id), posting: (id) => w.posting(id) };
-      const due = room.takeDue((r) => this.dateOf(r, open) <= upToDate);
-      for (const x of due) this.postOne(x, open, w, ctx, null);
-      n = due.length;
-      room.save();
-      waitingGauge.set(room.size);
-      w.flush();
-      return w.generation;
-    });
-    this.cache.gen = committedGen;
-    await books.root.flushed;
-    return n;
   }
 
   /** A record's business date: by the calendar, never before the first open date. */

@@ -19,9 +19,12 @@ export const MAX_WAITING = 100_000;
 const COUNT_KEY = 'waitingCount';
 const SEP = '\u0000';
 
-/** Kinds that wait: what they refer to is racing them across instances (refunds and chargebacks come days later). */
+/**
+ * Kinds that wait (for a record whose original is missing): what they refer to is racing them across instances;
+ * refunds and chargebacks come days later.
+ */
 export function mayWait(r: SettledRecord): boolean {
-  return (r.kind === 'completion' || r.kind === 'reversal') && r.originalId !== undefined && r.originalId !== '';
+  return r.kind === 'completion' || r.kind === 'reversal';
 }
 
 /** The waiting room as one books write transaction sees it. Create inside the transaction; save() before it ends. */
